@@ -1,0 +1,37 @@
+# The two commands a fresh machine needs: `make serve` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+PORT ?= 8080
+
+.PHONY: serve build test test-native test-browser bench clean
+
+## Build the page and serve it at http://127.0.0.1:$(PORT)/ (installs what is missing first).
+serve:
+	scripts/ensure-tools.sh build
+	trunk serve --release --offline --address 127.0.0.1 --port $(PORT)
+
+## Build the static site into dist/ with relative URLs, ready for any subpath (GitHub Pages).
+build:
+	scripts/ensure-tools.sh build
+	trunk build --release --offline --public-url ./
+
+## Every test: engine, simulation, OpenSSL interop, bad input, then the page in Chromium.
+test:
+	scripts/ensure-tools.sh test
+	cargo test --release --all-targets
+	trunk build --release --offline --public-url ./
+	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
+
+test-native:
+	cargo test --release --all-targets
+
+## Figures, not pass/fail: native handshake timings, then page size and browser timings.
+bench:
+	scripts/ensure-tools.sh test
+	cargo run --profile bench-native --example bench
+	trunk build --release --offline --public-url ./
+	cd tests/browser && node bench.mjs
+
+clean:
+	cargo clean
+	rm -rf dist

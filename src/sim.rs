@@ -1,0 +1,262 @@
+//! Drive a client and a server against each other in memory and record every event: the
+//! [`Trace`] the page plays back. The same seed gives the same bytes, keys and trace.
+//!
+//! Like quinn's test `Pair`: [`Pair::step`] moves the bytes one side has written to the other,
+//! one record at a time, and [`Pair::drive`] steps until both sides are quiet.
+
+pub mod trace;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::tls::cert::{self, Issued};
+use crate::tls::client::{Client, ClientConfig};
+use crate::tls::conn::RecordOptions;
+use crate::tls::enums::KeyUpdateRequest;
+use crate::tls::error::Error;
+use crate::tls::events::{Event, Phase};
+use crate::tls::record::HEADER_LEN;
+use crate::tls::server::{Server, ServerConfig};
+pub use trace::{Side, Step, Trace, TraceEvent};
+
+/// What goes wrong in a run, if anything: the page's "what goes wrong" demonstrations.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scenario {
+    /// Everything as it should be.
+    Normal,
+    /// The client sends no key share at first: the server answers with HelloRetryRequest.
+    HelloRetry,
+    /// An attacker on the wire flips bits of one byte of one record.
+    Tamper { record: usize, offset: usize, xor: u8 },
+    /// The client asks for a name the certificate does not carry.
+    WrongName,
+    /// The client's clock is past the certificate's validity.
+    Expired,
+    /// The server's certificate comes from a CA the client does not trust.
+    UntrustedCa,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Options {
+    /// `None` draws a fresh seed from the OS (recorded in the trace, so it can be replayed).
+    pub seed: Option<u64>,
+    pub hostname: String,
+    /// Unix seconds.
+    pub now: u64,
+    /// Messages the client sends after the handshake; the server answers each with the reply at
+    /// the same position (or an acknowledgement when there is none).
+    pub client_messages: Vec<String>,
+    pub server_replies: Vec<String>,
+    /// Run a KeyUpdate (requested, so both sides move on) after the messages.
+    pub key_update: bool,
+    pub scenario: Scenario,
+    /// Largest record fragment; small values split handshake messages across records.
+    pub max_fragment: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            seed: None,
+            hostname: "example.com".into(),
+            now: 1_795_000_000,
+            client_messages: vec!["GET / HTTP/1.1\r\nHost: example.com\r\n\r\n".into()],
+            server_replies: vec!["HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nHello over TLS 1.3!".into()],
+            key_update: false,
+            scenario: Scenario::Normal,
+            max_fragment: crate::tls::record::MAX_PLAINTEXT,
+        }
+    }
+}
+
+/// A fresh seed from the operating system (or the browser's crypto API).
+pub fn fresh_seed() -> u64 {
+    let mut b = [0u8; 8];
+    // If the OS has no randomness, a fixed seed still gives a working (if predictable) demo.
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// A client and a server joined by an in-memory wire.
+pub struct Pair {
+    pub client: Client,
+    pub server: Server,
+    pub trace: Trace,
+    /// Records delivered so far, both directions, counting from 0.
+    records: usize,
+    tamper: Option<(usize, usize, u8)>,
+}
+
+impl Pair {
+    fn collect(&mut self) {
+        let c = self.client.common.take_events();
+        self.trace.push_all(Side::Client, c);
+        let s = self.server.common.take_events();
+        self.trace.push_all(Side::Server, s);
+    }
+
+    /// Move every record one side has written to the other, one record at a time. Returns
+    /// whether anything moved.
+    pub fn step(&mut self) -> bool {
+        let mut moved = false;
+        for from_client in [true, false] {
+            let out = if from_client { self.client.common.take_output() } else { self.server.common.take_output() };
+            for mut rec in split_records(&out) {
+                if let Some((n, off, x)) = self.tamper {
+                    if n == self.records && off < rec.len() {
+                        rec[off] ^= x;
+                        let to = if from_client { Side::Server } else { Side::Client };
+                        self.trace.push(Side::Wire, Event::Note {
+                            text: format!("an attacker flipped bits of byte {off} of record {n} on its way to the {}", to.name()),
+                        });
+                    }
+                }
+                self.records += 1;
+                if from_client {
+                    self.server.receive(&rec);
+                } else {
+                    self.client.receive(&rec);
+                }
+                self.collect();
+                moved = true;
+            }
+        }
+        self.collect();
+        moved
+    }
+
+    pub fn drive(&mut self) {
+        // Each step delivers at least one record; a handshake needs a handful. The bound only
+        // guards against a bug turning into an endless page.
+        for _ in 0..1000 {
+            if !self.step() {
+                break;
+            }
+        }
+    }
+}
+
+/// Cut a byte stream into whole records (a trailing partial one is kept as is).
+fn split_records(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let len = match bytes.get(at + 3..at + 5) {
+            Some(l) => HEADER_LEN + usize::from(u16::from_be_bytes([l[0], l[1]])),
+            None => bytes.len() - at,
+        };
+        let end = (at + len).min(bytes.len());
+        out.push(bytes[at..end].to_vec());
+        at = end;
+    }
+    out
+}
+
+/// The certificates of one run: a CA, and a server certificate signed by it.
+pub struct Pki {
+    pub ca: Issued,
+    pub leaf: Issued,
+    /// What the client trusts (another CA in the untrusted-CA scenario).
+    pub anchor: Issued,
+}
+
+pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, scenario: &Scenario) -> Result<Pki, Error> {
+    let ca = cert::generate_ca(rng, now)?;
+    let leaf = cert::generate_leaf(rng, &ca, hostname, now)?;
+    let anchor = if *scenario == Scenario::UntrustedCa { cert::generate_ca(rng, now)? } else { ca.clone() };
+    Ok(Pki { ca, leaf, anchor })
+}
+
+/// Build a pair from options and certificates (the benchmark reuses certificates).
+pub fn pair(opts: &Options, seed: u64, pki: &Pki, rng: &mut ChaCha20Rng) -> Pair {
+    let records = RecordOptions { max_fragment: opts.max_fragment, padding: 0 };
+    let client_name = if opts.scenario == Scenario::WrongName { format!("not-{}", opts.hostname) } else { opts.hostname.clone() };
+    let client_now = if opts.scenario == Scenario::Expired { opts.now + 400 * 86400 } else { opts.now };
+    let client = Client::new(
+        ClientConfig {
+            server_name: client_name,
+            trust_anchor: pki.anchor.der.clone(),
+            now: client_now,
+            alpn: vec![b"http/1.1".to_vec()],
+            initial_key_share: opts.scenario != Scenario::HelloRetry,
+            records: records.clone(),
+        },
+        ChaCha20Rng::from_seed(seed_bytes(rng)),
+    );
+    let server = Server::new(
+        ServerConfig {
+            chain: vec![pki.leaf.der.clone()],
+            key: pki.leaf.key.clone(),
+            alpn: vec![b"http/1.1".to_vec()],
+            tickets: 1,
+            records,
+        },
+        ChaCha20Rng::from_seed(seed_bytes(rng)),
+    );
+    let tamper = match opts.scenario {
+        Scenario::Tamper { record, offset, xor } => Some((record, offset, xor)),
+        _ => None,
+    };
+    Pair { client, server, trace: Trace::new(seed, opts), records: 0, tamper }
+}
+
+fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {
+    let mut b = [0u8; 32];
+    rng.fill_bytes(&mut b);
+    b
+}
+
+/// Run a whole connection: handshake, the scripted messages, optional KeyUpdate, close.
+pub fn run(opts: &Options) -> Trace {
+    let seed = opts.seed.unwrap_or_else(fresh_seed);
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let pki = match make_pki(&mut rng, &opts.hostname, opts.now, &opts.scenario) {
+        Ok(p) => p,
+        Err(e) => {
+            let mut t = Trace::new(seed, opts);
+            t.push(Side::Wire, Event::Error { message: format!("could not make certificates: {e}"), alert: None });
+            return t;
+        }
+    };
+    let mut p = pair(opts, seed, &pki, &mut rng);
+    p.trace.set_pki(&pki);
+    run_pair(&mut p, opts);
+    p.trace.finish(&p.client, &p.server);
+    p.trace
+}
+
+/// The script of [`run`] on an existing pair.
+pub fn run_pair(p: &mut Pair, opts: &Options) {
+    p.client.start();
+    p.collect();
+    p.drive();
+    if p.client.phase() == Phase::Connected && p.server.phase() == Phase::Connected {
+        for (i, m) in opts.client_messages.iter().enumerate() {
+            if p.client.send(m.as_bytes()).is_err() {
+                break;
+            }
+            p.collect();
+            p.drive();
+            let reply = opts.server_replies.get(i).cloned().unwrap_or_else(|| format!("received {} bytes: {m}", m.len()));
+            if p.server.phase() != Phase::Connected || p.server.send(reply.as_bytes()).is_err() {
+                break;
+            }
+            p.collect();
+            p.drive();
+        }
+        if opts.key_update && p.client.key_update(KeyUpdateRequest::update_requested).is_ok() {
+            p.collect();
+            p.drive();
+        }
+    }
+    if p.client.phase() == Phase::Connected {
+        p.client.close();
+        p.collect();
+        p.drive();
+        p.server.close();
+        p.collect();
+        p.drive();
+    }
+    p.collect();
+}

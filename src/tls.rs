@@ -1,0 +1,20 @@
+//! A sans-IO TLS 1.3 engine (RFC 8446) for TLS_AES_128_GCM_SHA256, secp256r1 and
+//! ecdsa_secp256r1_sha256: bytes in, bytes and [`events::Event`]s out. Time and randomness are
+//! parameters; nothing here touches the network, a clock or the OS.
+
+pub mod cert;
+pub mod client;
+pub mod codec;
+pub mod conn;
+pub mod crypto;
+pub mod enums;
+pub mod error;
+pub mod events;
+pub mod extensions;
+pub mod handshake;
+pub mod key_schedule;
+pub mod keylog;
+pub mod kx;
+pub mod record;
+pub mod server;
+pub mod transcript;

@@ -1,0 +1,420 @@
+//! What client and server share: the record layer in both directions, handshake message
+//! reassembly, alerts, application data, KeyUpdate and close. Sans-IO: bytes come in through
+//! [`Common::push`], go out through [`Common::take_output`]; nothing here reads a clock or the OS.
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::Rng;
+
+use super::codec::Bytes;
+use super::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
+use super::error::Error;
+use super::events::{Derivation, Direction, Event, Phase};
+use super::handshake::Handshake;
+use super::key_schedule::{TrafficKeys, TrafficSecret};
+use super::record::{annotate_record, plaintext_record, Deframer, RawRecord, RecordCipher, MAX_PLAINTEXT};
+use super::transcript::Transcript;
+
+/// Knobs that change how records are cut, for tests and for the page's demonstrations.
+#[derive(Clone, Debug)]
+pub struct RecordOptions {
+    /// Largest fragment per record (≤ 2^14); smaller values split handshake messages.
+    pub max_fragment: usize,
+    /// Zero bytes of padding added to each protected record (RFC 8446 §5.4).
+    pub padding: usize,
+}
+
+impl Default for RecordOptions {
+    fn default() -> Self {
+        RecordOptions { max_fragment: MAX_PLAINTEXT, padding: 0 }
+    }
+}
+
+/// One item read from the peer.
+pub enum Incoming {
+    Handshake(Handshake, Vec<u8>),
+    AppData(Vec<u8>),
+}
+
+pub struct Common {
+    pub rng: ChaCha20Rng,
+    pub phase: Phase,
+    pub events: Vec<Event>,
+    pub transcript: Transcript,
+    pub options: RecordOptions,
+    deframer: Deframer,
+    /// Handshake bytes received but not yet a whole message.
+    hs_buf: Vec<u8>,
+    /// Handshake messages written but not yet cut into records.
+    hs_out: Vec<u8>,
+    read: Option<RecordCipher>,
+    write: Option<RecordCipher>,
+    read_secret: Option<TrafficSecret>,
+    write_secret: Option<TrafficSecret>,
+    out: Vec<u8>,
+    /// Whether the handshake's Finished was received: a change_cipher_spec after it is an error.
+    pub peer_finished: bool,
+    pub sent_close: bool,
+    pub received_close: bool,
+}
+
+impl Common {
+    pub fn new(rng: ChaCha20Rng, phase: Phase, options: RecordOptions) -> Self {
+        let max_fragment = options.max_fragment.clamp(1, MAX_PLAINTEXT);
+        Common {
+            rng,
+            phase,
+            events: Vec::new(),
+            transcript: Transcript::default(),
+            options: RecordOptions { max_fragment, ..options },
+            deframer: Deframer::default(),
+            hs_buf: Vec::new(),
+            hs_out: Vec::new(),
+            read: None,
+            write: None,
+            read_secret: None,
+            write_secret: None,
+            out: Vec::new(),
+            peer_finished: false,
+            sent_close: false,
+            received_close: false,
+        }
+    }
+
+    pub fn random<const N: usize>(&mut self) -> [u8; N] {
+        let mut b = [0u8; N];
+        self.rng.fill_bytes(&mut b);
+        b
+    }
+
+    pub fn set_phase(&mut self, to: Phase) {
+        if to != self.phase {
+            self.events.push(Event::Phase { from: self.phase, to });
+            self.phase = to;
+        }
+    }
+
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.events.push(Event::Note { text: text.into() });
+    }
+
+    pub fn log_derivations(&mut self, log: Vec<Derivation>) {
+        self.events.extend(log.into_iter().map(Event::Derived));
+    }
+
+    pub fn is_active(&self) -> bool {
+        !matches!(self.phase, Phase::Failed | Phase::Closed)
+    }
+
+    pub fn take_output(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.deframer.push(bytes);
+    }
+
+    // ---- keys -------------------------------------------------------------------------------
+
+    fn install(&mut self, dir: Direction, secret: &TrafficSecret) -> TrafficKeys {
+        let mut log = Vec::new();
+        let keys = secret.keys(&mut log);
+        self.log_derivations(log);
+        self.events.push(Event::KeysInstalled {
+            direction: dir,
+            secret: secret.name.clone(),
+            key: Bytes(keys.key.to_vec()),
+            iv: Bytes(keys.iv.to_vec()),
+        });
+        keys
+    }
+
+    /// Start decrypting with keys from `secret`. RFC 8446 §5.1: a handshake message may not span
+    /// a key change.
+    pub fn set_read_keys(&mut self, secret: TrafficSecret) -> Result<(), Error> {
+        if !self.hs_buf.is_empty() {
+            return Err(Error::UnexpectedMessage("a handshake message spans a key change"));
+        }
+        let keys = self.install(Direction::Read, &secret);
+        self.read = Some(RecordCipher::new(keys));
+        self.read_secret = Some(secret);
+        Ok(())
+    }
+
+    /// Flush pending handshake bytes under the old keys, then encrypt with keys from `secret`.
+    pub fn set_write_keys(&mut self, secret: TrafficSecret) -> Result<(), Error> {
+        self.flush()?;
+        let keys = self.install(Direction::Write, &secret);
+        self.write = Some(RecordCipher::new(keys));
+        self.write_secret = Some(secret);
+        Ok(())
+    }
+
+    pub fn discard_keys(&mut self, why: &str) {
+        if self.read.is_some() || self.write.is_some() {
+            self.read = None;
+            self.write = None;
+            self.read_secret = None;
+            self.write_secret = None;
+            self.events.push(Event::KeysDiscarded { what: why.into() });
+        }
+    }
+
+    // ---- writing ----------------------------------------------------------------------------
+
+    /// Encode a handshake message, add it to the transcript, and queue it for the next flush.
+    pub fn send_handshake(&mut self, msg: &Handshake) -> Vec<u8> {
+        let bytes = msg.encode();
+        let (_, fields) = Handshake::decode(&bytes);
+        self.events.push(Event::HandshakeSent { name: msg.name().into(), bytes: Bytes(bytes.clone()), fields });
+        self.transcript.add(msg.name(), &bytes);
+        self.hs_out.extend_from_slice(&bytes);
+        bytes
+    }
+
+    /// Cut queued handshake bytes into records (coalescing messages, splitting at
+    /// `max_fragment`), protected when write keys are installed.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        let pending = std::mem::take(&mut self.hs_out);
+        for chunk in pending.chunks(self.options.max_fragment) {
+            self.write_record(ContentType::handshake, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn write_record(&mut self, typ: ContentType, content: &[u8]) -> Result<(), Error> {
+        let (bytes, protection) = match self.write.as_mut() {
+            Some(c) => {
+                let (b, p) = c.seal(typ, content, self.options.padding)?;
+                (b, Some(p))
+            }
+            None => (plaintext_record(typ, content), None),
+        };
+        self.events.push(Event::RecordSent { fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
+        self.out.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    /// RFC 8446 §D.4: the compatibility change_cipher_spec, always in plaintext.
+    pub fn send_ccs(&mut self) -> Result<(), Error> {
+        self.flush()?;
+        let bytes = plaintext_record(ContentType::change_cipher_spec, &[1]);
+        self.events.push(Event::RecordSent { fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
+        self.out.extend_from_slice(&bytes);
+        Ok(())
+    }
+
+    pub fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.phase != Phase::Connected || self.sent_close {
+            return Err(Error::Usage("application data can only be sent on an open, connected session"));
+        }
+        self.events.push(Event::AppDataSent { data: Bytes(data.to_vec()) });
+        if data.is_empty() {
+            return self.write_record(ContentType::application_data, data);
+        }
+        for chunk in data.chunks(self.options.max_fragment) {
+            self.write_record(ContentType::application_data, chunk)?;
+        }
+        Ok(())
+    }
+
+    fn send_alert(&mut self, desc: AlertDescription, level: AlertLevel) -> Result<(), Error> {
+        let encrypted = self.write.is_some();
+        self.events.push(Event::AlertSent { description: desc, fatal: level == AlertLevel::fatal, encrypted });
+        self.write_record(ContentType::alert, &[level.0, desc.0])
+    }
+
+    /// RFC 8446 §6.1: close_notify. After both sides have closed, the keys are discarded.
+    pub fn close(&mut self) -> Result<(), Error> {
+        if self.sent_close || !self.is_active() {
+            return Ok(());
+        }
+        self.flush()?;
+        self.send_alert(AlertDescription::close_notify, AlertLevel::warning)?;
+        self.sent_close = true;
+        self.maybe_closed();
+        Ok(())
+    }
+
+    fn maybe_closed(&mut self) {
+        if self.sent_close && self.received_close {
+            self.set_phase(Phase::Closed);
+            self.discard_keys("both sides sent close_notify: the traffic keys are erased");
+        }
+    }
+
+    /// RFC 8446 §4.6.3: send a KeyUpdate and move to the next write secret.
+    pub fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        if self.phase != Phase::Connected || self.sent_close {
+            return Err(Error::Usage("KeyUpdate needs a connected session"));
+        }
+        self.send_handshake(&Handshake::KeyUpdate(request));
+        let next = match &self.write_secret {
+            Some(s) => {
+                let mut log = Vec::new();
+                let n = s.next(&mut log);
+                self.log_derivations(log);
+                n
+            }
+            None => return Err(Error::Internal("no write secret")),
+        };
+        self.set_write_keys(next)
+    }
+
+    /// RFC 8446 §4.6.3: the peer moved to its next secret; follow it, and answer if asked.
+    pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        let next = match &self.read_secret {
+            Some(s) => {
+                let mut log = Vec::new();
+                let n = s.next(&mut log);
+                self.log_derivations(log);
+                n
+            }
+            None => return Err(Error::UnexpectedMessage("KeyUpdate before keys")),
+        };
+        self.set_read_keys(next)?;
+        if request == KeyUpdateRequest::update_requested && !self.sent_close {
+            self.send_key_update(KeyUpdateRequest::update_not_requested)?;
+        }
+        Ok(())
+    }
+
+    /// End the connection for `err`: the alert it maps to goes out (encrypted if keys exist),
+    /// nothing is sent after it, and the keys are dropped.
+    pub fn fail(&mut self, err: &Error) {
+        if self.phase == Phase::Failed {
+            return;
+        }
+        // Anything queued but not sent is dropped: the alert is the last thing on the wire.
+        self.hs_out.clear();
+        let alert = err.sends_alert().then(|| err.alert());
+        self.events.push(Event::Error { message: err.to_string(), alert });
+        if let Some(a) = alert {
+            if !self.sent_close {
+                let _ = self.send_alert(a, AlertLevel::fatal);
+            }
+        }
+        self.set_phase(Phase::Failed);
+        self.discard_keys("the connection failed: its keys are erased");
+    }
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    /// The next whole handshake message or application data from the peer, reading as many
+    /// records as needed. `Ok(None)`: more bytes are needed (or the peer closed).
+    pub fn next_incoming(&mut self) -> Result<Option<Incoming>, Error> {
+        loop {
+            if let Some(msg) = self.take_handshake_message()? {
+                return Ok(Some(msg));
+            }
+            let Some(rec) = self.deframer.next_record()? else { return Ok(None) };
+            if let Some(data) = self.read_record(rec)? {
+                return Ok(Some(Incoming::AppData(data)));
+            }
+            if self.received_close || !self.is_active() {
+                return Ok(None);
+            }
+        }
+    }
+
+    fn take_handshake_message(&mut self) -> Result<Option<Incoming>, Error> {
+        if self.hs_buf.len() < 4 {
+            return Ok(None);
+        }
+        let len = (usize::from(self.hs_buf[1]) << 16) | (usize::from(self.hs_buf[2]) << 8) | usize::from(self.hs_buf[3]);
+        if self.hs_buf.len() < 4 + len {
+            return Ok(None);
+        }
+        let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
+        let (res, fields) = Handshake::decode(&raw);
+        let name = res.as_ref().map(|m| m.name().to_string()).unwrap_or_else(|_| "undecodable message".into());
+        self.events.push(Event::HandshakeReceived { name, bytes: Bytes(raw.clone()), fields });
+        Ok(Some(Incoming::Handshake(res?, raw)))
+    }
+
+    /// Process one record. Returns application data, if the record carried some.
+    fn read_record(&mut self, rec: RawRecord) -> Result<Option<Vec<u8>>, Error> {
+        // RFC 8446 §5, D.4: a plaintext change_cipher_spec of exactly 0x01 before the peer's
+        // Finished is dropped; anything else of that type is an error.
+        if rec.typ == ContentType::change_cipher_spec {
+            let ok = rec.payload == [1] && !self.peer_finished && self.phase != Phase::ExpectClientHello;
+            self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: ok });
+            if !ok {
+                return Err(Error::UnexpectedMessage("change_cipher_spec that is not a single 0x01 before Finished"));
+            }
+            return Ok(None);
+        }
+        let (typ, content, protection) = match (self.read.as_mut(), rec.typ) {
+            (Some(c), ContentType::application_data) => {
+                let (t, content, p) = match c.open(&rec) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: false });
+                        return Err(e);
+                    }
+                };
+                (t, content, Some(p))
+            }
+            // A plaintext alert is accepted at any time: a peer that failed early may not have keys.
+            (_, ContentType::alert) => (ContentType::alert, rec.payload.clone(), None),
+            (Some(_), _) => {
+                self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: false });
+                return Err(Error::UnexpectedMessage("a plaintext record after encryption started"));
+            }
+            (None, t) => (t, rec.payload.clone(), None),
+        };
+        self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes), protection, ignored: false });
+        match typ {
+            ContentType::handshake => {
+                if content.is_empty() {
+                    return Err(Error::UnexpectedMessage("an empty handshake record"));
+                }
+                self.hs_buf.extend_from_slice(&content);
+                Ok(None)
+            }
+            ContentType::alert => {
+                self.read_alert(&content)?;
+                Ok(None)
+            }
+            ContentType::application_data => {
+                if self.phase != Phase::Connected || self.read.is_none() {
+                    return Err(Error::UnexpectedMessage("application data before the handshake finished"));
+                }
+                if !self.hs_buf.is_empty() {
+                    return Err(Error::UnexpectedMessage("application data inside a split handshake message"));
+                }
+                self.events.push(Event::AppDataReceived { data: Bytes(content.clone()) });
+                Ok(Some(content))
+            }
+            ContentType::change_cipher_spec => Err(Error::UnexpectedMessage("an encrypted change_cipher_spec")),
+            _ => Err(Error::UnexpectedMessage("an unknown record content type")),
+        }
+    }
+
+    fn read_alert(&mut self, content: &[u8]) -> Result<(), Error> {
+        if content.is_empty() {
+            return Err(Error::UnexpectedMessage("an empty alert record"));
+        }
+        let [level, desc] = content else {
+            return Err(Error::Decode("an alert must be exactly two bytes"));
+        };
+        let desc = AlertDescription(*desc);
+        // RFC 8446 §6: every alert but close_notify and user_canceled is fatal, whatever its level.
+        let fatal = !matches!(desc, AlertDescription::close_notify | AlertDescription::user_canceled);
+        self.events.push(Event::AlertReceived { description: desc, fatal });
+        if desc == AlertDescription::close_notify {
+            self.received_close = true;
+            self.maybe_closed();
+            return Ok(());
+        }
+        if fatal || *level == AlertLevel::fatal.0 {
+            self.set_phase(Phase::Failed);
+            self.discard_keys("the peer sent a fatal alert: the keys are erased");
+            return Err(Error::PeerAlert(desc));
+        }
+        Ok(())
+    }
+}

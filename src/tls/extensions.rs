@@ -1,0 +1,304 @@
+//! RFC 8446 §4.2 extensions: the ones this engine speaks, and a raw form for all others.
+
+use super::codec::{Reader, Writer};
+use super::enums::{ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::error::Error;
+
+/// The message an extension block belongs to; it decides the format of some extensions and which
+/// ones are allowed (RFC 8446 §4.2, the table of "TLS 1.3" message columns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExtContext {
+    ClientHello,
+    ServerHello,
+    HelloRetryRequest,
+    EncryptedExtensions,
+    Certificate,
+    NewSessionTicket,
+}
+
+/// RFC 8446 §4.2.8 `KeyShareEntry`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyShareEntry {
+    pub group: NamedGroup,
+    pub key_exchange: Vec<u8>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Extension {
+    /// RFC 6066 §3: one host_name (in EncryptedExtensions: empty, "I used it").
+    ServerName(Option<String>),
+    SupportedVersionsOffered(Vec<ProtocolVersion>),
+    SupportedVersionSelected(ProtocolVersion),
+    SupportedGroups(Vec<NamedGroup>),
+    SignatureAlgorithms(Vec<SignatureScheme>),
+    KeyShareOffered(Vec<KeyShareEntry>),
+    KeyShareChosen(KeyShareEntry),
+    KeyShareRetry(NamedGroup),
+    Alpn(Vec<Vec<u8>>),
+    Cookie(Vec<u8>),
+    Other(ExtensionType, Vec<u8>),
+}
+
+impl Extension {
+    pub fn typ(&self) -> ExtensionType {
+        match self {
+            Extension::ServerName(_) => ExtensionType::server_name,
+            Extension::SupportedVersionsOffered(_) | Extension::SupportedVersionSelected(_) => {
+                ExtensionType::supported_versions
+            }
+            Extension::SupportedGroups(_) => ExtensionType::supported_groups,
+            Extension::SignatureAlgorithms(_) => ExtensionType::signature_algorithms,
+            Extension::KeyShareOffered(_) | Extension::KeyShareChosen(_) | Extension::KeyShareRetry(_) => {
+                ExtensionType::key_share
+            }
+            Extension::Alpn(_) => ExtensionType::application_layer_protocol_negotiation,
+            Extension::Cookie(_) => ExtensionType::cookie,
+            Extension::Other(t, _) => *t,
+        }
+    }
+
+    pub fn encode(&self, w: &mut Writer) {
+        w.wire(self.typ());
+        w.vector(2, |w| match self {
+            Extension::ServerName(Some(name)) => w.vector(2, |w| {
+                w.u8(0);
+                w.opaque_vector(2, name.as_bytes());
+            }),
+            Extension::ServerName(None) => {}
+            Extension::SupportedVersionsOffered(v) => w.vector(1, |w| v.iter().for_each(|x| w.wire(*x))),
+            Extension::SupportedVersionSelected(v) => w.wire(*v),
+            Extension::SupportedGroups(g) => w.vector(2, |w| g.iter().for_each(|x| w.wire(*x))),
+            Extension::SignatureAlgorithms(s) => w.vector(2, |w| s.iter().for_each(|x| w.wire(*x))),
+            Extension::KeyShareOffered(entries) => w.vector(2, |w| entries.iter().for_each(|e| e.encode(w))),
+            Extension::KeyShareChosen(e) => e.encode(w),
+            Extension::KeyShareRetry(g) => w.wire(*g),
+            Extension::Alpn(protocols) => w.vector(2, |w| protocols.iter().for_each(|p| w.opaque_vector(1, p))),
+            Extension::Cookie(c) => w.opaque_vector(2, c),
+            Extension::Other(_, data) => w.bytes(data),
+        });
+    }
+}
+
+impl KeyShareEntry {
+    fn encode(&self, w: &mut Writer) {
+        w.wire(self.group);
+        w.opaque_vector(2, &self.key_exchange);
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
+        r.group("KeyShareEntry", "one Diffie-Hellman public key", |r| {
+            let group = r.wire::<NamedGroup>("group")?;
+            let key_exchange = r
+                .opaque_vector(2, 1, 0xffff, "key_exchange", "the public key: 04 || x || y for P-256")?
+                .to_vec();
+            Ok(KeyShareEntry { group, key_exchange })
+        })
+    }
+}
+
+/// Whether a known extension may appear in a message (RFC 8446 §4.2). `None`: not known here.
+fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
+    use ExtContext::*;
+    let ok = match t.0 {
+        // server_name, max_fragment_length, supported_groups, use_srtp, heartbeat, alpn,
+        // client/server_certificate_type
+        0 | 1 | 10 | 14 | 15 | 16 | 19 | 20 => matches!(ctx, ClientHello | EncryptedExtensions),
+        // status_request, signed_certificate_timestamp
+        5 | 18 => matches!(ctx, ClientHello | Certificate),
+        // signature_algorithms, signature_algorithms_cert, certificate_authorities
+        13 | 47 | 50 => ctx == ClientHello,
+        21 | 45 | 49 => ctx == ClientHello, // padding, psk_key_exchange_modes, post_handshake_auth
+        41 => matches!(ctx, ClientHello | ServerHello),
+        42 => matches!(ctx, ClientHello | EncryptedExtensions | NewSessionTicket),
+        43 | 51 => matches!(ctx, ClientHello | ServerHello | HelloRetryRequest),
+        44 => matches!(ctx, ClientHello | HelloRetryRequest),
+        _ => return None,
+    };
+    Some(ok)
+}
+
+/// RFC 8446 §4.2: read an `Extension extensions<..>` block, rejecting duplicates and extensions
+/// that the message may not carry (both illegal_parameter), ignoring unknown ones.
+pub fn read_extensions(
+    r: &mut Reader<'_>,
+    ctx: ExtContext,
+    min: usize,
+    max: usize,
+) -> Result<Vec<Extension>, Error> {
+    r.vector(2, min, max, "extensions", "the extension block", |r| {
+        let mut out: Vec<Extension> = Vec::new();
+        while !r.is_empty() {
+            let ext = r.group("Extension", "one extension", |r| read_one(r, ctx))?;
+            if out.iter().any(|e| e.typ() == ext.typ()) {
+                return Err(Error::IllegalParameter("the same extension appears twice"));
+            }
+            out.push(ext);
+        }
+        Ok(out)
+    })
+}
+
+fn read_one(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Extension, Error> {
+    let t = r.wire::<ExtensionType>("extension_type")?;
+    if allowed(t, ctx) == Some(false) {
+        return Err(Error::IllegalParameter("an extension this message may not carry"));
+    }
+    r.vector(2, 0, 0xffff, "extension_data", &t.to_string(), |r| read_body(r, t, ctx))
+}
+
+fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Extension, Error> {
+    use ExtContext::*;
+    Ok(match (t, ctx) {
+        (ExtensionType::server_name, EncryptedExtensions) => Extension::ServerName(None),
+        (ExtensionType::server_name, _) => {
+            let name = r.vector(2, 1, 0xffff, "server_name_list", "the names the client wants", |r| {
+                let mut host = None;
+                while !r.is_empty() {
+                    let name_type = r.u8("name_type", "0 = host_name")?;
+                    let n = r.opaque_vector(2, 1, 0xffff, "HostName", "a DNS host name")?;
+                    if name_type == 0 {
+                        if host.is_some() {
+                            return Err(Error::IllegalParameter("two host names in server_name"));
+                        }
+                        let s = std::str::from_utf8(n).map_err(|_| Error::Decode("host name is not text"))?;
+                        r.describe_last(s.to_string());
+                        host = Some(s.to_string());
+                    }
+                }
+                Ok(host)
+            })?;
+            Extension::ServerName(name)
+        }
+        (ExtensionType::supported_versions, ClientHello) => {
+            Extension::SupportedVersionsOffered(r.vector(1, 2, 254, "versions", "TLS versions offered", |r| {
+                read_list(r, 2, "version")
+            })?)
+        }
+        (ExtensionType::supported_versions, _) => {
+            Extension::SupportedVersionSelected(r.wire("selected_version")?)
+        }
+        (ExtensionType::supported_groups, _) => Extension::SupportedGroups(r.vector(
+            2,
+            2,
+            0xffff,
+            "named_group_list",
+            "groups for key exchange, most preferred first",
+            |r| read_list(r, 2, "group"),
+        )?),
+        (ExtensionType::signature_algorithms, _) => Extension::SignatureAlgorithms(r.vector(
+            2,
+            2,
+            0xfffe,
+            "supported_signature_algorithms",
+            "signature schemes accepted, most preferred first",
+            |r| read_list(r, 2, "scheme"),
+        )?),
+        (ExtensionType::key_share, ClientHello) => {
+            Extension::KeyShareOffered(r.vector(2, 0, 0xffff, "client_shares", "the client's public keys", |r| {
+                let mut v = Vec::new();
+                while !r.is_empty() {
+                    v.push(KeyShareEntry::read(r)?);
+                }
+                Ok(v)
+            })?)
+        }
+        (ExtensionType::key_share, HelloRetryRequest) => Extension::KeyShareRetry(r.wire("selected_group")?),
+        (ExtensionType::key_share, _) => Extension::KeyShareChosen(KeyShareEntry::read(r)?),
+        (ExtensionType::application_layer_protocol_negotiation, _) => Extension::Alpn(r.vector(
+            2,
+            2,
+            0xffff,
+            "protocol_name_list",
+            "application protocols",
+            |r| {
+                let mut v = Vec::new();
+                while !r.is_empty() {
+                    let p = r.opaque_vector(1, 1, 255, "ProtocolName", "an application protocol name")?;
+                    r.describe_last(String::from_utf8_lossy(p).into_owned());
+                    v.push(p.to_vec());
+                }
+                Ok(v)
+            },
+        )?),
+        (ExtensionType::cookie, _) => {
+            Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec())
+        }
+        _ => {
+            let n = r.remaining();
+            Extension::Other(t, r.opaque(n, "data", "contents not interpreted by this engine")?.to_vec())
+        }
+    })
+}
+
+/// Read a list of 2-byte code points; an odd number of bytes is a decode_error (RFC 8446 §6).
+fn read_list<T: super::codec::Wire>(r: &mut Reader<'_>, size: usize, name: &str) -> Result<Vec<T>, Error> {
+    if r.remaining() % size != 0 {
+        return Err(Error::Decode("a list of pairs with an odd length"));
+    }
+    let mut v = Vec::new();
+    while !r.is_empty() {
+        v.push(r.wire::<T>(name)?);
+    }
+    Ok(v)
+}
+
+pub fn read_code_points<T: super::codec::Wire>(r: &mut Reader<'_>, name: &str) -> Result<Vec<T>, Error> {
+    read_list(r, T::SIZE, name)
+}
+
+/// Find an extension by type.
+pub fn find(exts: &[Extension], t: ExtensionType) -> Option<&Extension> {
+    exts.iter().find(|e| e.typ() == t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(exts: &[Extension]) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.vector(2, |w| exts.iter().for_each(|e| e.encode(w)));
+        w.buf
+    }
+
+    #[test]
+    fn client_hello_extensions_round_trip() {
+        let exts = vec![
+            Extension::ServerName(Some("example.com".into())),
+            Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_3]),
+            Extension::SupportedGroups(vec![NamedGroup::secp256r1]),
+            Extension::KeyShareOffered(vec![KeyShareEntry { group: NamedGroup::secp256r1, key_exchange: vec![4; 65] }]),
+            Extension::Alpn(vec![b"h2".to_vec()]),
+            Extension::Other(ExtensionType(0x1a1a), vec![]),
+        ];
+        let bytes = block(&exts);
+        let mut r = Reader::new(&bytes);
+        assert_eq!(read_extensions(&mut r, ExtContext::ClientHello, 0, 0xffff).unwrap(), exts);
+    }
+
+    #[test]
+    fn rejects_the_same_extension_twice() {
+        let exts = vec![Extension::SupportedGroups(vec![NamedGroup::secp256r1]); 2];
+        let bytes = block(&exts);
+        let mut r = Reader::new(&bytes);
+        let res = read_extensions(&mut r, ExtContext::ClientHello, 0, 0xffff);
+        assert!(matches!(res, Err(Error::IllegalParameter(_))));
+    }
+
+    #[test]
+    fn rejects_key_share_in_encrypted_extensions() {
+        let exts = vec![Extension::KeyShareChosen(KeyShareEntry { group: NamedGroup::secp256r1, key_exchange: vec![4] })];
+        let bytes = block(&exts);
+        let mut r = Reader::new(&bytes);
+        let res = read_extensions(&mut r, ExtContext::EncryptedExtensions, 0, 0xffff);
+        assert!(matches!(res, Err(Error::IllegalParameter(_))));
+    }
+
+    #[test]
+    fn rejects_supported_groups_of_odd_length() {
+        let bytes = [0, 7, 0, 10, 0, 3, 0, 1, 0x17];
+        let mut r = Reader::new(&bytes);
+        let res = read_extensions(&mut r, ExtContext::ClientHello, 0, 0xffff);
+        assert!(matches!(res, Err(Error::Decode(_))));
+    }
+}

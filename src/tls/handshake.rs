@@ -1,0 +1,342 @@
+//! RFC 8446 §4 handshake messages: encoding, and decoding with annotations.
+
+use super::codec::{hex, Field, Reader, Writer};
+use super::enums::{CipherSuite, HandshakeType, KeyUpdateRequest, ProtocolVersion, SignatureScheme};
+use super::error::Error;
+use super::extensions::{read_code_points, read_extensions, ExtContext, Extension};
+
+/// RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest (SHA-256 of
+/// "HelloRetryRequest").
+pub const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
+    0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// RFC 8446 §4.1.2.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientHello {
+    pub legacy_version: ProtocolVersion,
+    pub random: [u8; 32],
+    pub legacy_session_id: Vec<u8>,
+    pub cipher_suites: Vec<CipherSuite>,
+    pub legacy_compression_methods: Vec<u8>,
+    pub extensions: Vec<Extension>,
+}
+
+/// RFC 8446 §4.1.3 (a HelloRetryRequest is a ServerHello with [`HRR_RANDOM`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerHello {
+    pub legacy_version: ProtocolVersion,
+    pub random: [u8; 32],
+    pub legacy_session_id_echo: Vec<u8>,
+    pub cipher_suite: CipherSuite,
+    pub legacy_compression_method: u8,
+    pub extensions: Vec<Extension>,
+}
+
+impl ServerHello {
+    pub fn is_retry_request(&self) -> bool {
+        self.random == HRR_RANDOM
+    }
+}
+
+/// RFC 8446 §4.4.2 `CertificateEntry` (X.509 only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateEntry {
+    pub cert_data: Vec<u8>,
+    pub extensions: Vec<Extension>,
+}
+
+/// RFC 8446 §4.6.1.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSessionTicket {
+    pub ticket_lifetime: u32,
+    pub ticket_age_add: u32,
+    pub ticket_nonce: Vec<u8>,
+    pub ticket: Vec<u8>,
+    pub extensions: Vec<Extension>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    ClientHello(ClientHello),
+    /// A ServerHello or a HelloRetryRequest.
+    ServerHello(ServerHello),
+    EncryptedExtensions(Vec<Extension>),
+    Certificate { context: Vec<u8>, entries: Vec<CertificateEntry> },
+    CertificateVerify { algorithm: SignatureScheme, signature: Vec<u8> },
+    Finished(Vec<u8>),
+    NewSessionTicket(NewSessionTicket),
+    KeyUpdate(KeyUpdateRequest),
+}
+
+impl Handshake {
+    pub fn typ(&self) -> HandshakeType {
+        match self {
+            Handshake::ClientHello(_) => HandshakeType::client_hello,
+            Handshake::ServerHello(_) => HandshakeType::server_hello,
+            Handshake::EncryptedExtensions(_) => HandshakeType::encrypted_extensions,
+            Handshake::Certificate { .. } => HandshakeType::certificate,
+            Handshake::CertificateVerify { .. } => HandshakeType::certificate_verify,
+            Handshake::Finished(_) => HandshakeType::finished,
+            Handshake::NewSessionTicket(_) => HandshakeType::new_session_ticket,
+            Handshake::KeyUpdate(_) => HandshakeType::key_update,
+        }
+    }
+
+    /// The message's name as the page shows it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Handshake::ClientHello(_) => "ClientHello",
+            Handshake::ServerHello(sh) if sh.is_retry_request() => "HelloRetryRequest",
+            Handshake::ServerHello(_) => "ServerHello",
+            Handshake::EncryptedExtensions(_) => "EncryptedExtensions",
+            Handshake::Certificate { .. } => "Certificate",
+            Handshake::CertificateVerify { .. } => "CertificateVerify",
+            Handshake::Finished(_) => "Finished",
+            Handshake::NewSessionTicket(_) => "NewSessionTicket",
+            Handshake::KeyUpdate(_) => "KeyUpdate",
+        }
+    }
+
+    /// The whole message: `msg_type`, a 24-bit length, the body (RFC 8446 §4).
+    pub fn encode(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.wire(self.typ());
+        let at = w.buf.len();
+        w.u24(0);
+        self.encode_body(&mut w);
+        let len = u32::try_from(w.buf.len() - at - 3).unwrap_or(0);
+        w.buf[at..at + 3].copy_from_slice(&len.to_be_bytes()[1..]);
+        w.buf
+    }
+
+    fn encode_body(&self, w: &mut Writer) {
+        match self {
+            Handshake::ClientHello(ch) => {
+                w.wire(ch.legacy_version);
+                w.bytes(&ch.random);
+                w.opaque_vector(1, &ch.legacy_session_id);
+                w.vector(2, |w| ch.cipher_suites.iter().for_each(|c| w.wire(*c)));
+                w.opaque_vector(1, &ch.legacy_compression_methods);
+                w.vector(2, |w| ch.extensions.iter().for_each(|e| e.encode(w)));
+            }
+            Handshake::ServerHello(sh) => {
+                w.wire(sh.legacy_version);
+                w.bytes(&sh.random);
+                w.opaque_vector(1, &sh.legacy_session_id_echo);
+                w.wire(sh.cipher_suite);
+                w.u8(sh.legacy_compression_method);
+                w.vector(2, |w| sh.extensions.iter().for_each(|e| e.encode(w)));
+            }
+            Handshake::EncryptedExtensions(exts) => w.vector(2, |w| exts.iter().for_each(|e| e.encode(w))),
+            Handshake::Certificate { context, entries } => {
+                w.opaque_vector(1, context);
+                w.vector(3, |w| {
+                    for e in entries {
+                        w.opaque_vector(3, &e.cert_data);
+                        w.vector(2, |w| e.extensions.iter().for_each(|x| x.encode(w)));
+                    }
+                });
+            }
+            Handshake::CertificateVerify { algorithm, signature } => {
+                w.wire(*algorithm);
+                w.opaque_vector(2, signature);
+            }
+            Handshake::Finished(v) => w.bytes(v),
+            Handshake::NewSessionTicket(t) => {
+                w.u32(t.ticket_lifetime);
+                w.u32(t.ticket_age_add);
+                w.opaque_vector(1, &t.ticket_nonce);
+                w.opaque_vector(2, &t.ticket);
+                w.vector(2, |w| t.extensions.iter().for_each(|e| e.encode(w)));
+            }
+            Handshake::KeyUpdate(k) => w.wire(*k),
+        }
+    }
+
+    /// Decode one whole handshake message. Returns the message and its field tree (offsets
+    /// relative to the message's first byte). On failure the tree shows how far decoding got.
+    pub fn decode(bytes: &[u8]) -> (Result<Handshake, Error>, Vec<Field>) {
+        let mut r = Reader::new(bytes);
+        let res = Self::read(&mut r).and_then(|m| r.expect_end().map(|_| m));
+        (res, r.into_fields())
+    }
+
+    fn read(r: &mut Reader<'_>) -> Result<Handshake, Error> {
+        let name = r.peek().map(|b| HandshakeType(b).to_string()).unwrap_or_default();
+        r.group(&name, "one handshake message", |r| {
+            let typ = r.wire::<HandshakeType>("msg_type")?;
+            r.vector(3, 0, 0xff_ffff, "body", "the message body", |r| Self::read_body(r, typ))
+        })
+    }
+
+    fn read_body(r: &mut Reader<'_>, typ: HandshakeType) -> Result<Handshake, Error> {
+        Ok(match typ {
+            HandshakeType::client_hello => Handshake::ClientHello(read_client_hello(r)?),
+            HandshakeType::server_hello => Handshake::ServerHello(read_server_hello(r)?),
+            HandshakeType::encrypted_extensions => {
+                Handshake::EncryptedExtensions(read_extensions(r, ExtContext::EncryptedExtensions, 0, 0xffff)?)
+            }
+            HandshakeType::certificate => {
+                let context = r
+                    .opaque_vector(1, 0, 255, "certificate_request_context", "empty for a server certificate")?
+                    .to_vec();
+                let entries = r.vector(3, 0, 0xff_ffff, "certificate_list", "the chain, leaf first", |r| {
+                    let mut v = Vec::new();
+                    while !r.is_empty() {
+                        v.push(r.group("CertificateEntry", "one certificate", |r| {
+                            let cert_data = r
+                                .opaque_vector(3, 1, 0xff_ffff, "cert_data", "an X.509 certificate in DER")?
+                                .to_vec();
+                            let extensions = read_extensions(r, ExtContext::Certificate, 0, 0xffff)?;
+                            Ok(CertificateEntry { cert_data, extensions })
+                        })?);
+                    }
+                    Ok(v)
+                })?;
+                Handshake::Certificate { context, entries }
+            }
+            HandshakeType::certificate_verify => {
+                let algorithm = r.wire::<SignatureScheme>("algorithm")?;
+                let signature = r
+                    .opaque_vector(2, 0, 0xffff, "signature", "a signature over the transcript hash")?
+                    .to_vec();
+                Handshake::CertificateVerify { algorithm, signature }
+            }
+            HandshakeType::finished => {
+                if r.remaining() != 32 {
+                    return Err(Error::Decode("Finished must hold exactly 32 bytes for SHA-256"));
+                }
+                Handshake::Finished(
+                    r.opaque(32, "verify_data", "HMAC of the transcript under the finished key")?.to_vec(),
+                )
+            }
+            HandshakeType::new_session_ticket => {
+                let ticket_lifetime = r.u32("ticket_lifetime", "seconds the ticket may be used")?;
+                let ticket_age_add = r.u32("ticket_age_add", "obfuscates the ticket age")?;
+                let ticket_nonce =
+                    r.opaque_vector(1, 0, 255, "ticket_nonce", "makes each ticket's PSK unique")?.to_vec();
+                let ticket = r.opaque_vector(2, 1, 0xffff, "ticket", "opaque to the client")?.to_vec();
+                let extensions = read_extensions(r, ExtContext::NewSessionTicket, 0, 0xfffe)?;
+                Handshake::NewSessionTicket(NewSessionTicket {
+                    ticket_lifetime,
+                    ticket_age_add,
+                    ticket_nonce,
+                    ticket,
+                    extensions,
+                })
+            }
+            HandshakeType::key_update => {
+                let k = r.wire::<KeyUpdateRequest>("request_update")?;
+                if k.known_name().is_none() {
+                    return Err(Error::IllegalParameter("request_update is neither 0 nor 1"));
+                }
+                Handshake::KeyUpdate(k)
+            }
+            _ => return Err(Error::UnexpectedMessage("a handshake type this engine does not expect")),
+        })
+    }
+}
+
+fn read_random(r: &mut Reader<'_>, meaning: &str) -> Result<[u8; 32], Error> {
+    let b = r.opaque(32, "random", meaning)?;
+    let mut out = [0u8; 32];
+    out.copy_from_slice(b);
+    Ok(out)
+}
+
+fn read_client_hello(r: &mut Reader<'_>) -> Result<ClientHello, Error> {
+    let legacy_version = r.wire("legacy_version")?;
+    let random = read_random(r, "32 fresh random bytes from the client")?;
+    let legacy_session_id = r
+        .opaque_vector(1, 0, 32, "legacy_session_id", "a random value echoed by the server (middlebox compatibility)")?
+        .to_vec();
+    let cipher_suites = r.vector(2, 2, 0xfffe, "cipher_suites", "the cipher suites the client offers", |r| {
+        read_code_points(r, "cipher_suite")
+    })?;
+    let legacy_compression_methods = r
+        .opaque_vector(1, 1, 255, "legacy_compression_methods", "must be exactly [0]: no compression")?
+        .to_vec();
+    let extensions = read_extensions(r, ExtContext::ClientHello, 8, 0xffff)?;
+    Ok(ClientHello { legacy_version, random, legacy_session_id, cipher_suites, legacy_compression_methods, extensions })
+}
+
+fn read_server_hello(r: &mut Reader<'_>) -> Result<ServerHello, Error> {
+    let legacy_version = r.wire("legacy_version")?;
+    let random = read_random(r, "32 random bytes from the server (a fixed value marks a HelloRetryRequest)")?;
+    if random == HRR_RANDOM {
+        r.describe_last(format!("{} (HelloRetryRequest)", hex(&random)));
+    }
+    let legacy_session_id_echo = r
+        .opaque_vector(1, 0, 32, "legacy_session_id_echo", "the client's legacy_session_id, echoed")?
+        .to_vec();
+    let cipher_suite = r.wire("cipher_suite")?;
+    let legacy_compression_method = r.u8("legacy_compression_method", "always 0")?;
+    let ctx = if random == HRR_RANDOM { ExtContext::HelloRetryRequest } else { ExtContext::ServerHello };
+    let extensions = read_extensions(r, ctx, 6, 0xffff)?;
+    Ok(ServerHello {
+        legacy_version,
+        random,
+        legacy_session_id_echo,
+        cipher_suite,
+        legacy_compression_method,
+        extensions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::enums::NamedGroup;
+
+    fn hello() -> Handshake {
+        Handshake::ClientHello(ClientHello {
+            legacy_version: ProtocolVersion::TLSv1_2,
+            random: [7; 32],
+            legacy_session_id: vec![1; 32],
+            cipher_suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            legacy_compression_methods: vec![0],
+            extensions: vec![
+                Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_3]),
+                Extension::SupportedGroups(vec![NamedGroup::secp256r1]),
+            ],
+        })
+    }
+
+    #[test]
+    fn client_hello_round_trips_and_its_fields_cover_every_byte() {
+        let m = hello();
+        let bytes = m.encode();
+        let (res, fields) = Handshake::decode(&bytes);
+        assert_eq!(res.unwrap(), m);
+        let leaves = fields[0].leaves();
+        let mut at = 0;
+        for l in &leaves {
+            assert_eq!(l.start, at, "gap or overlap before {}", l.name);
+            at += l.len;
+        }
+        assert_eq!(at, bytes.len());
+    }
+
+    #[test]
+    fn rejects_trailing_bytes_after_a_message() {
+        let mut bytes = hello().encode();
+        bytes.push(0);
+        assert!(matches!(Handshake::decode(&bytes).0, Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn rejects_a_truncated_message() {
+        let bytes = hello().encode();
+        assert!(matches!(Handshake::decode(&bytes[..bytes.len() - 1]).0, Err(Error::Decode(_))));
+    }
+
+    #[test]
+    fn a_failed_decode_still_reports_the_fields_read() {
+        let bytes = hello().encode();
+        let (_, fields) = Handshake::decode(&bytes[..40]);
+        let names: Vec<String> = fields[0].leaves().iter().map(|f| f.name.clone()).collect();
+        assert!(names.contains(&"random".to_string()), "{names:?}");
+    }
+}

@@ -1,0 +1,270 @@
+//! RFC 8446 §5 record layer: framing, size limits, and AES-128-GCM record protection.
+
+use super::codec::{hex, opaque_value, Bytes, Field, Reader};
+use super::crypto::{aead_open, aead_seal, IV_LEN, TAG_LEN};
+use super::enums::{ContentType, ProtocolVersion};
+use super::error::Error;
+use super::events::Protection;
+use super::handshake::Handshake;
+use super::key_schedule::TrafficKeys;
+
+/// RFC 8446 §5.1: the largest TLSPlaintext.fragment.
+pub const MAX_PLAINTEXT: usize = 1 << 14;
+/// RFC 8446 §5.2: the largest TLSCiphertext.encrypted_record.
+pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 256;
+pub const HEADER_LEN: usize = 5;
+
+/// One record as read off the wire.
+#[derive(Clone, Debug)]
+pub struct RawRecord {
+    pub typ: ContentType,
+    pub payload: Vec<u8>,
+    /// Header and payload, as received.
+    pub bytes: Vec<u8>,
+}
+
+pub fn header(typ: ContentType, len: usize) -> [u8; HEADER_LEN] {
+    let l = u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes();
+    let v = ProtocolVersion::TLSv1_2.0.to_be_bytes();
+    [typ.0, v[0], v[1], l[0], l[1]]
+}
+
+pub fn plaintext_record(typ: ContentType, payload: &[u8]) -> Vec<u8> {
+    let mut out = header(typ, payload.len()).to_vec();
+    out.extend_from_slice(payload);
+    out
+}
+
+/// Collects bytes from the wire and cuts them into records.
+#[derive(Default)]
+pub struct Deframer {
+    buf: Vec<u8>,
+}
+
+impl Deframer {
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next whole record, if one has arrived. The length is checked against the limits of
+    /// RFC 8446 §5.1/§5.2 before waiting for the body.
+    pub fn next_record(&mut self) -> Result<Option<RawRecord>, Error> {
+        if self.buf.len() < HEADER_LEN {
+            return Ok(None);
+        }
+        let typ = ContentType(self.buf[0]);
+        let len = usize::from(u16::from_be_bytes([self.buf[3], self.buf[4]]));
+        let limit = if typ == ContentType::application_data { MAX_CIPHERTEXT } else { MAX_PLAINTEXT };
+        if len > limit {
+            return Err(Error::RecordOverflow("record length field over the limit"));
+        }
+        if self.buf.len() < HEADER_LEN + len {
+            return Ok(None);
+        }
+        let bytes: Vec<u8> = self.buf.drain(..HEADER_LEN + len).collect();
+        Ok(Some(RawRecord { typ, payload: bytes[HEADER_LEN..].to_vec(), bytes }))
+    }
+}
+
+/// The field tree of a record as it appears on the wire. A plaintext handshake record that holds
+/// whole messages gets their trees nested; anything else is shown as an opaque fragment.
+pub fn annotate_record(bytes: &[u8]) -> Vec<Field> {
+    let mut r = Reader::new(bytes);
+    let mut payload_field = None;
+    let _ = r.group("record", "one TLS record: a 5-byte header and its payload", |r| {
+        let typ = r.wire::<ContentType>("type")?;
+        r.wire::<ProtocolVersion>("legacy_record_version")?;
+        let len = usize::from(r.u16("length", "bytes in this record's payload")?);
+        let start = r.position();
+        let payload = r.take(len.min(r.remaining()))?;
+        payload_field = Some(match typ {
+            ContentType::application_data => Field::new(
+                "encrypted_record",
+                start,
+                payload.len(),
+                opaque_value(payload),
+                "AES-128-GCM ciphertext followed by the 16-byte tag: all an eavesdropper sees",
+            ),
+            ContentType::handshake => annotate_handshake_payload(payload, start),
+            _ => {
+                let mut pr = Reader::with_base(payload, start);
+                let _ = annotate_plain_payload(&mut pr, typ);
+                let mut f = Field::new("fragment", start, payload.len(), opaque_value(payload), "");
+                f.children = pr.into_fields();
+                f
+            }
+        });
+        Ok::<(), Error>(())
+    });
+    let mut fields = r.into_fields();
+    if let (Some(top), Some(pf)) = (fields.first_mut(), payload_field) {
+        top.children.push(pf);
+    }
+    fields
+}
+
+fn annotate_plain_payload(r: &mut Reader<'_>, typ: ContentType) -> Result<(), Error> {
+    match typ {
+        ContentType::alert => {
+            r.u8("level", "1 = warning, 2 = fatal")?;
+            r.wire::<super::enums::AlertDescription>("description")?;
+        }
+        ContentType::change_cipher_spec => {
+            r.u8("change_cipher_spec", "always 1; ignored by TLS 1.3 (middlebox compatibility)")?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Nest the trees of whole handshake messages in a payload; a partial one stays opaque.
+pub fn annotate_handshake_payload(payload: &[u8], start: usize) -> Field {
+    let mut f = Field::new("fragment", start, payload.len(), format!("{} bytes", payload.len()), "handshake messages");
+    let mut at = 0;
+    while at < payload.len() {
+        let rest = &payload[at..];
+        let whole = rest.len() >= 4 && {
+            let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
+            rest.len() >= 4 + len
+        };
+        if !whole {
+            f.children.push(Field::new(
+                "partial message",
+                start + at,
+                rest.len(),
+                opaque_value(rest),
+                "part of a handshake message split across records",
+            ));
+            break;
+        }
+        let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
+        let (_, fields) = Handshake::decode(&rest[..4 + len]);
+        f.children.extend(fields.into_iter().map(|x| x.shifted(start + at)));
+        at += 4 + len;
+    }
+    f
+}
+
+/// Record protection for one direction (RFC 8446 §5.2, §5.3).
+pub struct RecordCipher {
+    keys: TrafficKeys,
+    seq: u64,
+}
+
+impl RecordCipher {
+    pub fn new(keys: TrafficKeys) -> Self {
+        RecordCipher { keys, seq: 0 }
+    }
+
+    /// RFC 8446 §5.3: the per-record nonce.
+    fn nonce(&self) -> [u8; IV_LEN] {
+        let mut n = self.keys.iv;
+        for (i, b) in self.seq.to_be_bytes().iter().enumerate() {
+            n[IV_LEN - 8 + i] ^= b;
+        }
+        n
+    }
+
+    fn next_seq(&mut self) -> Result<(), Error> {
+        // RFC 8446 §5.3: the sequence number must not wrap.
+        self.seq = self.seq.checked_add(1).ok_or(Error::Internal("sequence number exhausted"))?;
+        Ok(())
+    }
+
+    /// Seal `content` of type `typ` with `padding` zero bytes into a whole TLSCiphertext record.
+    pub fn seal(&mut self, typ: ContentType, content: &[u8], padding: usize) -> Result<(Vec<u8>, Protection), Error> {
+        let mut inner = content.to_vec();
+        inner.push(typ.0);
+        inner.extend(std::iter::repeat_n(0u8, padding));
+        let hdr = header(ContentType::application_data, inner.len() + TAG_LEN);
+        let nonce = self.nonce();
+        let (ct, tag) = aead_seal(&self.keys.key, &nonce, &hdr, &inner)?;
+        let mut rec = hdr.to_vec();
+        rec.extend_from_slice(&ct);
+        rec.extend_from_slice(&tag);
+        let p = self.protection(nonce, &hdr, inner, typ, padding, ct, tag.to_vec());
+        self.next_seq()?;
+        Ok((rec, p))
+    }
+
+    /// Open a TLSCiphertext; returns the inner content type and content.
+    pub fn open(&mut self, rec: &RawRecord) -> Result<(ContentType, Vec<u8>, Protection), Error> {
+        if rec.payload.len() < TAG_LEN {
+            return Err(Error::BadRecordMac);
+        }
+        let (ct, tag) = rec.payload.split_at(rec.payload.len() - TAG_LEN);
+        let nonce = self.nonce();
+        let hdr = &rec.bytes[..HEADER_LEN];
+        let inner = aead_open(&self.keys.key, &nonce, hdr, ct, tag)?;
+        // RFC 8446 §5.4: the inner plaintext may be at most 2^14 + 1 bytes.
+        if inner.len() > MAX_PLAINTEXT + 1 {
+            return Err(Error::RecordOverflow("decrypted record over 2^14 + 1 bytes"));
+        }
+        // The content type is the last non-zero byte; all zeros is an error.
+        let Some(pos) = inner.iter().rposition(|&b| b != 0) else {
+            return Err(Error::UnexpectedMessage("inner plaintext has no content type"));
+        };
+        let typ = ContentType(inner[pos]);
+        let padding = inner.len() - pos - 1;
+        let content = inner[..pos].to_vec();
+        let p = self.protection(nonce, hdr, inner, typ, padding, ct.to_vec(), tag.to_vec());
+        self.next_seq()?;
+        Ok((typ, content, p))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn protection(
+        &self,
+        nonce: [u8; IV_LEN],
+        aad: &[u8],
+        inner: Vec<u8>,
+        typ: ContentType,
+        padding: usize,
+        ct: Vec<u8>,
+        tag: Vec<u8>,
+    ) -> Protection {
+        let inner_fields = annotate_inner(&inner, typ, padding);
+        Protection {
+            secret: self.keys.secret_name.clone(),
+            key: Bytes(self.keys.key.to_vec()),
+            iv: Bytes(self.keys.iv.to_vec()),
+            sequence_number: self.seq,
+            nonce: Bytes(nonce.to_vec()),
+            additional_data: Bytes(aad.to_vec()),
+            inner_plaintext: Bytes(inner),
+            content_type: typ,
+            padding,
+            ciphertext: Bytes(ct),
+            tag: Bytes(tag),
+            inner_fields,
+        }
+    }
+}
+
+/// RFC 8446 §5.2 TLSInnerPlaintext, annotated.
+fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize) -> Vec<Field> {
+    let content_len = inner.len().saturating_sub(1 + padding);
+    let content = &inner[..content_len];
+    let mut top = Field::new("TLSInnerPlaintext", 0, inner.len(), format!("{} bytes", inner.len()), "the record before encryption");
+    let mut c = match typ {
+        ContentType::handshake => annotate_handshake_payload(content, 0),
+        _ => {
+            let mut pr = Reader::new(content);
+            let _ = annotate_plain_payload(&mut pr, typ);
+            let mut f = Field::new("content", 0, content_len, opaque_value(content), "");
+            f.children = pr.into_fields();
+            if typ == ContentType::application_data {
+                f.value = format!("{:?}", String::from_utf8_lossy(content));
+                f.meaning = "the application's data".into();
+            }
+            f
+        }
+    };
+    c.name = "content".into();
+    top.children.push(c);
+    top.children.push(Field::new("type", content_len, 1, format!("0x{:02x} {}", typ.0, typ), "the real content type, hidden inside the encryption"));
+    if padding > 0 {
+        top.children.push(Field::new("zeros", content_len + 1, padding, hex(&inner[content_len + 1..]), "padding that hides the true length"));
+    }
+    vec![top]
+}
