@@ -1,0 +1,260 @@
+//! A command-line TLS 1.3 peer built on the engine, for checking it against other TLS stacks.
+//!
+//! ```text
+//! peer gen-cert --hostname NAME --out DIR
+//! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]
+//! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
+//! peer trace [--seed N] > trace.json
+//! ```
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::ExitCode;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use p256::ecdsa::SigningKey;
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::SecretKey;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use tlsviz::tls::cert;
+use tlsviz::tls::client::{Client, ClientConfig};
+use tlsviz::tls::conn::{Common, RecordOptions};
+use tlsviz::tls::events::{Event, Phase};
+use tlsviz::tls::keylog;
+use tlsviz::tls::server::{Server, ServerConfig};
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage:\n  peer gen-cert --hostname NAME --out DIR\n  peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]\n  \
+         peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  peer trace [--seed N]"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(cmd) = args.first() else { return usage() };
+    let mut flags = HashMap::new();
+    let mut it = args[1..].iter();
+    while let Some(k) = it.next() {
+        let Some(name) = k.strip_prefix("--") else { return usage() };
+        let Some(v) = it.next() else { return usage() };
+        flags.insert(name.to_string(), v.clone());
+    }
+    let get = |k: &str| flags.get(k).cloned();
+    let res = match cmd.as_str() {
+        "gen-cert" => match (get("hostname"), get("out")) {
+            (Some(h), Some(o)) => gen_cert(&h, &o),
+            _ => return usage(),
+        },
+        "server" => match (get("listen"), get("cert"), get("key")) {
+            (Some(l), Some(c), Some(k)) => server(&l, &c, &k, get("keylog")),
+            _ => return usage(),
+        },
+        "client" => match (get("connect"), get("servername"), get("cafile")) {
+            (Some(a), Some(n), Some(ca)) => client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog")),
+            _ => return usage(),
+        },
+        "trace" => {
+            let seed = match get("seed").map(|s| s.parse::<u64>()) {
+                Some(Ok(s)) => Some(s),
+                Some(Err(_)) => {
+                    eprintln!("--seed takes a whole number");
+                    return ExitCode::from(2);
+                }
+                None => None,
+            };
+            let trace = tlsviz::sim::run(&tlsviz::sim::Options { seed, ..Default::default() });
+            println!("{}", trace.to_json());
+            Ok(())
+        }
+        _ => return usage(),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn os_rng() -> ChaCha20Rng {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).expect("the OS has no randomness");
+    ChaCha20Rng::from_seed(seed)
+}
+
+fn gen_cert(hostname: &str, out: &str) -> Result<(), String> {
+    let mut rng = os_rng();
+    let ca = cert::generate_ca(&mut rng, now()).map_err(|e| e.to_string())?;
+    let leaf = cert::generate_leaf(&mut rng, &ca, hostname, now()).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(out).map_err(|e| format!("{out}: {e}"))?;
+    let pem = |der: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| e.to_string());
+    let key = leaf.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    for (name, text) in [("ca.pem", pem(&ca.der)?), ("cert.pem", pem(&leaf.der)?), ("key.pem", key.to_string())] {
+        std::fs::write(format!("{out}/{name}"), text).map_err(|e| format!("{out}/{name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Every PEM block of `label` in a file.
+fn pem_blocks(path: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let mut out = Vec::new();
+    for part in text.split("-----BEGIN ").skip(1) {
+        let block = format!("-----BEGIN {part}");
+        let end = block.find("-----END ").and_then(|i| block[i..].find("\n").map(|j| i + j + 1)).unwrap_or(block.len());
+        let (l, der) = der::pem::decode_vec(block[..end].trim_end().as_bytes()).map_err(|e| format!("{path}: {e}"))?;
+        if l == label {
+            out.push(der);
+        }
+    }
+    Ok(out)
+}
+
+fn load_key(path: &str) -> Result<SigningKey, String> {
+    if let Some(der) = pem_blocks(path, "PRIVATE KEY")?.first() {
+        return SecretKey::from_pkcs8_der(der).map(|k| SigningKey::from(&k)).map_err(|e| format!("{path}: {e}"));
+    }
+    if let Some(der) = pem_blocks(path, "EC PRIVATE KEY")?.first() {
+        return SecretKey::from_sec1_der(der).map(|k| SigningKey::from(&k)).map_err(|e| format!("{path}: {e}"));
+    }
+    Err(format!("{path}: no P-256 private key found"))
+}
+
+fn write_keylog(path: &Option<String>, events: &[Event]) -> Result<(), String> {
+    if let Some(p) = path {
+        let mut text = keylog::lines(events).join("\n");
+        text.push('\n');
+        std::fs::write(p, text).map_err(|e| format!("{p}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The alert this side sent or received, for the error message.
+fn failure(events: &[Event]) -> String {
+    for e in events.iter().rev() {
+        match e {
+            Event::Error { message, alert: Some(a) } => return format!("sent alert {a}: {message}"),
+            Event::AlertReceived { description, fatal: true } => return format!("received alert {description}"),
+            Event::Error { message, alert: None } => return message.clone(),
+            _ => {}
+        }
+    }
+    "the connection failed".into()
+}
+
+fn flush(sock: &mut TcpStream, common: &mut Common, events: &mut Vec<Event>) -> Result<(), String> {
+    events.extend(common.take_events());
+    let out = common.take_output();
+    if !out.is_empty() {
+        sock.write_all(&out).map_err(|e| format!("write: {e}"))?;
+    }
+    Ok(())
+}
+
+fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<String>) -> Result<(), String> {
+    let chain = pem_blocks(cert_path, "CERTIFICATE")?;
+    if chain.is_empty() {
+        return Err(format!("{cert_path}: no certificate found"));
+    }
+    let key = load_key(key_path)?;
+    let listener = TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
+    let (mut sock, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+    let config = ServerConfig { chain, key, alpn: vec![], tickets: 0, records: RecordOptions::default() };
+    let mut s = Server::new(config, os_rng());
+    let mut events = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let n = sock.read(&mut buf).map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        for data in s.receive(&buf[..n]) {
+            // Echo every application data record back.
+            let _ = s.send(&data);
+        }
+        if s.common.received_close {
+            s.close();
+        }
+        flush(&mut sock, &mut s.common, &mut events)?;
+        if matches!(s.phase(), Phase::Failed | Phase::Closed) {
+            break;
+        }
+    }
+    write_keylog(&keylog_path, &events)?;
+    match s.phase() {
+        Phase::Failed => Err(failure(&events)),
+        Phase::Closed => Ok(()),
+        _ if s.common.received_close => Ok(()),
+        _ => Err("the client went away without close_notify".into()),
+    }
+}
+
+fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<String>) -> Result<(), String> {
+    let anchor = pem_blocks(cafile, "CERTIFICATE")?.into_iter().next().ok_or(format!("{cafile}: no certificate"))?;
+    let mut sock = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
+    let config = ClientConfig {
+        server_name: name.into(),
+        trust_anchor: anchor,
+        now: now(),
+        alpn: vec![],
+        initial_key_share: true,
+        records: RecordOptions::default(),
+    };
+    let mut c = Client::new(config, os_rng());
+    let mut events = Vec::new();
+    c.start();
+    flush(&mut sock, &mut c.common, &mut events)?;
+    let mut sent_at: Option<Instant> = None;
+    let started = Instant::now();
+    let mut buf = vec![0u8; 65536];
+    let stdout = std::io::stdout();
+    loop {
+        match sock.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                for data in c.receive(&buf[..n]) {
+                    let mut out = stdout.lock();
+                    let _ = out.write_all(&data);
+                    let _ = out.flush();
+                }
+            }
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(e) => return Err(format!("read: {e}")),
+        }
+        if c.phase() == Phase::Connected && sent_at.is_none() {
+            c.send(text.as_bytes()).map_err(|e| e.to_string())?;
+            sent_at = Some(Instant::now());
+        }
+        flush(&mut sock, &mut c.common, &mut events)?;
+        if matches!(c.phase(), Phase::Failed | Phase::Closed) || c.common.received_close {
+            break;
+        }
+        if sent_at.is_some_and(|t| t.elapsed() > Duration::from_secs(2)) {
+            break;
+        }
+        if sent_at.is_none() && started.elapsed() > Duration::from_secs(10) {
+            return Err("timed out waiting for the handshake".into());
+        }
+    }
+    if c.phase() == Phase::Failed {
+        write_keylog(&keylog_path, &events)?;
+        return Err(failure(&events));
+    }
+    c.close();
+    let _ = flush(&mut sock, &mut c.common, &mut events);
+    write_keylog(&keylog_path, &events)?;
+    if sent_at.is_none() {
+        return Err("the handshake did not complete".into());
+    }
+    Ok(())
+}
