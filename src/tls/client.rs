@@ -281,6 +281,8 @@ impl Client {
         let server_hs = hs.server_traffic(&mut log, &th);
         self.common.log_derivations(log);
         self.common.set_read_keys(server_hs.clone())?;
+        // From here on, anything the client sends (its Finished, or an alert) is encrypted.
+        self.common.set_write_keys(client_hs.clone())?;
         self.hs = Some(Handshaking { hs, client_hs, server_hs, server_key: None });
         self.common.set_phase(Phase::ExpectEncryptedExtensions);
         Ok(())
@@ -397,7 +399,6 @@ impl Client {
 
         // RFC 8446 §D.4: a compatibility change_cipher_spec before the second flight.
         self.common.send_ccs()?;
-        self.common.set_write_keys(h.client_hs.clone())?;
         let vd = verify_data(&finished_key, &self.common.transcript.current());
         self.common.events.push(Event::Finished { sent: true, verify_data: Bytes(vd.to_vec()), ok: true });
         self.common.send_handshake(&Handshake::Finished(vd.to_vec()));

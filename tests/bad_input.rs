@@ -1,0 +1,511 @@
+//! Every row of ../shared/design/bad-input.md that applies: the handshake fails, exactly one
+//! fatal alert with the expected description goes out (encrypted once handshake keys exist),
+//! nothing is sent after it, no plaintext reaches the application, nothing panics.
+
+mod common;
+
+use common::*;
+use tlsviz::tls::codec::Writer;
+use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use tlsviz::tls::extensions::{Extension, KeyShareEntry};
+use tlsviz::tls::handshake::{ClientHello, Handshake};
+use tlsviz::tls::record::plaintext_record;
+
+// ---- helpers --------------------------------------------------------------------------------
+
+fn with_ext(mut ch: ClientHello, f: impl FnOnce(&mut Vec<Extension>)) -> ClientHello {
+    f(&mut ch.extensions);
+    ch
+}
+
+fn replace(exts: &mut [Extension], t: ExtensionType, new: Extension) {
+    for e in exts.iter_mut() {
+        if e.typ() == t {
+            *e = new.clone();
+        }
+    }
+}
+
+fn p256_share(ch: &ClientHello) -> Vec<u8> {
+    ch.extensions
+        .iter()
+        .find_map(|e| match e {
+            Extension::KeyShareOffered(s) => Some(s[0].key_exchange.clone()),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn with_share(ch: ClientHello, shares: Vec<KeyShareEntry>) -> ClientHello {
+    with_ext(ch, |x| replace(x, ExtensionType::key_share, Extension::KeyShareOffered(shares)))
+}
+
+fn share(group: NamedGroup, key: Vec<u8>) -> KeyShareEntry {
+    KeyShareEntry { group, key_exchange: key }
+}
+
+/// A ClientHello built by hand, byte for byte (for encodings the codec would never write).
+fn raw_hello(body: impl FnOnce(&mut Writer)) -> Vec<u8> {
+    let mut w = Writer::new();
+    w.u8(1);
+    w.vector(3, body);
+    plaintext_record(ContentType::handshake, &w.buf)
+}
+
+fn ch() -> ClientHello {
+    first_client_hello(1)
+}
+
+// ---- record layer ---------------------------------------------------------------------------
+
+#[test]
+fn plaintext_record_longer_than_2_14_is_record_overflow() {
+    let mut rec = vec![22, 3, 3, 0x40, 0x01];
+    rec.extend(vec![0; (1 << 14) + 1]);
+    assert_eq!(server_alert(&rec), A::record_overflow);
+}
+
+#[test]
+fn ciphertext_record_longer_than_2_14_plus_256_is_record_overflow() {
+    // The length field alone decides: the body need not arrive.
+    assert_eq!(server_alert(&[23, 3, 3, 0x41, 0x01]), A::record_overflow);
+}
+
+#[test]
+fn decrypted_inner_plaintext_longer_than_2_14_plus_1_is_record_overflow() {
+    let f = server_flight(2);
+    let p = f.protections[0].clone();
+    let big = reseal(&p, |inner| inner.extend(vec![0u8; (1 << 14) + 2 - inner.len() + 1]));
+    assert!(big.len() - 5 <= (1 << 14) + 256, "still within the ciphertext limit");
+    let recs = vec![f.records[0].clone(), big];
+    assert_eq!(client_alert(f, &recs, true), A::record_overflow);
+}
+
+#[test]
+fn any_flipped_bit_in_an_encrypted_record_is_bad_record_mac() {
+    // In the ciphertext, in the tag, and in the header that is the additional data.
+    for at in [5usize, 100, usize::MAX - 1, 2] {
+        let f = server_flight(3);
+        let mut rec = f.records[2].clone();
+        let i = if at >= rec.len() { rec.len() - 1 } else { at };
+        rec[i] ^= 0x01;
+        if i == 2 {
+            // The legacy version byte is part of the additional data.
+            assert_eq!(rec[0], 23);
+        }
+        let recs = vec![f.records[0].clone(), f.records[1].clone(), rec];
+        assert_eq!(client_alert(f, &recs, true), A::bad_record_mac, "flip at {i}");
+    }
+}
+
+#[test]
+fn inner_plaintext_of_only_zeros_is_unexpected_message() {
+    let f = server_flight(4);
+    let rec = reseal(&f.protections[0], |inner| *inner = vec![0; 10]);
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::unexpected_message);
+}
+
+#[test]
+fn empty_handshake_record_is_unexpected_message() {
+    assert_eq!(server_alert(&[22, 3, 3, 0, 0]), A::unexpected_message);
+}
+
+#[test]
+fn empty_alert_record_is_unexpected_message() {
+    assert_eq!(server_alert(&[21, 3, 3, 0, 0]), A::unexpected_message);
+}
+
+#[test]
+fn unknown_record_content_type_is_unexpected_message() {
+    assert_eq!(server_alert(&[99, 3, 3, 0, 1, 0]), A::unexpected_message);
+}
+
+#[test]
+fn application_data_before_the_handshake_is_unexpected_message() {
+    // Before keys, an application_data record cannot be opened: the server has none.
+    let mut rec = vec![23, 3, 3, 0, 20];
+    rec.extend([0u8; 20]);
+    assert_eq!(server_alert(&rec), A::unexpected_message);
+}
+
+#[test]
+fn change_cipher_spec_with_a_body_other_than_01_is_unexpected_message() {
+    let f = server_flight(5);
+    let recs = vec![f.records[0].clone(), vec![20, 3, 3, 0, 1, 2]];
+    assert_eq!(client_alert(f, &recs, true), A::unexpected_message);
+}
+
+#[test]
+fn encrypted_change_cipher_spec_is_unexpected_message() {
+    let f = server_flight(6);
+    let p = f.protections[0].clone();
+    let rec = reseal(&p, |inner| *inner = vec![1, ContentType::change_cipher_spec.0]);
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::unexpected_message);
+}
+
+#[test]
+fn change_cipher_spec_after_finished_is_unexpected_message() {
+    let (mut c, mut s) = pair(8);
+    c.start();
+    for _ in 0..4 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+    }
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::Connected);
+    let _ = s.common.take_events();
+    s.receive(&[20, 3, 3, 0, 1, 1]);
+    let out = s.common.take_output();
+    let ev = s.common.take_events();
+    assert_eq!(single_fatal_alert(&ev, &out, true, s.phase()), A::unexpected_message);
+}
+
+#[test]
+fn a_plain_change_cipher_spec_before_finished_is_dropped_silently() {
+    let f = server_flight(9);
+    assert_eq!(f.records[1], vec![20, 3, 3, 0, 1, 1], "the server sends one in compatibility mode");
+    let mut c = f.client;
+    for r in &f.records {
+        c.receive(r);
+    }
+    assert_eq!(c.phase(), tlsviz::tls::events::Phase::Connected);
+}
+
+#[test]
+fn handshake_message_split_across_a_key_change_is_unexpected_message() {
+    let f = server_flight(10);
+    // ServerHello and the first bytes of the next message in one plaintext record.
+    let mut payload = f.records[0][5..].to_vec();
+    payload.extend([8, 0, 0]);
+    let recs = vec![plaintext_record(ContentType::handshake, &payload)];
+    assert_eq!(client_alert(f, &recs, false), A::unexpected_message);
+}
+
+// ---- message order ---------------------------------------------------------------------------
+
+#[test]
+fn finished_before_certificate_is_unexpected_message() {
+    let f = server_flight(11);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let fin = m.pop().unwrap();
+        m.truncate(1); // EncryptedExtensions
+        m.push(fin);
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::unexpected_message);
+}
+
+#[test]
+fn a_second_client_hello_without_hello_retry_request_is_unexpected_message() {
+    let (mut c, mut s) = pair(12);
+    c.start();
+    let hello = c.common.take_output();
+    s.receive(&hello);
+    let _ = s.common.take_output();
+    let _ = s.common.take_events();
+    s.receive(&hello);
+    let out = s.common.take_output();
+    let ev = s.common.take_events();
+    assert_eq!(single_fatal_alert(&ev, &out, true, s.phase()), A::unexpected_message);
+}
+
+// ---- decoding --------------------------------------------------------------------------------
+
+#[test]
+fn truncated_client_hello_is_decode_error() {
+    let full = hello_record(ch());
+    let mut body = full[5..full.len() - 3].to_vec();
+    let len = body.len() - 4;
+    body[1..4].copy_from_slice(&(len as u32).to_be_bytes()[1..]);
+    assert_eq!(server_alert(&plaintext_record(ContentType::handshake, &body)), A::decode_error);
+}
+
+#[test]
+fn trailing_bytes_after_the_client_hello_body_are_decode_error() {
+    let mut body = Handshake::ClientHello(ch()).encode();
+    body.push(0);
+    let len = body.len() - 4;
+    body[1..4].copy_from_slice(&(len as u32).to_be_bytes()[1..]);
+    assert_eq!(server_alert(&plaintext_record(ContentType::handshake, &body)), A::decode_error);
+}
+
+#[test]
+fn a_length_past_its_boundary_is_decode_error() {
+    let c = ch();
+    let rec = raw_hello(|w| {
+        w.u16(0x0303);
+        w.bytes(&c.random);
+        w.u8(40); // legacy_session_id claims 40 bytes but holds 1
+        w.u8(0);
+    });
+    assert_eq!(server_alert(&rec), A::decode_error);
+}
+
+#[test]
+fn cipher_suites_of_odd_length_are_decode_error() {
+    let c = ch();
+    let rec = raw_hello(|w| {
+        w.u16(0x0303);
+        w.bytes(&c.random);
+        w.opaque_vector(1, &[]);
+        w.opaque_vector(2, &[0x13, 0x01, 0x13]);
+        w.opaque_vector(1, &[0]);
+        w.vector(2, |w| c.extensions.iter().for_each(|e| e.encode(w)));
+    });
+    assert_eq!(server_alert(&rec), A::decode_error);
+}
+
+#[test]
+fn the_same_extension_twice_is_illegal_parameter() {
+    let c = with_ext(ch(), |x| x.push(Extension::SupportedGroups(vec![NamedGroup::secp256r1])));
+    assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter);
+}
+
+#[test]
+fn compression_methods_other_than_null_are_illegal_parameter() {
+    let mut c = ch();
+    c.legacy_compression_methods = vec![1, 0];
+    assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter);
+}
+
+#[test]
+fn an_extension_the_message_may_not_carry_is_illegal_parameter() {
+    let f = server_flight(13);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let mut w = Writer::new();
+        w.vector(2, |w| Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3).encode(w));
+        let mut ee = vec![8];
+        ee.extend(&(w.buf.len() as u32).to_be_bytes()[1..]);
+        ee.extend(&w.buf);
+        m[0] = ee;
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::illegal_parameter);
+}
+
+// ---- missing extensions and negotiation --------------------------------------------------------
+
+#[test]
+fn key_share_without_supported_groups_is_missing_extension() {
+    let c = with_ext(ch(), |x| x.retain(|e| e.typ() != ExtensionType::supported_groups));
+    assert_eq!(server_alert(&hello_record(c)), A::missing_extension);
+}
+
+#[test]
+fn no_signature_algorithms_is_missing_extension() {
+    let c = with_ext(ch(), |x| x.retain(|e| e.typ() != ExtensionType::signature_algorithms));
+    assert_eq!(server_alert(&hello_record(c)), A::missing_extension);
+}
+
+#[test]
+fn no_cipher_suite_in_common_is_handshake_failure() {
+    let mut c = ch();
+    c.cipher_suites = vec![CipherSuite::TLS_AES_256_GCM_SHA384];
+    assert_eq!(server_alert(&hello_record(c)), A::handshake_failure);
+}
+
+#[test]
+fn no_group_in_common_is_handshake_failure() {
+    let c = with_ext(ch(), |x| {
+        replace(x, ExtensionType::supported_groups, Extension::SupportedGroups(vec![NamedGroup::x25519]));
+        replace(x, ExtensionType::key_share, Extension::KeyShareOffered(vec![share(NamedGroup::x25519, vec![9; 32])]));
+    });
+    assert_eq!(server_alert(&hello_record(c)), A::handshake_failure);
+}
+
+#[test]
+fn a_group_in_common_without_a_share_gets_hello_retry_request() {
+    let c = with_share(ch(), vec![]);
+    let (_, mut s) = pair(7);
+    s.receive(&hello_record(c));
+    let out = s.common.take_output();
+    let sh = server_hello_of(&records(&out)[0]);
+    assert!(sh.is_retry_request());
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientHello);
+}
+
+#[test]
+fn bad_p256_key_shares_are_illegal_parameter() {
+    let good = p256_share(&ch());
+    let mut off_curve = good.clone();
+    off_curve[64] ^= 1;
+    let mut compressed = vec![2 + (good[64] & 1)];
+    compressed.extend(&good[1..33]);
+    let mut padded = good.clone();
+    padded.push(0);
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("not on the curve", off_curve),
+        ("the point at infinity", vec![0]),
+        ("compressed", compressed),
+        ("truncated", good[..64].to_vec()),
+        ("padded", padded),
+    ];
+    for (what, key) in cases {
+        let c = with_share(ch(), vec![share(NamedGroup::secp256r1, key)]);
+        assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter, "{what}");
+    }
+}
+
+#[test]
+fn a_share_for_an_unlisted_group_or_two_for_one_group_are_illegal_parameter() {
+    let good = p256_share(&ch());
+    let unlisted = with_share(ch(), vec![share(NamedGroup::x25519, vec![9; 32]), share(NamedGroup::secp256r1, good.clone())]);
+    assert_eq!(server_alert(&hello_record(unlisted)), A::illegal_parameter);
+    let twice = with_share(ch(), vec![share(NamedGroup::secp256r1, good.clone()), share(NamedGroup::secp256r1, good)]);
+    assert_eq!(server_alert(&hello_record(twice)), A::illegal_parameter);
+}
+
+#[test]
+fn no_tls_1_3_in_supported_versions_is_protocol_version() {
+    let c = with_ext(ch(), |x| replace(x, ExtensionType::supported_versions, Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_2])));
+    assert_eq!(server_alert(&hello_record(c)), A::protocol_version);
+}
+
+// ---- authentication ---------------------------------------------------------------------------
+
+#[test]
+fn a_wrong_finished_is_decrypt_error() {
+    let f = server_flight(14);
+    let rec = reseal_messages(&f.protections[0], |m| m[3][10] ^= 1);
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::decrypt_error);
+}
+
+#[test]
+fn a_wrong_certificate_verify_signature_is_decrypt_error() {
+    let f = server_flight(15);
+    // Flip a bit inside the signature's s value (its last byte), keeping the DER valid.
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let n = m[2].len();
+        m[2][n - 1] ^= 1;
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::decrypt_error);
+}
+
+#[test]
+fn certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
+    let f = server_flight(16);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let s = SignatureScheme::rsa_pss_rsae_sha256.0.to_be_bytes();
+        m[2][4..6].copy_from_slice(&s);
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::illegal_parameter);
+}
+
+#[test]
+fn an_empty_server_certificate_is_decode_error() {
+    let f = server_flight(17);
+    let rec = reseal_messages(&f.protections[0], |m| m[1] = vec![11, 0, 0, 4, 0, 0, 0, 0]);
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::decode_error);
+}
+
+fn scenario_alert(s: tlsviz::sim::Scenario) -> Vec<(tlsviz::sim::Side, A)> {
+    let t = tlsviz::sim::run(&tlsviz::sim::Options { seed: Some(18), scenario: s, ..Default::default() });
+    assert!(!t.outcome.handshake_complete);
+    t.outcome.alerts
+}
+
+#[test]
+fn a_certificate_from_an_untrusted_ca_is_unknown_ca() {
+    assert_eq!(scenario_alert(tlsviz::sim::Scenario::UntrustedCa), vec![(tlsviz::sim::Side::Client, A::unknown_ca)]);
+}
+
+#[test]
+fn an_expired_certificate_is_certificate_expired() {
+    assert_eq!(scenario_alert(tlsviz::sim::Scenario::Expired), vec![(tlsviz::sim::Side::Client, A::certificate_expired)]);
+}
+
+#[test]
+fn a_certificate_for_another_name_is_bad_certificate() {
+    assert_eq!(scenario_alert(tlsviz::sim::Scenario::WrongName), vec![(tlsviz::sim::Side::Client, A::bad_certificate)]);
+}
+
+// ---- the client's checks of ServerHello ------------------------------------------------------------
+
+fn client_alert_for_server_hello(edit: impl FnOnce(&mut tlsviz::tls::handshake::ServerHello)) -> A {
+    let f = server_flight(19);
+    let mut sh = server_hello_of(&f.records[0]);
+    edit(&mut sh);
+    let recs = vec![sh_record(sh)];
+    client_alert(f, &recs, false)
+}
+
+#[test]
+fn server_hello_with_a_suite_not_offered_is_illegal_parameter() {
+    assert_eq!(client_alert_for_server_hello(|sh| sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384), A::illegal_parameter);
+}
+
+#[test]
+fn server_hello_with_a_group_not_offered_is_illegal_parameter() {
+    assert_eq!(
+        client_alert_for_server_hello(|sh| replace(&mut sh.extensions, ExtensionType::key_share, Extension::KeyShareChosen(share(NamedGroup::x25519, vec![9; 32])))),
+        A::illegal_parameter
+    );
+}
+
+#[test]
+fn server_hello_with_a_session_id_that_is_not_the_echo_is_illegal_parameter() {
+    assert_eq!(client_alert_for_server_hello(|sh| sh.legacy_session_id_echo[0] ^= 1), A::illegal_parameter);
+}
+
+#[test]
+fn server_hello_selecting_a_version_other_than_1_3_is_illegal_parameter() {
+    assert_eq!(
+        client_alert_for_server_hello(|sh| replace(&mut sh.extensions, ExtensionType::supported_versions, Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_2))),
+        A::illegal_parameter
+    );
+}
+
+#[test]
+fn a_hello_retry_request_that_changes_nothing_is_illegal_parameter() {
+    let f = server_flight(20);
+    let mut sh = server_hello_of(&f.records[0]);
+    sh.random = tlsviz::tls::handshake::HRR_RANDOM;
+    sh.extensions.retain(|e| e.typ() == ExtensionType::supported_versions);
+    let recs = vec![sh_record(sh)];
+    assert_eq!(client_alert(f, &recs, false), A::illegal_parameter);
+}
+
+#[test]
+fn a_second_hello_retry_request_is_unexpected_message() {
+    let (mut c, mut s) = pair_with(21, false, Default::default());
+    c.start();
+    s.receive(&c.common.take_output());
+    let hrr = records(&s.common.take_output())[0].clone();
+    c.receive(&hrr);
+    assert_eq!(c.phase(), tlsviz::tls::events::Phase::ExpectServerHello);
+    let _ = c.common.take_output();
+    let _ = c.common.take_events();
+    c.receive(&hrr);
+    let out = c.common.take_output();
+    let ev = c.common.take_events();
+    assert_eq!(single_fatal_alert(&ev, &out, false, c.phase()), A::unexpected_message);
+}
+
+// ---- what must succeed -----------------------------------------------------------------------------
+
+#[test]
+fn grease_values_and_any_extension_order_are_accepted() {
+    let (mut c, mut s) = pair(22);
+    c.start();
+    let mut hello = match Handshake::decode(&c.common.take_output()[5..]).0.unwrap() {
+        Handshake::ClientHello(h) => h,
+        _ => unreachable!(),
+    };
+    let key = p256_share(&hello);
+    hello.cipher_suites.insert(0, CipherSuite(0x0a0a));
+    hello.extensions.reverse();
+    hello.extensions.insert(1, Extension::Other(ExtensionType(0x1a1a), vec![]));
+    replace(&mut hello.extensions, ExtensionType::supported_groups, Extension::SupportedGroups(vec![NamedGroup(0x2a2a), NamedGroup::secp256r1]));
+    replace(
+        &mut hello.extensions,
+        ExtensionType::key_share,
+        Extension::KeyShareOffered(vec![share(NamedGroup(0x2a2a), vec![0]), share(NamedGroup::secp256r1, key)]),
+    );
+    s.receive(&hello_record(hello));
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientFinished, "{:#?}", s.common.take_events().last());
+}

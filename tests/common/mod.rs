@@ -1,0 +1,188 @@
+//! Helpers shared by the integration tests: a client and a server with fresh certificates, the
+//! records between them, and a man in the middle who knows the keys (the trace shows them) and
+//! can alter messages inside encryption.
+#![allow(dead_code)]
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use tlsviz::sim::{self, Scenario};
+use tlsviz::tls::client::{Client, ClientConfig};
+use tlsviz::tls::conn::RecordOptions;
+use tlsviz::tls::crypto::aead_seal;
+use tlsviz::tls::enums::{AlertDescription, ContentType};
+use tlsviz::tls::events::{Event, Phase, Protection};
+use tlsviz::tls::handshake::{ClientHello, Handshake, ServerHello};
+use tlsviz::tls::record::{header, plaintext_record};
+use tlsviz::tls::server::{Server, ServerConfig};
+
+pub const NOW: u64 = 1_795_000_000;
+
+pub fn pair(seed: u64) -> (Client, Server) {
+    pair_with(seed, true, RecordOptions::default())
+}
+
+pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> (Client, Server) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let pki = sim::make_pki(&mut rng, "example.com", NOW, &Scenario::Normal).unwrap();
+    let client = Client::new(
+        ClientConfig {
+            server_name: "example.com".into(),
+            trust_anchor: pki.anchor.der.clone(),
+            now: NOW,
+            alpn: vec![b"http/1.1".to_vec()],
+            initial_key_share,
+            records: records.clone(),
+        },
+        ChaCha20Rng::seed_from_u64(seed + 1000),
+    );
+    let server = Server::new(
+        ServerConfig { chain: vec![pki.leaf.der.clone()], key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
+        ChaCha20Rng::seed_from_u64(seed + 2000),
+    );
+    (client, server)
+}
+
+/// Cut a byte stream into records.
+pub fn records(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 5 <= bytes.len() {
+        let len = 5 + usize::from(u16::from_be_bytes([bytes[at + 3], bytes[at + 4]]));
+        out.push(bytes[at..(at + len).min(bytes.len())].to_vec());
+        at += len;
+    }
+    out
+}
+
+/// Whole handshake messages in a byte string.
+pub fn messages(content: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at + 4 <= content.len() {
+        let len = 4 + ((usize::from(content[at + 1]) << 16) | (usize::from(content[at + 2]) << 8) | usize::from(content[at + 3]));
+        out.push(content[at..at + len].to_vec());
+        at += len;
+    }
+    out
+}
+
+/// The client's first ClientHello, decoded.
+pub fn first_client_hello(seed: u64) -> ClientHello {
+    let (mut c, _) = pair(seed);
+    c.start();
+    let out = c.common.take_output();
+    match Handshake::decode(&out[5..]).0.unwrap() {
+        Handshake::ClientHello(ch) => ch,
+        _ => unreachable!(),
+    }
+}
+
+pub fn hello_record(ch: ClientHello) -> Vec<u8> {
+    plaintext_record(ContentType::handshake, &Handshake::ClientHello(ch).encode())
+}
+
+/// What the server sent in answer to a good ClientHello: the client (having sent it), the
+/// server's records, and the protection details of the server's encrypted records.
+pub struct ServerFlight {
+    pub client: Client,
+    pub server: Server,
+    pub records: Vec<Vec<u8>>,
+    pub protections: Vec<Protection>,
+}
+
+pub fn server_flight(seed: u64) -> ServerFlight {
+    let (mut client, mut server) = pair(seed);
+    client.start();
+    server.receive(&client.common.take_output());
+    let _ = client.common.take_events();
+    let protections = server
+        .common
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::RecordSent { protection: Some(p), .. } => Some(p),
+            _ => None,
+        })
+        .collect();
+    let records = records(&server.common.take_output());
+    ServerFlight { client, server, records, protections }
+}
+
+pub fn server_hello_of(record: &[u8]) -> ServerHello {
+    match Handshake::decode(&record[5..]).0.unwrap() {
+        Handshake::ServerHello(sh) => sh,
+        _ => unreachable!(),
+    }
+}
+
+pub fn sh_record(sh: ServerHello) -> Vec<u8> {
+    plaintext_record(ContentType::handshake, &Handshake::ServerHello(sh).encode())
+}
+
+/// Re-encrypt a record with the keys and sequence number it was sealed with, after `edit`
+/// changes its inner plaintext (content || type || zeros).
+pub fn reseal(p: &Protection, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut inner = p.inner_plaintext.0.clone();
+    edit(&mut inner);
+    let hdr = header(ContentType::application_data, inner.len() + 16);
+    let nonce: [u8; 12] = p.nonce.0.clone().try_into().unwrap();
+    let (ct, tag) = aead_seal(&p.key.0, &nonce, &hdr, &inner).unwrap();
+    let mut rec = hdr.to_vec();
+    rec.extend_from_slice(&ct);
+    rec.extend_from_slice(&tag);
+    rec
+}
+
+/// Replace the handshake messages of an encrypted flight (keeping its content type).
+pub fn reseal_messages(p: &Protection, edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> Vec<u8> {
+    reseal(p, |inner| {
+        let content_len = inner.len() - 1 - p.padding;
+        let mut msgs = messages(&inner[..content_len]);
+        edit(&mut msgs);
+        let mut new: Vec<u8> = msgs.concat();
+        new.push(p.content_type.0);
+        *inner = new;
+    })
+}
+
+/// The checks of bad-input.md for a failed side: it is in Failed, exactly one fatal alert went
+/// out (encrypted or not as expected), it is the last record it sent, and no application data
+/// was handed over. Returns the alert.
+pub fn single_fatal_alert(events: &[Event], output: &[u8], encrypted: bool, phase: Phase) -> AlertDescription {
+    assert_eq!(phase, Phase::Failed, "the connection did not fail; events: {events:#?}");
+    let alerts: Vec<_> = events.iter().filter_map(|e| match e { Event::AlertSent { description, fatal, encrypted } => Some((*description, *fatal, *encrypted)), _ => None }).collect();
+    assert_eq!(alerts.len(), 1, "expected exactly one alert, got {alerts:?}");
+    let (desc, fatal, enc) = alerts[0];
+    assert!(fatal, "the alert is not fatal");
+    assert_eq!(enc, encrypted, "alert encryption");
+    let last = records(output).pop().expect("nothing was sent");
+    if encrypted {
+        assert_eq!((last[0], last.len()), (0x17, 5 + 2 + 1 + 16), "the last record is not an encrypted alert");
+    } else {
+        assert_eq!(last, vec![0x15, 3, 3, 0, 2, 2, desc.0], "the last record is not the plaintext alert");
+    }
+    let alert_pos = events.iter().rposition(|e| matches!(e, Event::AlertSent { .. })).unwrap();
+    let sent_after = events[alert_pos + 1..].iter().filter(|e| matches!(e, Event::RecordSent { .. })).count();
+    assert_eq!(sent_after, 1, "the alert's record must be the only record sent after it");
+    assert!(!events.iter().any(|e| matches!(e, Event::AppDataReceived { .. })), "application data was handed over");
+    desc
+}
+
+/// Feed `bytes` to a fresh server and return the single fatal alert it sends.
+pub fn server_alert(bytes: &[u8]) -> AlertDescription {
+    let (_, mut s) = pair(7);
+    s.receive(bytes);
+    let out = s.common.take_output();
+    let ev = s.common.take_events();
+    single_fatal_alert(&ev, &out, false, s.phase())
+}
+
+/// Feed `records` to the client of `f` and return its single fatal alert.
+pub fn client_alert(mut f: ServerFlight, records: &[Vec<u8>], encrypted: bool) -> AlertDescription {
+    for r in records {
+        f.client.receive(r);
+    }
+    let out = f.client.common.take_output();
+    let ev = f.client.common.take_events();
+    single_fatal_alert(&ev, &out, encrypted, f.client.phase())
+}

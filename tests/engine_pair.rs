@@ -1,0 +1,229 @@
+//! The engine against itself: handshakes complete, both sides derive identical secrets, data
+//! flows both ways, close is clean, and the same seed replays the same trace.
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng, SeedableRng};
+use tlsviz::sim::{self, Options, Scenario, Side, Step};
+use tlsviz::tls::conn::RecordOptions;
+use tlsviz::tls::enums::KeyUpdateRequest;
+use tlsviz::tls::events::{Event, Phase};
+
+fn secrets(trace: &sim::Trace, side: Side) -> HashMap<String, String> {
+    trace
+        .events
+        .iter()
+        .filter(|e| e.side == side)
+        .filter_map(|e| match &e.event {
+            Event::Derived(d) => Some((d.name.clone(), format!("{:?}", d.value))),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn handshake_completes_and_both_sides_hold_identical_secrets() {
+    let t = sim::run(&Options { seed: Some(11), ..Default::default() });
+    assert!(t.outcome.handshake_complete, "{:?}", t.outcome);
+    assert!(t.outcome.closed_cleanly);
+    let (c, s) = (secrets(&t, Side::Client), secrets(&t, Side::Server));
+    for name in [
+        "handshake_secret",
+        "client_handshake_traffic_secret",
+        "server_handshake_traffic_secret",
+        "master_secret",
+        "client_application_traffic_secret_0",
+        "server_application_traffic_secret_0",
+        "exporter_master_secret",
+        "resumption_master_secret",
+    ] {
+        assert!(c.contains_key(name), "client did not derive {name}");
+        assert_eq!(c.get(name), s.get(name), "{name} differs");
+    }
+    // The shared secret each side computed from its own private key and the other's public key.
+    let shared: Vec<_> = t.events.iter().filter_map(|e| match &e.event { Event::SharedSecret { value } => Some(value.clone()), _ => None }).collect();
+    assert_eq!(shared.len(), 2);
+    assert_eq!(shared[0], shared[1]);
+}
+
+#[test]
+fn application_data_flows_both_ways() {
+    let opts = Options { seed: Some(12), client_messages: vec!["one".into(), "two".into()], server_replies: vec!["uno".into()], ..Default::default() };
+    let t = sim::run(&opts);
+    let received = |side: Side| -> Vec<String> {
+        t.events.iter().filter(|e| e.side == side).filter_map(|e| match &e.event { Event::AppDataReceived { data } => Some(String::from_utf8_lossy(&data.0).into_owned()), _ => None }).collect()
+    };
+    assert_eq!(received(Side::Server), vec!["one", "two"]);
+    assert_eq!(received(Side::Client), vec!["uno".to_string(), "received 3 bytes: two".to_string()]);
+}
+
+#[test]
+fn close_notify_goes_both_ways_and_the_keys_are_discarded() {
+    let t = sim::run(&Options { seed: Some(13), ..Default::default() });
+    for side in [Side::Client, Side::Server] {
+        let evs: Vec<&Event> = t.events.iter().filter(|e| e.side == side).map(|e| &e.event).collect();
+        assert!(evs.iter().any(|e| matches!(e, Event::AlertSent { description, .. } if description.0 == 0)));
+        assert!(evs.iter().any(|e| matches!(e, Event::AlertReceived { description, .. } if description.0 == 0)));
+        assert!(matches!(evs.last(), Some(Event::KeysDiscarded { .. })), "{side:?} did not end by discarding keys");
+    }
+    assert_eq!(t.outcome.client_phase, Some(Phase::Closed));
+    assert_eq!(t.outcome.server_phase, Some(Phase::Closed));
+}
+
+#[test]
+fn the_same_seed_gives_a_byte_identical_trace_and_another_seed_does_not() {
+    let a = sim::run(&Options { seed: Some(42), ..Default::default() }).to_json();
+    let b = sim::run(&Options { seed: Some(42), ..Default::default() }).to_json();
+    let c = sim::run(&Options { seed: Some(43), ..Default::default() }).to_json();
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+}
+
+#[test]
+fn hello_retry_request_is_answered_and_the_handshake_completes() {
+    let t = sim::run(&Options { seed: Some(14), scenario: Scenario::HelloRetry, ..Default::default() });
+    assert!(t.outcome.handshake_complete);
+    let sent: Vec<String> = t.events.iter().filter_map(|e| match &e.event { Event::HandshakeSent { name, .. } => Some(name.clone()), _ => None }).collect();
+    let i = sent.iter().position(|n| n == "HelloRetryRequest").expect("no HelloRetryRequest");
+    assert_eq!(sent.iter().filter(|n| *n == "ClientHello").count(), 2);
+    assert!(sent[i + 1..].contains(&"ServerHello".to_string()));
+}
+
+#[test]
+fn key_update_moves_both_directions_to_the_next_generation() {
+    let opts = Options { seed: Some(15), key_update: true, client_messages: vec![], ..Default::default() };
+    let t = sim::run(&opts);
+    assert!(t.outcome.closed_cleanly);
+    let (c, s) = (secrets(&t, Side::Client), secrets(&t, Side::Server));
+    for name in ["client_application_traffic_secret_1", "server_application_traffic_secret_1"] {
+        assert!(c.contains_key(name), "{name} missing");
+        assert_eq!(c.get(name), s.get(name));
+    }
+    // The close_notify records are protected with generation 1.
+    let last_protected = t.events.iter().rev().find_map(|e| match &e.event { Event::RecordSent { protection: Some(p), .. } => Some(p.secret.clone()), _ => None }).unwrap();
+    assert!(last_protected.ends_with("_1"), "{last_protected}");
+}
+
+#[test]
+fn handshake_messages_split_across_records_at_random_points_still_complete() {
+    let mut rng = ChaCha20Rng::seed_from_u64(99);
+    for seed in 0..20 {
+        let max_fragment = 1 + (rng.next_u32() as usize % 100);
+        let t = sim::run(&Options { seed: Some(seed), max_fragment, ..Default::default() });
+        assert!(t.outcome.handshake_complete && t.outcome.closed_cleanly, "max_fragment {max_fragment}");
+        let cert_records = t.events.iter().filter(|e| e.side == Side::Server && matches!(e.event, Event::RecordSent { .. })).count();
+        assert!(cert_records > 10, "max_fragment {max_fragment} gave only {cert_records} server records");
+    }
+}
+
+#[test]
+fn a_plaintext_client_hello_cut_at_random_points_by_the_network_still_completes() {
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    for round in 0..20 {
+        let (mut c, mut s) = pair(round);
+        c.start();
+        let ch = c.common.take_output();
+        // Re-frame the ClientHello's body into records of random sizes, as a middlebox may.
+        let body = &ch[5..];
+        let mut at = 0;
+        let mut reframed = Vec::new();
+        while at < body.len() {
+            let n = (1 + rng.next_u32() as usize % 40).min(body.len() - at);
+            reframed.extend(tlsviz::tls::record::plaintext_record(tlsviz::tls::enums::ContentType::handshake, &body[at..at + n]));
+            at += n;
+        }
+        // Deliver the bytes themselves in random-sized chunks too.
+        let mut at = 0;
+        while at < reframed.len() {
+            let n = (1 + rng.next_u32() as usize % 17).min(reframed.len() - at);
+            s.receive(&reframed[at..at + n]);
+            at += n;
+        }
+        loop {
+            let a = s.common.take_output();
+            let b = c.common.take_output();
+            if a.is_empty() && b.is_empty() {
+                break;
+            }
+            c.receive(&a);
+            s.receive(&b);
+        }
+        assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected), "round {round}");
+    }
+}
+
+#[test]
+fn the_server_coalesces_its_encrypted_flight_into_one_record() {
+    let f = server_flight(3);
+    // ServerHello, change_cipher_spec, then one record holding EE, Certificate, CV and Finished.
+    assert_eq!(f.records.len(), 3);
+    let content = &f.protections[0].inner_plaintext.0;
+    let names: Vec<u8> = messages(&content[..content.len() - 1]).iter().map(|m| m[0]).collect();
+    assert_eq!(names, vec![8, 11, 15, 20]);
+}
+
+#[test]
+fn key_update_requested_by_the_server_is_answered() {
+    let (mut c, mut s) = pair_with(21, true, RecordOptions::default());
+    c.start();
+    for _ in 0..5 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    s.key_update(KeyUpdateRequest::update_requested).unwrap();
+    c.receive(&s.common.take_output());
+    s.receive(&c.common.take_output());
+    c.send(b"after update").unwrap();
+    let got = s.receive(&c.common.take_output());
+    assert_eq!(got, vec![b"after update".to_vec()]);
+}
+
+#[test]
+fn the_trace_records_what_the_page_needs() {
+    let t = sim::run(&Options { seed: Some(1), ..Default::default() });
+    let has = |f: &dyn Fn(&Event) -> bool| t.events.iter().any(|e| f(&e.event));
+    // Records on the wire with raw bytes and field trees; protected ones with every detail.
+    assert!(has(&|e| matches!(e, Event::RecordSent { fields, protection: None, .. } if !fields.is_empty())));
+    assert!(has(&|e| matches!(e, Event::RecordSent { protection: Some(p), .. }
+        if p.key.0.len() == 16 && p.iv.0.len() == 12 && p.nonce.0.len() == 12 && p.additional_data.0.len() == 5 && p.tag.0.len() == 16 && !p.inner_fields.is_empty())));
+    // Derivations carry their inputs.
+    assert!(has(&|e| matches!(e, Event::Derived(d) if d.label == "c hs traffic" && d.transcript_hash.is_some() && d.covers == vec!["ClientHello".to_string(), "ServerHello".to_string()])));
+    assert!(has(&|e| matches!(e, Event::KeyPair { private_key, public_key, .. } if private_key.0.len() == 32 && public_key.0.len() == 65)));
+    assert!(has(&|e| matches!(e, Event::Certificate { info } if info.dns_names == vec!["example.com".to_string()])));
+    for check in ["issuer", "validity", "name", "usage", "signature"] {
+        assert!(has(&|e| matches!(e, Event::Check { check: c, ok: true, .. } if c == check)), "no {check} check");
+    }
+    assert!(t.ca.is_some());
+    // Every step of the story has events, in the order of a connection.
+    let starts = t.step_starts();
+    let firsts: Vec<usize> = starts.iter().map(|(s, i)| i.unwrap_or_else(|| panic!("no event in step {s:?}"))).collect();
+    assert!(firsts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
+    assert_eq!(t.events.last().map(|e| e.step), Some(Step::Closing));
+    assert_eq!(t.outcome.keylog.len(), 5);
+    // And it round-trips through JSON.
+    let back: sim::Trace = serde_json::from_str(&t.to_json()).unwrap();
+    assert_eq!(back.to_json(), t.to_json());
+}
+
+#[test]
+fn every_record_annotation_covers_its_bytes_without_gaps() {
+    let t = sim::run(&Options { seed: Some(2), ..Default::default() });
+    let mut n = 0;
+    for e in &t.events {
+        if let Event::RecordSent { bytes, fields, .. } = &e.event {
+            let mut at = 0;
+            for leaf in fields[0].leaves() {
+                assert_eq!(leaf.start, at, "gap before {} in record {}", leaf.name, e.index);
+                at += leaf.len;
+            }
+            assert_eq!(at, bytes.0.len());
+            n += 1;
+        }
+    }
+    assert!(n > 10);
+}
