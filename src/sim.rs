@@ -137,6 +137,11 @@ impl Pair {
     }
 }
 
+fn finished(p: &Pair) -> bool {
+    let done = |ph: Phase| matches!(ph, Phase::Failed | Phase::Closed);
+    done(p.client.phase()) && done(p.server.phase())
+}
+
 /// Cut a byte stream into whole records (a trailing partial one is kept as is).
 fn split_records(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
@@ -250,13 +255,32 @@ pub fn run_pair(p: &mut Pair, opts: &Options) {
             p.drive();
         }
     }
+    if p.client.common.stalled() || p.server.common.stalled() {
+        close_transport(p);
+    }
     if p.client.phase() == Phase::Connected {
         p.client.close();
         p.collect();
         p.drive();
-        p.server.close();
-        p.collect();
-        p.drive();
+        // The server answers the client's close_notify, if it arrived.
+        if p.server.common.received_close {
+            p.server.close();
+            p.collect();
+            p.drive();
+        }
+    }
+    if !finished(p) {
+        close_transport(p);
     }
     p.collect();
+}
+
+/// A side waits for bytes that will never come (an attacker altered a length field, say): the
+/// transport closes, and each engine judges what it holds.
+fn close_transport(p: &mut Pair) {
+    p.trace.push(Side::Wire, Event::Note { text: "nothing more arrives: the network closes the connection".into() });
+    p.client.end_of_input();
+    p.server.end_of_input();
+    p.collect();
+    p.drive();
 }

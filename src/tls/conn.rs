@@ -301,6 +301,29 @@ impl Common {
         self.discard_keys("the connection failed: its keys are erased");
     }
 
+    /// Whether part of a record or of a handshake message is waiting for bytes.
+    pub fn stalled(&self) -> bool {
+        self.deframer.has_partial() || !self.hs_buf.is_empty()
+    }
+
+    /// The transport closed. RFC 8446 §6.1: ending inside a record or a handshake message, or
+    /// before the handshake finished, is an error (a close_notify first is the orderly way).
+    pub fn end_of_input(&mut self) -> Result<(), Error> {
+        if !self.is_active() || self.received_close {
+            return Ok(());
+        }
+        if self.deframer.has_partial() {
+            return Err(Error::Decode("the connection ended inside a record"));
+        }
+        if !self.hs_buf.is_empty() {
+            return Err(Error::Decode("the connection ended inside a handshake message"));
+        }
+        if self.phase != Phase::Connected {
+            return Err(Error::HandshakeFailure("the connection ended before the handshake finished"));
+        }
+        Ok(())
+    }
+
     // ---- reading ----------------------------------------------------------------------------
 
     /// The next whole handshake message or application data from the peer, reading as many

@@ -46,6 +46,11 @@ impl Deframer {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Whether bytes of an incomplete record are waiting.
+    pub fn has_partial(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
     /// The next whole record, if one has arrived. The length is checked against the limits of
     /// RFC 8446 §5.1/§5.2 before waiting for the body.
     pub fn next_record(&mut self) -> Result<Option<RawRecord>, Error> {

@@ -93,6 +93,13 @@ impl Server {
         }
     }
 
+    /// The transport closed: see [`Common::end_of_input`].
+    pub fn end_of_input(&mut self) {
+        if let Err(e) = self.common.end_of_input() {
+            self.common.fail(&e);
+        }
+    }
+
     pub fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
         self.common.send_key_update(request)?;
         self.common.flush()
