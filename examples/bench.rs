@@ -1,0 +1,63 @@
+//! `make bench`, native half: how long a full simulated handshake takes, with and without
+//! certificate generation. Prints figures (no pass/fail) and writes them to
+//! target/bench-native.json for the browser half to compare against.
+
+use std::time::Instant;
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use tlsviz::sim::{self, Options};
+
+const RUNS: usize = 200;
+
+struct Stats {
+    median: f64,
+    p10: f64,
+    p90: f64,
+    min: f64,
+    max: f64,
+}
+
+fn stats(mut v: Vec<f64>) -> Stats {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    Stats { median: at(0.5), p10: at(0.1), p90: at(0.9), min: v[0], max: v[v.len() - 1] }
+}
+
+fn print(name: &str, s: &Stats) {
+    println!("{name:<44} median {:>8.3} ms   p10 {:>8.3}   p90 {:>8.3}   min {:>8.3}   max {:>8.3}", s.median, s.p10, s.p90, s.min, s.max);
+}
+
+fn main() {
+    let opts = Options::default();
+    // Warm up caches and lazy statics.
+    for i in 0..10 {
+        sim::run(&Options { seed: Some(i), ..opts.clone() });
+    }
+    let full: Vec<f64> = (0..RUNS as u64)
+        .map(|i| {
+            let t = Instant::now();
+            let trace = sim::run(&Options { seed: Some(1000 + i), ..opts.clone() });
+            assert!(trace.outcome.handshake_complete);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let pki = sim::make_pki(&mut rng, &opts.hostname, opts.now, &opts.scenario).expect("certificates");
+    let handshake: Vec<f64> = (0..RUNS as u64)
+        .map(|i| {
+            let mut rng = ChaCha20Rng::seed_from_u64(2000 + i);
+            let t = Instant::now();
+            let mut p = sim::pair(&opts, i, &pki, &mut rng);
+            sim::run_pair(&mut p, &opts);
+            t.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    let (f, h) = (stats(full), stats(handshake));
+    println!("native, {RUNS} runs each (release build, opt-level 3):");
+    print("full connection, certificates generated", &f);
+    print("full connection, certificates reused", &h);
+    let json = format!("{{\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
+    let _ = std::fs::create_dir_all("target");
+    let _ = std::fs::write("target/bench-native.json", json);
+}
