@@ -70,6 +70,24 @@ impl Default for Options {
     }
 }
 
+/// The largest message a visitor may send at once: one full record (RFC 8446 §5.1: 2^14 bytes).
+pub const MAX_MESSAGE: usize = 1 << 14;
+
+/// Check a message a person typed before it is sent: a clear reason when it cannot be.
+pub fn check_message(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("Type a message first: there is nothing to encrypt.".into());
+    }
+    if text.len() > MAX_MESSAGE {
+        return Err(format!(
+            "That message is {} bytes; the page sends at most {} bytes (one TLS record) at a time.",
+            text.len(),
+            MAX_MESSAGE
+        ));
+    }
+    Ok(())
+}
+
 /// A fresh seed from the operating system (or the browser's crypto API).
 pub fn fresh_seed() -> u64 {
     let mut b = [0u8; 8];
@@ -283,4 +301,24 @@ fn close_transport(p: &mut Pair) {
     p.server.end_of_input();
     p.collect();
     p.drive();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_empty_and_oversized_messages_with_a_reason() {
+        assert!(check_message("   ").unwrap_err().contains("nothing to encrypt"));
+        assert!(check_message(&"x".repeat(100 * 1024)).unwrap_err().contains("at most 16384 bytes"));
+        assert!(check_message(&"x".repeat(MAX_MESSAGE)).is_ok());
+        assert!(check_message("héllo ✓ \u{0} <script>").is_ok());
+    }
+
+    #[test]
+    fn the_tamper_scenario_of_the_page_is_caught_by_the_client() {
+        let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 3, offset: 60, xor: 1 }, ..Default::default() });
+        assert!(!t.outcome.handshake_complete);
+        assert_eq!(t.outcome.alerts, vec![(Side::Client, crate::tls::enums::AlertDescription::bad_record_mac)]);
+    }
 }

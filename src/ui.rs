@@ -1,17 +1,219 @@
-use tlsviz::sim;
+//! The visualizer page. It runs the simulation (a real TLS 1.3 client and server) and plays its
+//! trace back; no module here decodes a byte or derives a key: everything shown comes from the
+//! trace.
+
+mod components;
+mod narration;
+mod state;
+
+use gloo::events::{EventListener, EventListenerOptions};
+use gloo::timers::callback::Timeout;
+use tlsviz::sim::{self, Options};
+use tlsviz::tls::events::Event;
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use components::{Controls, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
+use state::{scenarios, Action, State, Tab};
+
+/// How long an event stays on screen at speed 1, by kind (records fly, derivations flash).
+fn delay_ms(e: Option<&Event>) -> u32 {
+    match e {
+        Some(Event::RecordSent { .. }) => 1400,
+        Some(Event::Derived(_)) | Some(Event::KeysInstalled { .. }) => 350,
+        Some(Event::RecordReceived { .. }) | Some(Event::Phase { .. }) => 450,
+        _ => 800,
+    }
+}
+
+/// Options from the page's URL (`?seed=N&scenario=name`), and a notice for a bad value.
+fn options_from_url() -> (Options, Option<String>) {
+    let mut opts = Options::default();
+    let mut problems = Vec::new();
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
+        if let Some(seed) = params.get("seed") {
+            match seed.trim().parse::<u64>() {
+                Ok(s) => opts.seed = Some(s),
+                Err(_) => problems.push(format!("the seed \"{}\" is not a whole number from 0 to 18446744073709551615, so fresh keys were drawn", clip(&seed))),
+            }
+        }
+        if let Some(name) = params.get("scenario") {
+            match scenarios().into_iter().find(|(k, _, _)| *k == name) {
+                Some((_, _, s)) => opts.scenario = s,
+                None => problems.push(format!("there is no scenario \"{}\", so the normal handshake is shown", clip(&name))),
+            }
+        }
+    }
+    let notice = (!problems.is_empty()).then(|| format!("This link could not be followed exactly: {}.", problems.join("; ")));
+    (opts, notice)
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
+}
+
+/// `?bench=N`: time N full connections in WebAssembly and leave the figures in the page for the
+/// benchmark script.
+fn run_bench() {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
+    let Some(n) = params.get("bench").and_then(|n| n.parse::<u32>().ok()) else { return };
+    let n = n.clamp(1, 1000);
+    let mut times = Vec::new();
+    for i in 0..n {
+        let t = now_ms();
+        let trace = sim::run(&Options { seed: Some(u64::from(i) + 1000), ..Options::default() });
+        times.push(now_ms() - t);
+        assert!(trace.outcome.handshake_complete, "benchmark handshake failed");
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let median = times[times.len() / 2];
+    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("bench-result")) {
+        el.set_text_content(Some(&format!("{{\"runs\":{n},\"median_ms\":{median},\"min_ms\":{},\"max_ms\":{}}}", times[0], times[times.len() - 1])));
+    }
+}
 
 #[function_component(App)]
 fn app() -> Html {
-    let trace = use_memo((), |_| sim::run(&sim::Options::default()));
+    let state = use_reducer(|| {
+        let (opts, notice) = options_from_url();
+        State::new(&opts, notice)
+    });
+
+    // Playback: while playing, advance one event after a delay that depends on what is shown.
+    {
+        let dispatcher = state.dispatcher();
+        let delay = delay_ms(state.current().map(|e| &e.event)) / state.speed;
+        use_effect_with((state.cursor, state.playing, state.speed, state.trace.seed), move |(_, playing, _, _)| {
+            let t = playing.then(|| Timeout::new(delay, move || dispatcher.dispatch(Action::Next)));
+            move || drop(t)
+        });
+    }
+
+    // Keyboard: space plays or pauses, arrows step. Typing in a field is left alone.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            let doc = web_sys::window().and_then(|w| w.document());
+            let listener = doc.map(|d| {
+                EventListener::new_with_options(&d, "keydown", EventListenerOptions::enable_prevent_default(), move |ev| {
+                    let Some(ev) = ev.dyn_ref::<web_sys::KeyboardEvent>() else { return };
+                    let tag = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|e| e.tag_name()).unwrap_or_default();
+                    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+                        return;
+                    }
+                    match ev.key().as_str() {
+                        " " if tag != "BUTTON" && tag != "A" => {
+                            ev.prevent_default();
+                            dispatcher.dispatch(Action::TogglePlay);
+                        }
+                        "ArrowRight" => {
+                            ev.prevent_default();
+                            dispatcher.dispatch(Action::Next);
+                        }
+                        "ArrowLeft" => {
+                            ev.prevent_default();
+                            dispatcher.dispatch(Action::Prev);
+                        }
+                        _ => {}
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+
+    // Keep the address a permalink to this run.
+    {
+        let seed = state.trace.seed;
+        let scenario = state::scenario_key(&state.trace.options.scenario);
+        use_effect_with((seed, scenario), move |(seed, scenario)| {
+            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
+                let q = if *scenario == "normal" { format!("?seed={seed}") } else { format!("?seed={seed}&scenario={scenario}") };
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&q));
+            }
+        });
+    }
+
+    // Mark the first complete render, for the benchmark's time-to-first-handshake figure.
+    use_effect_with((), |_| {
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
+            let _ = el.set_attribute("data-first-render-ms", &format!("{:.1}", now_ms()));
+        }
+    });
+
+    let current_step = state.current().map(|e| e.step);
+    let tab = |t: Tab, label: &str| {
+        let d = state.dispatcher();
+        let selected = state.tab == t;
+        html! {
+            <button role="tab" id={format!("tab-{t:?}")} aria-selected={selected.to_string()} aria-controls="tabpanel"
+                class={classes!("tab", selected.then_some("active"))} onclick={Callback::from(move |_| d.dispatch(Action::Tab(t)))}>{ label }</button>
+        }
+    };
+
     html! {
-        <main>
-            <h1>{ "TLS 1.3 handshake" }</h1>
-            <ol>{ for trace.events.iter().map(|e| html! { <li>{ format!("{} {:?}", e.side.name(), e.step) }</li> }) }</ol>
-        </main>
+        <div id="app" class={classes!("app", format!("step-{}", current_step.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_else(|| "none".into())))}>
+            <header class="top">
+                <div class="title">
+                    <h1>{ "TLS 1.3 handshake, byte by byte" }</h1>
+                    <p class="lede">{ "A real TLS 1.3 client and a real TLS 1.3 server, compiled to WebAssembly, connect to each other in your browser. Every byte, key and ciphertext below was computed just now." }</p>
+                </div>
+                <Controls handle={state.clone()} />
+            </header>
+            if let Some(n) = &state.notice {
+                <div class="notice" role="status">
+                    <span>{ n.clone() }</span>
+                    <button class="link" onclick={{ let d = state.dispatcher(); Callback::from(move |_| d.dispatch(Action::Notice(None))) }}>{ "Dismiss" }</button>
+                </div>
+            }
+            <Narrator handle={state.clone()} />
+            <main class="stage">
+                <SidePanel side={sim::Side::Client} handle={state.clone()} />
+                <Wire handle={state.clone()} />
+                <SidePanel side={sim::Side::Server} handle={state.clone()} />
+            </main>
+            <MessageBox handle={state.clone()} />
+            <section class="tabs" aria-label="Details">
+                <div role="tablist" aria-label="Detail views">
+                    { tab(Tab::Inspector, "Bytes") }
+                    { tab(Tab::Keys, "Key schedule") }
+                    { tab(Tab::Eavesdropper, "Eavesdropper's view") }
+                </div>
+                <div id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{:?}", state.tab)} class="tabpanel">
+                    { match state.tab {
+                        Tab::Inspector => html! { <Inspector handle={state.clone()} /> },
+                        Tab::Keys => html! { <KeySchedule handle={state.clone()} /> },
+                        Tab::Eavesdropper => html! { <EavesdropperView handle={state.clone()} /> },
+                    } }
+                </div>
+            </section>
+            <TraceTools handle={state.clone()} />
+            <footer class="foot">
+                <p>{ "TLS_AES_128_GCM_SHA256 · secp256r1 · ecdsa_secp256r1_sha256 · " }
+                   <a href="https://www.rfc-editor.org/rfc/rfc8446" target="_blank" rel="noopener">{ "RFC 8446" }</a>
+                   { " · Nothing leaves this page: the client, the server and the network between them all run here." }</p>
+            </footer>
+        </div>
     }
 }
 
 pub fn start() {
-    yew::Renderer::<App>::new().render();
+    std::panic::set_hook(Box::new(|info| {
+        let msg = format!("Something went wrong inside the page: {info}. Reload to start again.");
+        if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("fatal")) {
+            el.set_text_content(Some(&msg));
+            let _ = el.remove_attribute("hidden");
+        }
+        web_sys::console::error_1(&msg.into());
+    }));
+    run_bench();
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
+        yew::Renderer::<App>::with_root(root).render();
+    }
 }

@@ -164,8 +164,8 @@ impl Handshake {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Handshake, Error> {
-        let name = r.peek().map(|b| HandshakeType(b).to_string()).unwrap_or_default();
-        r.group(&name, "one handshake message", |r| {
+        let name = r.peek().map(message_name).unwrap_or("Handshake");
+        r.group(name, "one handshake message", |r| {
             let typ = r.wire::<HandshakeType>("msg_type")?;
             r.vector(3, 0, 0xff_ffff, "body", "the message body", |r| Self::read_body(r, typ))
         })
@@ -236,6 +236,22 @@ impl Handshake {
             }
             _ => return Err(Error::UnexpectedMessage("a handshake type this engine does not expect")),
         })
+    }
+}
+
+/// The message's name as RFC 8446 writes it (`ClientHello`), from its `msg_type` byte.
+fn message_name(typ: u8) -> &'static str {
+    match HandshakeType(typ) {
+        HandshakeType::client_hello => "ClientHello",
+        HandshakeType::server_hello => "ServerHello",
+        HandshakeType::new_session_ticket => "NewSessionTicket",
+        HandshakeType::encrypted_extensions => "EncryptedExtensions",
+        HandshakeType::certificate => "Certificate",
+        HandshakeType::certificate_request => "CertificateRequest",
+        HandshakeType::certificate_verify => "CertificateVerify",
+        HandshakeType::finished => "Finished",
+        HandshakeType::key_update => "KeyUpdate",
+        _ => "Handshake",
     }
 }
 

@@ -1,0 +1,87 @@
+//! Play, pause, step, jump to a step, speed, new handshake, scenario; and the progress bar.
+
+use tlsviz::sim::{Options, Step};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+use super::Props;
+use crate::ui::state::{scenarios, Action};
+
+#[function_component(Controls)]
+pub fn controls(p: &Props) -> Html {
+    let s = &*p.handle;
+    let d = p.handle.dispatcher();
+    let len = s.trace.events.len();
+    let click = |a: fn() -> Action| {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.dispatch(a()))
+    };
+    let current = s.current().map(|e| e.step);
+    let steps = Step::ALL.iter().map(|step| {
+        let step = *step;
+        let d = d.clone();
+        let present = s.trace.events.iter().any(|e| e.step == step);
+        let active = current == Some(step);
+        html! {
+            <button class={classes!("chip", active.then_some("active"))} disabled={!present} aria-pressed={active.to_string()}
+                title={if present { format!("Jump to {}", step.title()) } else { "This run never got there".to_string() }}
+                onclick={Callback::from(move |_| d.dispatch(Action::JumpStep(step)))}>
+                <span class="chip-n">{ Step::ALL.iter().position(|x| *x == step).map(|i| i + 1).unwrap_or(0) }</span>{ step.title() }
+            </button>
+        }
+    });
+    let speed = {
+        let d = d.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                d.dispatch(Action::Speed(sel.value().parse().unwrap_or(1)));
+            }
+        })
+    };
+    let scenario_key = crate::ui::state::scenario_key(&s.trace.options.scenario);
+    let scenario = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                if let Some((_, _, sc)) = scenarios().into_iter().find(|(k, _, _)| *k == sel.value()) {
+                    d.dispatch(Action::Run(Options { seed: None, scenario: sc, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() }));
+                }
+            }
+        })
+    };
+    let fresh = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |_| d.dispatch(Action::Run(Options { seed: None, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() })))
+    };
+    let pct = if len == 0 { 0.0 } else { s.cursor as f64 * 100.0 / len as f64 };
+    html! {
+        <div class="controls" role="group" aria-label="Playback">
+            <div class="buttons">
+                <button onclick={click(|| Action::Prev)} disabled={s.cursor == 0} aria-label="Step back" title="Step back (←)">{ "◀" }</button>
+                <button class="primary" onclick={click(|| Action::TogglePlay)} aria-label={if s.playing { "Pause" } else { "Play" }} title="Play or pause (space)">
+                    { if s.playing { "❚❚ Pause" } else if s.at_end() { "↺ Replay" } else { "▶ Play" } }
+                </button>
+                <button onclick={click(|| Action::Next)} disabled={s.at_end()} aria-label="Step forward" title="Step forward (→)">{ "▶" }</button>
+                <label class="speed">{ "Speed " }
+                    <select onchange={speed} aria-label="Playback speed">
+                        { for [1u32, 2, 4].iter().map(|x| html! { <option value={x.to_string()} selected={s.speed == *x}>{ format!("{x}×") }</option> }) }
+                    </select>
+                </label>
+                <button onclick={fresh} title="Run a new handshake with fresh keys">{ "New handshake" }</button>
+                <label class="scenario">{ "Scenario " }
+                    <select onchange={scenario} aria-label="Scenario">
+                        { for scenarios().into_iter().map(|(k, label, _)| html! { <option value={k} selected={k == scenario_key}>{ label }</option> }) }
+                    </select>
+                </label>
+            </div>
+            <nav class="steps" aria-label="The five steps">{ for steps }</nav>
+            <div class="progress" role="progressbar" aria-label="Playback position" aria-valuemin="0" aria-valuemax={len.to_string()} aria-valuenow={s.cursor.to_string()}
+                aria-valuetext={format!("event {} of {}", s.cursor, len)}>
+                <div class="bar" style={format!("width:{pct:.1}%")}></div>
+                <span class="count">{ format!("{} / {}", s.cursor, len) }</span>
+            </div>
+        </div>
+    }
+}
