@@ -80,8 +80,8 @@ pub fn wire(p: &Props) -> Html {
                     let onclick = Callback::from(move |_| { d.dispatch(Action::Select(i)); d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector)); });
                     html! {
                         <li key={e.index} class={classes!("rec", if to_right { "to-server" } else { "to-client" }, if protection.is_some() { "enc" } else { "plain" }, flying.then_some("flying"), selected.then_some("selected"))}>
-                            <button class="rec-btn" {onclick} aria-pressed={selected.to_string()}
-                                aria-label={format!("{} from the {}: {}{}", if protection.is_some() { "Encrypted record" } else { "Plaintext record" }, e.side.name(), label, inside.as_ref().map(|x| format!(" (inside: {x})")).unwrap_or_default())}>
+                            <button class="rec-btn" {onclick} aria-pressed={selected.to_string()}>
+                                <span class="sr-only">{ format!("{} from the {}: ", if protection.is_some() { "Encrypted record" } else { "Plaintext record" }, e.side.name()) }</span>
                                 <span class="arrow" aria-hidden="true">{ if to_right { "→" } else { "←" } }</span>
                                 <span class="lock" aria-hidden="true">{ if protection.is_some() { lock_icon() } else { html! { <span class="tag">{ "plain" }</span> } } }</span>
                                 <span class="rec-label">{ label }</span>

@@ -1,0 +1,274 @@
+// The page in a real browser: Debian's Chromium, headless, driven by playwright-core, against the
+// release build in dist/ served under a subpath (as on GitHub Pages).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.join(here, 'artifacts');
+const require = createRequire(import.meta.url);
+export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+let site, browser;
+
+before(async () => {
+  fs.mkdirSync(artifacts, { recursive: true });
+  site = await serve('/repo/');
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+});
+
+after(async () => {
+  await browser?.close();
+  site?.close();
+});
+
+/** A fresh page with console errors and requests recorded. */
+async function open(query = '?seed=1', { width = 1400, height = 1000, reducedMotion = 'no-preference' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
+  const page = await context.newPage();
+  const errors = [];
+  const requests = [];
+  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(e.message));
+  page.on('request', r => requests.push(r.url()));
+  await page.goto(site.url + query);
+  await page.waitForSelector('.controls');
+  return { page, errors, requests, context };
+}
+
+const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
+
+/** Wait until the page has rendered event `n` as the current one. */
+async function waitCount(page, n) {
+  await page.waitForFunction(n => document.querySelector('.progress .count').textContent.split('/')[0].trim() === String(n), n);
+}
+
+/** Press a key `times` times and wait for the page to catch up. */
+async function press(page, key, times) {
+  const [now] = await counter(page);
+  for (let i = 0; i < times; i++) await page.keyboard.press(key);
+  await waitCount(page, key === 'ArrowRight' ? now + times : Math.max(0, now - times));
+}
+
+/** Step forward until the end. */
+async function toEnd(page) {
+  const [now, total] = await counter(page);
+  await press(page, 'ArrowRight', total - now);
+  assert.deepEqual(await counter(page), [total, total]);
+}
+
+test('loads under a subpath with no console error and no request outside its own files', async () => {
+  const { page, errors, requests, context } = await open();
+  await toEnd(page);
+  assert.deepEqual(errors, []);
+  assert.ok(requests.length >= 3, 'the page fetched its files');
+  for (const u of requests) assert.ok(u.startsWith(site.url), `request outside the page's own files: ${u}`);
+  assert.equal(await page.title(), 'TLS 1.3 handshake, byte by byte');
+  await context.close();
+});
+
+test('playback plays by itself and reaches the end with every handshake message shown', async () => {
+  const { page, context } = await open('?seed=2', { reducedMotion: 'reduce' });
+  await page.selectOption('select[aria-label="Playback speed"]', '4');
+  await page.click('button[aria-label="Play"]');
+  await page.waitForFunction(() => document.querySelector('.progress .count').textContent.split('/')[0].trim() !== '0');
+  await page.waitForTimeout(1500);
+  const [moved] = await counter(page);
+  assert.ok(moved > 3, `playing advanced only to ${moved}`);
+  await page.click('button[aria-label="Pause"]');
+  await toEnd(page);
+  const wire = await page.textContent('.wire');
+  for (const name of ['ClientHello', 'ServerHello', 'change_cipher_spec', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'NewSessionTicket', 'application data', 'close_notify']) {
+    assert.ok(wire.includes(name), `the wire never showed ${name}`);
+  }
+  assert.match(await page.textContent('.panel-client'), /closed/);
+  assert.match(await page.textContent('.panel-server'), /closed/);
+  assert.match(await page.textContent('.panel-client'), /Keys erased/);
+  await context.close();
+});
+
+test('stepping back and forward lands on the same states', async () => {
+  const { page, context } = await open('?seed=3');
+  const snap = () => page.evaluate(() => ['.narration', '.panel-client', '.panel-server', '.wire', '.progress .count'].map(s => document.querySelector(s).textContent).join('\n'));
+  await press(page, 'ArrowRight', 25);
+  const at25 = await snap();
+  await press(page, 'ArrowRight', 10);
+  const at35 = await snap();
+  await press(page, 'ArrowLeft', 10);
+  assert.equal(await snap(), at25);
+  await press(page, 'ArrowRight', 10);
+  assert.equal(await snap(), at35);
+  assert.notEqual(at25, at35);
+  await context.close();
+});
+
+test('the inspector highlights the bytes of a field, and the field of a byte', async () => {
+  const { page, context } = await open('?seed=4');
+  await press(page, 'ArrowRight', 5);
+  await page.click('.rec.to-server .rec-btn');
+  // RFC 8446 §4.1.2: the ClientHello body starts with legacy_version 0x0303, after the 5-byte
+  // record header and the 4-byte handshake header.
+  const field = page.locator('.tree .field:has(.fname:text-is("legacy_version"))').first();
+  await page.mouse.move(0, 0); // keep the pointer off the hex dump while focus scrolls the page
+  await field.focus();
+  await page.waitForSelector('.hex .b.hl');
+  const hl = await page.$$eval('.hex .b.hl', els => els.map(e => [+e.dataset.i, e.textContent]));
+  assert.deepEqual(hl, [[9, '03'], [10, '03']]);
+  assert.equal(await field.getAttribute('data-start'), '9');
+  // And the other way round: pointing at byte 0 (the record's content type) highlights `type`.
+  await page.hover('.hex .b[data-i="0"]');
+  const active = await page.$$eval('.tree .field.hl .fname', els => els.map(e => e.textContent));
+  assert.deepEqual(active, ['type']);
+  const typeByte = await page.textContent('.hex .b[data-i="0"]');
+  assert.equal(typeByte, '16', 'a handshake record starts with content type 22');
+  await context.close();
+});
+
+test('a key on the page equals the value in the trace of the same seed computed natively', async () => {
+  const peer = path.resolve(here, '../../target/release/examples/peer');
+  const trace = JSON.parse(execFileSync(peer, ['trace', '--seed', '5'], { maxBuffer: 64 << 20 }).toString());
+  const derived = trace.events.filter(e => e.kind === 'derived' && e.name === 'client_handshake_traffic_secret');
+  assert.equal(derived.length, 2, 'both sides derive it');
+  const expected = derived[0].value;
+  const { page, context } = await open('?seed=5');
+  await toEnd(page);
+  await page.click('#tab-Keys');
+  const node = page.locator('.knode[data-name="client_handshake_traffic_secret"]');
+  const values = await node.locator('.kval').allTextContents();
+  assert.deepEqual(values, [expected, expected], 'client and server both show the trace value');
+  assert.match(await node.textContent(), /same on both sides/);
+  await context.close();
+});
+
+test('a typed message is encrypted by the client and answered by the server', async () => {
+  const { page, context } = await open('?seed=6');
+  await toEnd(page);
+  const message = 'Hello from the test ✓ <b>';
+  await page.fill('#msg', message);
+  await page.click('.message button[type=submit]');
+  await page.waitForSelector('button[aria-label="Pause"]');
+  await page.click('button[aria-label="Pause"]');
+  await toEnd(page);
+  const bytes = Buffer.byteLength(message);
+  const serverLog = await page.textContent('.panel-server .log');
+  assert.ok(await page.locator('.panel-server').textContent().then(t => t.includes(`received ${bytes} bytes of data`)) || serverLog.includes(`received ${bytes} bytes`), 'the server received the message');
+  // The client's record that carries it: encrypted on the wire, the message inside when decrypted.
+  const recs = page.locator('.rec.to-server.enc .rec-btn', { hasText: 'application data' });
+  await recs.last().click();
+  await page.click('.segmented button:has-text("Decrypted")');
+  const tree = await page.textContent('.tree');
+  assert.ok(tree.includes(JSON.stringify(message).slice(1, -1).replace(/\\"/g, '"').split(' <')[0]), 'the decrypted record shows the message');
+  await page.click('.segmented button:has-text("As on the wire")');
+  assert.ok(!(await page.textContent('.tree')).includes('Hello from the test'), 'the wire view does not show the plaintext');
+  await page.click('#tab-Eavesdropper');
+  assert.ok(!(await page.textContent('.eavesdropper')).includes('Hello from the test'), 'the eavesdropper cannot read it');
+  // The server's answer reached the client.
+  assert.match(await page.textContent('.panel-client'), /received \d+ bytes of data/);
+  await context.close();
+});
+
+test('an empty or 100 KB message gets a clear message and the page keeps working', async () => {
+  const { page, errors, context } = await open('?seed=7');
+  await toEnd(page);
+  await page.fill('#msg', '   ');
+  await page.click('.message button[type=submit]');
+  assert.match(await page.textContent('.notice'), /nothing to encrypt/);
+  await page.fill('#msg', 'x'.repeat(100 * 1024));
+  await page.click('.message button[type=submit]');
+  assert.match(await page.textContent('.notice'), /at most 16384 bytes/);
+  await press(page, 'ArrowLeft', 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a bad link parameter gets a clear message and a working page', async () => {
+  const { page, errors, context } = await open('?seed=banana&scenario=nope');
+  assert.match(await page.textContent('.notice'), /not a whole number/);
+  assert.match(await page.textContent('.notice'), /no scenario "nope"/);
+  await press(page, 'ArrowRight', 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a tampered record is caught: the client sends bad_record_mac', async () => {
+  const { page, context } = await open('?seed=8&scenario=tamper');
+  await toEnd(page);
+  assert.match(await page.textContent('.wire'), /altered in transit/);
+  assert.match(await page.textContent('.panel-client'), /sent alert bad_record_mac/);
+  assert.match(await page.textContent('.panel-client'), /failed/);
+  await context.close();
+});
+
+test('reduced motion replaces movement with instant changes', async () => {
+  const { page, context } = await open('?seed=9', { reducedMotion: 'reduce' });
+  for (let i = 0; i < 10 && !(await page.$('.rec.flying')); i++) await press(page, 'ArrowRight', 1);
+  const styles = await page.evaluate(() => {
+    const packet = document.querySelector('.rec.flying .packet') || document.querySelector('.rec .packet');
+    const bar = document.querySelector('.progress .bar');
+    return [getComputedStyle(packet).animationName, getComputedStyle(bar).transitionDuration];
+  });
+  assert.deepEqual(styles, ['none', '0s']);
+  await context.close();
+  const moving = await open('?seed=9');
+  // Step to the first record in flight.
+  for (let i = 0; i < 10 && !(await moving.page.$('.rec.flying')); i++) await press(moving.page, 'ArrowRight', 1);
+  const name = await moving.page.evaluate(() => getComputedStyle(document.querySelector('.rec.flying .packet')).animationName);
+  assert.notEqual(name, 'none', 'without the preference the record flies');
+  await moving.context.close();
+});
+
+test('the keyboard operates the page, with visible focus', async () => {
+  const { page, context } = await open('?seed=10', { reducedMotion: 'reduce' });
+  await page.keyboard.press('Space');
+  assert.ok(await page.locator('button[aria-label="Pause"]').isVisible(), 'space starts playback');
+  await page.keyboard.press('Space');
+  assert.ok(await page.locator('button[aria-label="Play"]').isVisible(), 'space pauses');
+  await press(page, 'ArrowRight', 1);
+  // Tab reaches the step chips; Enter on one jumps there.
+  let focused = '';
+  for (let i = 0; i < 20 && !focused.includes('Authentication'); i++) {
+    await page.keyboard.press('Tab');
+    focused = await page.evaluate(() => document.activeElement?.textContent || '');
+  }
+  assert.ok(focused.includes('Authentication'), 'the Authentication chip is reachable by Tab');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none', 'focus is visible');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.narration').textContent.includes('Step 3 of 5'));
+  await context.close();
+});
+
+test('axe-core finds no serious or critical accessibility violation', async () => {
+  for (const scheme of ['light', 'dark']) {
+    const { page, context } = await open('?seed=11', { reducedMotion: 'reduce' });
+    await page.emulateMedia({ colorScheme: scheme });
+    await press(page, 'ArrowRight', 60);
+    await page.click('.narration .detail-toggle');
+    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    for (const tab of ['#tab-Inspector', '#tab-Keys', '#tab-Eavesdropper']) {
+      await page.click(tab);
+      const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
+      const bad = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
+      assert.deepEqual(bad.map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`), [], `${scheme} ${tab}`);
+    }
+    await context.close();
+  }
+});
+
+test('screenshots at desktop and 360 px width (saved as artifacts)', async () => {
+  for (const [name, width] of [['desktop', 1400], ['mobile-360', 360]]) {
+    const { page, context } = await open('?seed=12', { width, height: 900, reducedMotion: 'reduce' });
+    await press(page, 'ArrowRight', 45);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `${name}: the page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+    assert.ok(fs.statSync(path.join(artifacts, `${name}.png`)).size > 10000);
+    await context.close();
+  }
+});
