@@ -27,6 +27,14 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WBG_VERSION
   cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force
 fi
 
+# binaryen's wasm-opt (npm) shrinks the page in Trunk's post-build hook; playwright-core and
+# axe-core drive the browser tests.
+npm_ready() { [ -d tests/browser/node_modules/binaryen ] && [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ]; }
+if ! npm_ready; then
+  say "installing npm packages (wasm-opt, playwright-core, axe-core)"
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 if [ "$mode" = test ]; then
   need_apt=()
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
@@ -35,9 +43,5 @@ if [ "$mode" = test ]; then
     say "installing ${need_apt[*]} from Debian"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
-  fi
-  if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
-    say "installing the browser tests' npm packages"
-    (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -53,6 +53,13 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
+/// Milliseconds with three decimals, formatted through integers (float formatting would add its
+/// tables to the page).
+fn ms(x: f64) -> String {
+    let us = (x * 1000.0).round().max(0.0) as u64;
+    format!("{}.{:03}", us / 1000, us % 1000)
+}
+
 fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
@@ -64,6 +71,10 @@ fn run_bench() {
     let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
     let Some(n) = params.get("bench").and_then(|n| n.parse::<u32>().ok()) else { return };
     let n = n.clamp(1, 1000);
+    // Warm up first: the browser compiles WebAssembly in tiers, and the first runs are slower.
+    for i in 0..5u64 {
+        let _ = sim::run(&Options { seed: Some(i), ..Options::default() });
+    }
     let mut times = Vec::new();
     for i in 0..n {
         let t = now_ms();
@@ -74,7 +85,8 @@ fn run_bench() {
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("bench-result")) {
-        el.set_text_content(Some(&format!("{{\"runs\":{n},\"median_ms\":{median},\"min_ms\":{},\"max_ms\":{}}}", times[0], times[times.len() - 1])));
+        let text = format!("{{\"runs\":{n},\"median_ms\":{},\"min_ms\":{},\"max_ms\":{}}}", ms(median), ms(times[0]), ms(times[times.len() - 1]));
+        el.set_text_content(Some(&text));
     }
 }
 
@@ -143,7 +155,7 @@ fn app() -> Html {
     // Mark the first complete render, for the benchmark's time-to-first-handshake figure.
     use_effect_with((), |_| {
         if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app")) {
-            let _ = el.set_attribute("data-first-render-ms", &format!("{:.1}", now_ms()));
+            let _ = el.set_attribute("data-first-render-ms", &ms(now_ms()));
         }
     });
 

@@ -242,6 +242,27 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        // The bookkeeping lives in one non-generic function, so each call site adds only this
+        // small adapter to the page's WebAssembly.
+        let mut body = Some(body);
+        let mut out = None;
+        self.vector_dyn(len_size, min, max, name, meaning, &mut |r| {
+            let f = body.take().ok_or(Error::Internal("vector body called twice"))?;
+            out = Some(f(r)?);
+            Ok(())
+        })?;
+        out.ok_or(Error::Internal("vector body not called"))
+    }
+
+    fn vector_dyn(
+        &mut self,
+        len_size: usize,
+        min: usize,
+        max: usize,
+        name: &str,
+        meaning: &str,
+        body: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
         let len_raw = self.read_uint(len_size, "length", |v| format!("{v} bytes follow"))?;
@@ -265,11 +286,11 @@ impl<'a> Reader<'a> {
         if avail < len {
             return Err(Error::Decode("message truncated"));
         }
-        let v = result?;
+        result?;
         if !consumed_all {
             return Err(Error::Decode("trailing bytes inside a vector"));
         }
-        Ok(v)
+        Ok(())
     }
 
     /// Read a length-prefixed opaque vector and record its content as one field.
@@ -294,6 +315,17 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error> {
+        let mut body = Some(body);
+        let mut out = None;
+        self.group_dyn(name, meaning, &mut |r| {
+            let f = body.take().ok_or(Error::Internal("group body called twice"))?;
+            out = Some(f(r)?);
+            Ok(())
+        })?;
+        out.ok_or(Error::Internal("group body not called"))
+    }
+
+    fn group_dyn(&mut self, name: &str, meaning: &str, body: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
         let depth = self.stack.len();

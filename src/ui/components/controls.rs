@@ -55,7 +55,8 @@ pub fn controls(p: &Props) -> Html {
         let opts = s.trace.options.clone();
         Callback::from(move |_| d.dispatch(Action::Run(Options { seed: None, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() })))
     };
-    let pct = if len == 0 { 0.0 } else { s.cursor as f64 * 100.0 / len as f64 };
+    // Tenths of a percent, in integers: float formatting would add its tables to the page.
+    let permille = if len == 0 { 0 } else { s.cursor * 1000 / len };
     html! {
         <div class="controls" role="group" aria-label="Playback">
             <div class="buttons">
@@ -79,7 +80,7 @@ pub fn controls(p: &Props) -> Html {
             <nav class="steps" aria-label="The five steps">{ for steps }</nav>
             <div class="progress" role="progressbar" aria-label="Playback position" aria-valuemin="0" aria-valuemax={len.to_string()} aria-valuenow={s.cursor.to_string()}
                 aria-valuetext={format!("event {} of {}", s.cursor, len)}>
-                <div class="bar" style={format!("width:{pct:.1}%")}></div>
+                <div class="bar" style={format!("width:{}.{}%", permille / 10, permille % 10)}></div>
                 <span class="count">{ format!("{} / {}", s.cursor, len) }</span>
             </div>
         </div>

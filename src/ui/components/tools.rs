@@ -98,10 +98,6 @@ fn download(name: &str, mime: &str, text: &str) {
 pub fn trace_tools(p: &Props) -> Html {
     let s = &*p.handle;
     let t = s.trace.clone();
-    let json = {
-        let t = t.clone();
-        Callback::from(move |_| download(&format!("tls13-trace-{}.json", t.seed), "application/json", &t.to_json()))
-    };
     let keylog = {
         let t = t.clone();
         Callback::from(move |_| download(&format!("tls13-keys-{}.txt", t.seed), "text/plain", &(t.outcome.keylog.join("\n") + "\n")))
@@ -110,7 +106,6 @@ pub fn trace_tools(p: &Props) -> Html {
         <section class="tools" aria-label="This run">
             <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar now links to exactly this run (same keys, same bytes)." }</p>
             <div class="row">
-                <button onclick={json}>{ "Download trace (JSON)" }</button>
                 <button onclick={keylog} disabled={t.outcome.keylog.is_empty()}>{ "Download key log (for Wireshark)" }</button>
             </div>
         </section>

@@ -1,0 +1,65 @@
+// `make bench`, browser half: the gzipped size of every file the page loads, the median time of
+// a full connection in WebAssembly in headless Chromium beside the native median, and the time
+// from navigation start to the first handshake rendered. Figures, not pass/fail.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { serve, dist } from './serve.mjs';
+
+const RUNS = 50;
+const BUDGET_KB = 250;
+const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const site = await serve('/repo/');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
+try {
+  // 1. What the page loads, gzipped (level 9, as a static host would serve it).
+  const page = await browser.newPage();
+  const loaded = new Set();
+  page.on('request', r => loaded.add(new URL(r.url()).pathname.replace('/repo/', '') || 'index.html'));
+  await page.goto(site.url + '?seed=1');
+  await page.waitForSelector('.controls');
+  await page.waitForLoadState('networkidle');
+  let total = 0;
+  console.log('files the page loads (gzip -9):');
+  for (const f of [...loaded].sort()) {
+    const file = path.join(dist, f === '' ? 'index.html' : f);
+    if (!fs.existsSync(file)) continue;
+    const raw = fs.readFileSync(file);
+    const gz = zlib.gzipSync(raw, { level: 9 }).length;
+    total += gz;
+    console.log(`  ${f.padEnd(44)} ${String(raw.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzipped`);
+  }
+  console.log(`  total gzipped: ${(total / 1024).toFixed(1)} KB (budget ${BUDGET_KB} KB: ${total <= BUDGET_KB * 1024 ? 'within' : 'OVER'})`);
+
+  // 2. Time to the first complete handshake on screen, from navigation start.
+  const first = [];
+  for (let i = 0; i < 5; i++) {
+    const p = await browser.newPage();
+    await p.goto(site.url + '?seed=' + (100 + i));
+    await p.waitForSelector('#app[data-first-render-ms]');
+    first.push(+(await p.getAttribute('#app', 'data-first-render-ms')));
+    await p.close();
+  }
+  first.sort((a, b) => a - b);
+  console.log(`navigation start to first handshake rendered: median ${first[2].toFixed(1)} ms over ${first.length} loads`);
+
+  // 3. A full connection in WebAssembly, RUNS times, timed inside the page.
+  const b = await browser.newPage();
+  await b.goto(site.url + `?bench=${RUNS}`);
+  await b.waitForFunction(() => document.getElementById('bench-result').textContent.length > 0, null, { timeout: 120000 });
+  const wasm = JSON.parse(await b.textContent('#bench-result'));
+  console.log(`WebAssembly in Chromium: median ${wasm.median_ms.toFixed(3)} ms per full connection (min ${wasm.min_ms.toFixed(3)}, max ${wasm.max_ms.toFixed(3)}, ${wasm.runs} runs, certificates generated)`);
+  const nativeFile = path.resolve(dist, '../target/bench-native.json');
+  if (fs.existsSync(nativeFile)) {
+    const native = JSON.parse(fs.readFileSync(nativeFile, 'utf8'));
+    const ratio = wasm.median_ms / native.full_median_ms;
+    console.log(`native median ${native.full_median_ms.toFixed(3)} ms: WebAssembly / native = ${ratio.toFixed(2)}× (budget 3×: ${ratio <= 3 ? 'within' : 'OVER'})`);
+  } else {
+    console.log('native figures missing: run `cargo run --profile bench-native --example bench` first');
+  }
+} finally {
+  await browser.close();
+  site.close();
+}
