@@ -1,6 +1,6 @@
 # The two commands a fresh machine needs: `make serve` and `make test`.
 SHELL := /bin/bash
-export PATH := $(HOME)/.cargo/bin:$(PATH)
+export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 PORT ?= 8080
 
 .PHONY: serve build test test-native test-browser bench clean
