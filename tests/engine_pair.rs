@@ -227,3 +227,22 @@ fn every_record_annotation_covers_its_bytes_without_gaps() {
     }
     assert!(n > 10);
 }
+
+#[test]
+fn padded_records_hide_their_length_and_still_decrypt() {
+    let (mut c, mut s) = pair_with(23, true, RecordOptions { padding: 13, ..Default::default() });
+    c.start();
+    for _ in 0..5 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    let _ = c.common.take_events();
+    c.send(b"hi").unwrap();
+    let sent = c.common.take_events();
+    let p = sent.iter().find_map(|e| match e { Event::RecordSent { protection: Some(p), .. } => Some(p.clone()), _ => None }).unwrap();
+    // content (2) + content type (1) + zeros (13), then the 16-byte tag, behind a 5-byte header.
+    assert_eq!(p.padding, 13);
+    assert_eq!(p.inner_plaintext.0, [b'h', b'i', 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(s.receive(&c.common.take_output()), vec![b"hi".to_vec()]);
+}
