@@ -20,7 +20,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::tls::cert;
 use tlsviz::tls::client::{Client, ClientConfig};
-use tlsviz::tls::conn::{Common, RecordOptions};
+use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::server::{Server, ServerConfig};

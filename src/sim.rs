@@ -11,7 +11,7 @@ use rand_core::{Rng, SeedableRng};
 
 use crate::tls::cert::{self, Issued};
 use crate::tls::client::{Client, ClientConfig};
-use crate::tls::conn::RecordOptions;
+use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
 use crate::tls::error::Error;
 use crate::tls::events::{Event, Phase};

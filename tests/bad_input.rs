@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use tlsviz::tls::conn::Role;
 use tlsviz::tls::codec::Writer;
 use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use tlsviz::tls::extensions::{Extension, KeyShareEntry};

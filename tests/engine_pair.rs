@@ -9,7 +9,7 @@ use common::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use tlsviz::sim::{self, Options, Scenario, Side, Step};
-use tlsviz::tls::conn::RecordOptions;
+use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::enums::KeyUpdateRequest;
 use tlsviz::tls::events::{Event, Phase};
 

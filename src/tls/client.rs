@@ -5,8 +5,8 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use rand_chacha::ChaCha20Rng;
 
 use super::codec::Bytes;
-use super::conn::{Common, Incoming, RecordOptions};
-use super::enums::{CipherSuite, ExtensionType, KeyUpdateRequest, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::conn::{Common, RecordOptions, Role};
+use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use super::error::Error;
 use super::events::{Event, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
@@ -81,55 +81,10 @@ impl Client {
         self.finish_step(r);
     }
 
-    pub fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
-        if !self.common.is_active() {
-            return Vec::new();
-        }
-        self.common.push(bytes);
-        let mut data = Vec::new();
-        loop {
-            let r = match self.common.next_incoming() {
-                Ok(Some(Incoming::Handshake(m, _))) => self.handle(m),
-                Ok(Some(Incoming::AppData(d))) => {
-                    data.push(d);
-                    Ok(())
-                }
-                Ok(None) => break,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = r {
-                self.common.fail(&e);
-                break;
-            }
-        }
-        data
-    }
-
     fn finish_step(&mut self, r: Result<(), Error>) {
         if let Err(e) = r.and_then(|_| self.common.flush()) {
             self.common.fail(&e);
         }
-    }
-
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.common.send_app_data(data)
-    }
-
-    pub fn close(&mut self) {
-        let r = self.common.close();
-        self.finish_step(r);
-    }
-
-    /// The transport closed: see [`Common::end_of_input`].
-    pub fn end_of_input(&mut self) {
-        if let Err(e) = self.common.end_of_input() {
-            self.common.fail(&e);
-        }
-    }
-
-    pub fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
-        self.common.send_key_update(request)?;
-        self.common.flush()
     }
 
     fn send_client_hello(&mut self, retry: Option<(&ServerHello, Option<Vec<u8>>)>, with_share: bool) -> Result<(), Error> {
@@ -175,19 +130,18 @@ impl Client {
         Ok(())
     }
 
-    fn handle(&mut self, m: Handshake) -> Result<(), Error> {
-        let bytes = m.encode();
+    fn dispatch(&mut self, m: Handshake, bytes: &[u8]) -> Result<(), Error> {
         match (self.common.phase, m) {
-            (Phase::ExpectServerHello, Handshake::ServerHello(sh)) if sh.is_retry_request() => self.on_retry(sh, &bytes),
-            (Phase::ExpectServerHello, Handshake::ServerHello(sh)) => self.on_server_hello(sh, &bytes),
-            (Phase::ExpectEncryptedExtensions, Handshake::EncryptedExtensions(e)) => self.on_encrypted_extensions(e, &bytes),
+            (Phase::ExpectServerHello, Handshake::ServerHello(sh)) if sh.is_retry_request() => self.on_retry(sh, bytes),
+            (Phase::ExpectServerHello, Handshake::ServerHello(sh)) => self.on_server_hello(sh, bytes),
+            (Phase::ExpectEncryptedExtensions, Handshake::EncryptedExtensions(e)) => self.on_encrypted_extensions(e, bytes),
             (Phase::ExpectCertificate, Handshake::Certificate { context, entries }) => {
-                self.on_certificate(context, entries.into_iter().map(|e| e.cert_data).collect(), &bytes)
+                self.on_certificate(context, entries.into_iter().map(|e| e.cert_data).collect(), bytes)
             }
             (Phase::ExpectCertificateVerify, Handshake::CertificateVerify { algorithm, signature }) => {
-                self.on_certificate_verify(algorithm, &signature, &bytes)
+                self.on_certificate_verify(algorithm, &signature, bytes)
             }
-            (Phase::ExpectFinished, Handshake::Finished(v)) => self.on_finished(&v, &bytes),
+            (Phase::ExpectFinished, Handshake::Finished(v)) => self.on_finished(&v, bytes),
             (Phase::Connected, Handshake::NewSessionTicket(t)) => {
                 // RFC 8446 §4.6.1: the client stores the ticket and the PSK it stands for.
                 let mut log = Vec::new();
@@ -203,10 +157,7 @@ impl Client {
                 ));
                 Ok(())
             }
-            (Phase::Connected, Handshake::KeyUpdate(k)) => {
-                self.common.receive_key_update(k)?;
-                self.common.flush()
-            }
+            (Phase::Connected, Handshake::KeyUpdate(k)) => self.common.receive_key_update(k),
             _ => Err(Error::UnexpectedMessage("a handshake message out of order")),
         }
     }
@@ -416,6 +367,16 @@ impl Client {
         self.common.note("handshake keys are no longer needed: only the application traffic keys remain");
         self.common.set_phase(Phase::Connected);
         Ok(())
+    }
+}
+
+impl Role for Client {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
+        self.dispatch(m, raw)
     }
 }
 

@@ -29,6 +29,69 @@ impl Default for RecordOptions {
     }
 }
 
+/// What client and server have in common as drivers: they own a [`Common`] and handle the
+/// handshake messages of their role. Everything else (reading records, sending data, closing,
+/// KeyUpdate, the transport's end) is the same for both and lives here once.
+pub trait Role {
+    fn common(&mut self) -> &mut Common;
+
+    /// Handle one whole handshake message in the current state.
+    fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error>;
+
+    fn phase_now(&mut self) -> Phase {
+        self.common().phase
+    }
+
+    /// Feed bytes from the peer. Returns the application data they carried; a failure ends the
+    /// connection with the alert it maps to (see the events).
+    fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        if !self.common().is_active() {
+            return Vec::new();
+        }
+        self.common().push(bytes);
+        let mut data = Vec::new();
+        loop {
+            let r = match self.common().next_incoming() {
+                Ok(Some(Incoming::Handshake(m, raw))) => self.handle(m, &raw),
+                Ok(Some(Incoming::AppData(d))) => {
+                    data.push(d);
+                    Ok(())
+                }
+                Ok(None) => break,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = r.and_then(|_| self.common().flush()) {
+                self.common().fail(&e);
+                break;
+            }
+        }
+        data
+    }
+
+    fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.common().send_app_data(data)
+    }
+
+    /// Send close_notify (RFC 8446 §6.1).
+    fn close(&mut self) {
+        if let Err(e) = self.common().close() {
+            self.common().fail(&e);
+        }
+    }
+
+    /// The transport closed: see [`Common::end_of_input`].
+    fn end_of_input(&mut self) {
+        if let Err(e) = self.common().end_of_input() {
+            self.common().fail(&e);
+        }
+    }
+
+    fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        self.common().send_key_update(request)?;
+        self.common().flush()
+    }
+}
+
 /// One item read from the peer.
 pub enum Incoming {
     Handshake(Handshake, Vec<u8>),
@@ -246,35 +309,27 @@ impl Common {
         }
     }
 
+    /// RFC 8446 §7.2: the next generation of a traffic secret, logged.
+    fn next_secret(&mut self, current: Option<TrafficSecret>) -> Option<TrafficSecret> {
+        let mut log = Vec::new();
+        let next = current?.next(&mut log);
+        self.log_derivations(log);
+        Some(next)
+    }
+
     /// RFC 8446 §4.6.3: send a KeyUpdate and move to the next write secret.
     pub fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
         if self.phase != Phase::Connected || self.sent_close {
             return Err(Error::Usage("KeyUpdate needs a connected session"));
         }
         self.send_handshake(&Handshake::KeyUpdate(request));
-        let next = match &self.write_secret {
-            Some(s) => {
-                let mut log = Vec::new();
-                let n = s.next(&mut log);
-                self.log_derivations(log);
-                n
-            }
-            None => return Err(Error::Internal("no write secret")),
-        };
+        let next = self.next_secret(self.write_secret.clone()).ok_or(Error::Internal("no write secret"))?;
         self.set_write_keys(next)
     }
 
     /// RFC 8446 §4.6.3: the peer moved to its next secret; follow it, and answer if asked.
     pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
-        let next = match &self.read_secret {
-            Some(s) => {
-                let mut log = Vec::new();
-                let n = s.next(&mut log);
-                self.log_derivations(log);
-                n
-            }
-            None => return Err(Error::UnexpectedMessage("KeyUpdate before keys")),
-        };
+        let next = self.next_secret(self.read_secret.clone()).ok_or(Error::UnexpectedMessage("KeyUpdate before keys"))?;
         self.set_read_keys(next)?;
         if request == KeyUpdateRequest::update_requested && !self.sent_close {
             self.send_key_update(KeyUpdateRequest::update_not_requested)?;

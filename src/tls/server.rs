@@ -6,8 +6,8 @@ use rand_chacha::ChaCha20Rng;
 
 use super::client::signed_content;
 use super::codec::Bytes;
-use super::conn::{Common, Incoming, RecordOptions};
-use super::enums::{CipherSuite, ExtensionType, KeyUpdateRequest, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::conn::{Common, RecordOptions, Role};
+use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use super::error::Error;
 use super::events::{Event, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
@@ -59,53 +59,7 @@ impl Server {
         self.common.phase
     }
 
-    pub fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
-        if !self.common.is_active() {
-            return Vec::new();
-        }
-        self.common.push(bytes);
-        let mut data = Vec::new();
-        loop {
-            let r = match self.common.next_incoming() {
-                Ok(Some(Incoming::Handshake(m, raw))) => self.handle(m, &raw),
-                Ok(Some(Incoming::AppData(d))) => {
-                    data.push(d);
-                    Ok(())
-                }
-                Ok(None) => break,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = r.and_then(|_| self.common.flush()) {
-                self.common.fail(&e);
-                break;
-            }
-        }
-        data
-    }
-
-    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
-        self.common.send_app_data(data)
-    }
-
-    pub fn close(&mut self) {
-        if let Err(e) = self.common.close() {
-            self.common.fail(&e);
-        }
-    }
-
-    /// The transport closed: see [`Common::end_of_input`].
-    pub fn end_of_input(&mut self) {
-        if let Err(e) = self.common.end_of_input() {
-            self.common.fail(&e);
-        }
-    }
-
-    pub fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
-        self.common.send_key_update(request)?;
-        self.common.flush()
-    }
-
-    fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
+    fn dispatch(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
         match (self.common.phase, m) {
             (Phase::ExpectClientHello, Handshake::ClientHello(ch)) => self.on_client_hello(ch, raw),
             (Phase::ExpectClientFinished, Handshake::Finished(v)) => self.on_finished(&v, raw),
@@ -318,5 +272,15 @@ impl Server {
         }
         self.common.note("handshake complete: handshake keys are no longer needed");
         Ok(())
+    }
+}
+
+impl Role for Server {
+    fn common(&mut self) -> &mut Common {
+        &mut self.common
+    }
+
+    fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
+        self.dispatch(m, raw)
     }
 }

@@ -7,7 +7,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::sim::{self, Scenario};
 use tlsviz::tls::client::{Client, ClientConfig};
-use tlsviz::tls::conn::RecordOptions;
+use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::crypto::aead_seal;
 use tlsviz::tls::enums::{AlertDescription, ContentType};
 use tlsviz::tls::events::{Event, Phase, Protection};
