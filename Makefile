@@ -18,11 +18,13 @@ build:
 ## Every test: engine, simulation, OpenSSL interop, bad input, then the page in Chromium.
 test:
 	scripts/ensure-tools.sh test
+	cargo build --release --examples
 	cargo test --release --all-targets
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
 
 test-native:
+	cargo build --release --examples
 	cargo test --release --all-targets
 
 ## Figures, not pass/fail: native handshake timings, then page size and browser timings.
