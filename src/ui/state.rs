@@ -111,8 +111,8 @@ impl Reducible for State {
             Action::ToggleDetail => s.detail = !s.detail,
             Action::Tab(t) => s.tab = t,
             Action::Run(opts) => {
-                let notice = s.notice.take().filter(|_| false);
-                s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..State::new(&opts, notice) };
+                // A new run starts clean; the visitor's speed, detail and tab choices stay.
+                s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..State::new(&opts, None) };
                 s.playing = true;
             }
             Action::Send(text) => {
