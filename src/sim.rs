@@ -316,6 +316,13 @@ mod tests {
     }
 
     #[test]
+    fn a_rejected_certificate_is_not_reported_as_a_network_event() {
+        let t = run(&Options { seed: Some(3), scenario: Scenario::WrongName, ..Default::default() });
+        assert!(!t.outcome.handshake_complete);
+        assert!(t.events.iter().all(|e| e.side != Side::Wire), "the network did nothing in this run");
+    }
+
+    #[test]
     fn the_tamper_scenario_of_the_page_is_caught_by_the_client() {
         let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 3, offset: 60, xor: 1 }, ..Default::default() });
         assert!(!t.outcome.handshake_complete);

@@ -356,9 +356,9 @@ impl Common {
         self.discard_keys("the connection failed: its keys are erased");
     }
 
-    /// Whether part of a record or of a handshake message is waiting for bytes.
+    /// Whether a live connection waits for the rest of a record or of a handshake message.
     pub fn stalled(&self) -> bool {
-        self.deframer.has_partial() || !self.hs_buf.is_empty()
+        self.is_active() && (self.deframer.has_partial() || !self.hs_buf.is_empty())
     }
 
     /// The transport closed. RFC 8446 §6.1: ending inside a record or a handshake message, or

@@ -199,9 +199,19 @@ test('a bad link parameter gets a clear message and a working page', async () =>
 test('a tampered record is caught: the client sends bad_record_mac', async () => {
   const { page, context } = await open('?seed=8&scenario=tamper');
   await toEnd(page);
-  assert.match(await page.textContent('.wire'), /altered in transit/);
+  assert.match(await page.textContent('.wire'), /an attacker flipped bits of byte 60 of record 3/);
   assert.match(await page.textContent('.panel-client'), /sent alert bad_record_mac/);
   assert.match(await page.textContent('.panel-client'), /failed/);
+  await context.close();
+});
+
+test('a certificate for another name is rejected with bad_certificate, and no attack is claimed', async () => {
+  const { page, context } = await open('?seed=3&scenario=wrong-name');
+  await toEnd(page);
+  assert.match(await page.textContent('.panel-client'), /checked name: ✗/);
+  assert.match(await page.textContent('.panel-client'), /sent alert bad_certificate/);
+  assert.match(await page.textContent('.panel-server'), /received alert bad_certificate/);
+  assert.equal(await page.$('.rec.attack'), null, 'nothing on the wire was altered');
   await context.close();
 });
 

@@ -65,7 +65,15 @@ pub fn wire(p: &Props) -> Html {
         Event::RecordSent { bytes, fields, protection } => Some((e, bytes, fields, protection)),
         _ => None,
     });
-    let tampered = shown.iter().filter(|e| e.side == Side::Wire).map(|e| e.index).collect::<Vec<_>>();
+    // What happened on the network itself: an attacker's change, or the connection being closed.
+    let network: Vec<(usize, String)> = shown
+        .iter()
+        .filter(|e| e.side == Side::Wire)
+        .filter_map(|e| match &e.event {
+            Event::Note { text } => Some((e.index, text.clone())),
+            _ => None,
+        })
+        .collect();
     html! {
         <section class="wire" aria-label="The network">
             <h2 class="wire-title">{ "Network" }</h2>
@@ -91,7 +99,10 @@ pub fn wire(p: &Props) -> Html {
                         </li>
                     }
                 }) }
-                { for tampered.iter().map(|i| html! { <li key={format!("t{i}")} class="rec attack">{ "✗ altered in transit" }</li> }) }
+                { for network.iter().map(|(i, text)| {
+                    let attack = text.starts_with("an attacker");
+                    html! { <li key={format!("n{i}")} class={classes!("rec", "network-note", attack.then_some("attack"))}>{ if attack { format!("✗ {text}") } else { text.clone() } }</li> }
+                }) }
             </ol>
         </section>
     }
