@@ -443,7 +443,7 @@ mod tests {
         let ca = generate_ca(&mut rng, NOW).unwrap();
         let leaf = generate_leaf(&mut rng, &ca, "example.com", NOW).unwrap();
         let mut checks = Vec::new();
-        assert!(verify_server_chain(&[leaf.der.clone()], &ca.der, "example.com", NOW, &mut checks).is_ok());
+        assert!(verify_server_chain(std::slice::from_ref(&leaf.der), &ca.der, "example.com", NOW, &mut checks).is_ok());
         assert_eq!(checks.len(), 4);
         let mut checks = Vec::new();
         let err = verify_server_chain(&[leaf.der], &ca.der, "other.example", NOW, &mut checks).unwrap_err();

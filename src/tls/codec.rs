@@ -86,7 +86,7 @@ impl<'de> Deserialize<'de> for Bytes {
 
 /// Parse a hex string (no separators); `None` if it is not one.
 pub fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
@@ -242,16 +242,9 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        // The bookkeeping lives in one non-generic function, so each call site adds only this
+        // The bookkeeping lives in one non-generic function, so each call site adds only a
         // small adapter to the page's WebAssembly.
-        let mut body = Some(body);
-        let mut out = None;
-        self.vector_dyn(len_size, min, max, name, meaning, &mut |r| {
-            let f = body.take().ok_or(Error::Internal("vector body called twice"))?;
-            out = Some(f(r)?);
-            Ok(())
-        })?;
-        out.ok_or(Error::Internal("vector body not called"))
+        once(body, |f| self.vector_dyn(len_size, min, max, name, meaning, f))
     }
 
     fn vector_dyn(
@@ -315,14 +308,7 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let mut body = Some(body);
-        let mut out = None;
-        self.group_dyn(name, meaning, &mut |r| {
-            let f = body.take().ok_or(Error::Internal("group body called twice"))?;
-            out = Some(f(r)?);
-            Ok(())
-        })?;
-        out.ok_or(Error::Internal("group body not called"))
+        once(body, |f| self.group_dyn(name, meaning, f))
     }
 
     fn group_dyn(&mut self, name: &str, meaning: &str, body: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
@@ -350,6 +336,22 @@ impl<'a> Reader<'a> {
             f.value = value;
         }
     }
+}
+
+/// Run a generic `FnOnce` body through a non-generic `core` that takes `&mut dyn FnMut`, and
+/// return the body's value.
+fn once<'a, T>(
+    body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
+    core: impl FnOnce(&mut dyn FnMut(&mut Reader<'a>) -> Result<(), Error>) -> Result<(), Error>,
+) -> Result<T, Error> {
+    let mut body = Some(body);
+    let mut out = None;
+    core(&mut |r| {
+        let f = body.take().ok_or(Error::Internal("body called twice"))?;
+        out = Some(f(r)?);
+        Ok(())
+    })?;
+    out.ok_or(Error::Internal("body not called"))
 }
 
 /// An integer newtype that is a TLS code point (`CipherSuite(0x1301)`).

@@ -232,7 +232,7 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
 
 /// Read a list of 2-byte code points; an odd number of bytes is a decode_error (RFC 8446 §6).
 fn read_list<T: super::codec::Wire>(r: &mut Reader<'_>, size: usize, name: &str) -> Result<Vec<T>, Error> {
-    if r.remaining() % size != 0 {
+    if !r.remaining().is_multiple_of(size) {
         return Err(Error::Decode("a list of pairs with an odd length"));
     }
     let mut v = Vec::new();
