@@ -30,7 +30,8 @@ test-native:
 ## Figures, not pass/fail: native handshake timings, then page size and browser timings.
 bench:
 	scripts/ensure-tools.sh test
-	cargo run --profile bench-native --example bench
+	TLSVIZ_BENCH_PROFILE=bench-native cargo run --profile bench-native --example bench
+	cargo run --release --example bench
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node bench.mjs
 

@@ -1,6 +1,8 @@
 //! `make bench`, native half: how long a full simulated handshake takes, with and without
 //! certificate generation. Prints figures (no pass/fail) and writes them to
-//! target/bench-native.json for the browser half to compare against.
+//! target/bench-native-<profile>.json for the browser half to compare against. `make bench` runs
+//! it twice: optimised for speed (profile bench-native, opt-level 3) and with the page's own
+//! settings (profile release, opt-level "z"), so the WebAssembly figure can be compared with both.
 
 use std::time::Instant;
 
@@ -54,10 +56,11 @@ fn main() {
         })
         .collect();
     let (f, h) = (stats(full), stats(handshake));
-    println!("native, {RUNS} runs each (release build, opt-level 3):");
+    let profile = if cfg!(debug_assertions) { "debug" } else { option_env!("TLSVIZ_BENCH_PROFILE").unwrap_or("release") };
+    println!("native, {RUNS} runs each (profile {profile}):");
     print("full connection, certificates generated", &f);
     print("full connection, certificates reused", &h);
-    let json = format!("{{\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
+    let json = format!("{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
     let _ = std::fs::create_dir_all("target");
-    let _ = std::fs::write("target/bench-native.json", json);
+    let _ = std::fs::write(format!("target/bench-native-{profile}.json"), json);
 }
