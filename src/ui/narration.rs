@@ -60,7 +60,7 @@ pub fn narrate(e: &TraceEvent) -> Narration {
                 "4.1.4",
             ),
             "ServerHello" => n(
-                format!("{w} answers: it picks TLS 1.3 and the cipher suite, and sends its own P-256 public key. From here on, everything is encrypted."),
+                format!("{w} answers: it picks TLS 1.3 and the cipher suite, and sends its own P-256 public key. Everything it sends after this is encrypted (apart from a dummy change_cipher_spec record)."),
                 format!("ServerHello, {} bytes: the selected supported_versions 0x0304, cipher_suite 0x1301 and the server's key_share; legacy_session_id_echo repeats the client's.", bytes.0.len()),
                 "4.1.3",
             ),

@@ -47,7 +47,7 @@ pub fn eavesdropper(p: &Props) -> Html {
         .collect();
     html! {
         <div class="eavesdropper">
-            <p>{ "This is all a third party on the network gets to see. After the two hellos every record is labelled \"application_data\": even the certificate and the Finished messages are hidden. Changing any byte would make the receiver's decryption fail." }</p>
+            <p>{ "This is all a third party on the network gets to see. Apart from the two hellos and dummy change_cipher_spec records, every record is labelled \"application_data\": even the certificate and the Finished messages are hidden. Changing a byte of an encrypted record makes its decryption fail; changing a hello makes the Finished check fail." }</p>
             if rows.is_empty() {
                 <p class="muted">{ "Nothing has crossed the network yet." }</p>
             } else {

@@ -37,6 +37,9 @@ pub fn side_panel(p: &PanelProps) -> Html {
             Event::PeerPublicKey { public_key, .. } => holds.push(("peer's public key".into(), short(&public_key.0), false)),
             Event::SharedSecret { value } => holds.push(("shared secret".into(), short(&value.0), true)),
             Event::Certificate { info } => holds.push(("server certificate".into(), info.subject.clone(), false)),
+            Event::Derived(d) if !d.name.contains(' ') && (d.name.ends_with("_secret") || d.name.contains("traffic_secret_")) => {
+                holds.push((d.name.replace('_', " "), short(&d.value.0), true))
+            }
             Event::KeysInstalled { direction, key, .. } => {
                 holds.push((format!("{} key", if matches!(direction, tlsviz::tls::events::Direction::Write) { "write" } else { "read" }), short(&key.0), true))
             }
