@@ -174,6 +174,23 @@ fn a_plain_change_cipher_spec_before_finished_is_dropped_silently() {
 }
 
 #[test]
+fn a_change_cipher_spec_before_any_client_hello_is_unexpected_message() {
+    assert_eq!(server_alert(&[20, 3, 3, 0, 1, 1]), A::unexpected_message);
+}
+
+#[test]
+fn a_change_cipher_spec_between_hello_retry_request_and_the_second_client_hello_is_dropped() {
+    let (mut c, mut s) = pair_with(24, false, Default::default());
+    c.start();
+    s.receive(&c.common.take_output());
+    c.receive(&s.common.take_output());
+    let second_hello = c.common.take_output();
+    s.receive(&[20, 3, 3, 0, 1, 1]);
+    s.receive(&second_hello);
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientFinished);
+}
+
+#[test]
 fn handshake_message_split_across_a_key_change_is_unexpected_message() {
     let f = server_flight(10);
     // ServerHello and the first bytes of the next message in one plaintext record.

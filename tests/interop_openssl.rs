@@ -157,6 +157,39 @@ fn openssl_client_talks_to_the_engine_server() {
     assert_eq!(ours, theirs);
 }
 
+/// OpenSSL's client offers only an X25519 key share by default: the engine server asks for
+/// P-256 with a HelloRetryRequest, and OpenSSL sends its compatibility change_cipher_spec before
+/// the second ClientHello (RFC 8446 §D.4).
+#[test]
+fn openssl_client_with_default_groups_gets_a_hello_retry_request() {
+    let certs = Certs::new("hrr");
+    let port = free_port();
+    let server = Command::new(peer())
+        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem"), "--key", &certs.path("key.pem")])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut client = Command::new("openssl")
+        .arg("s_client")
+        .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
+        .args(["-tls1_3", "-verify_return_error", "-quiet", "-no_ign_eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = client.stdin.take().unwrap();
+    stdin.write_all(b"after a retry\n").unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    drop(stdin);
+    let client_out = wait(client);
+    let server_out = wait(server);
+    assert!(server_out.status.success(), "engine server: {}", String::from_utf8_lossy(&server_out.stderr));
+    assert!(client_out.status.success(), "s_client: {}", String::from_utf8_lossy(&client_out.stderr));
+    assert_eq!(String::from_utf8_lossy(&client_out.stdout), "after a retry\n");
+}
+
 #[test]
 fn engine_client_rejects_a_name_the_certificate_does_not_carry_and_openssl_sees_the_alert() {
     let certs = Certs::new("badname");

@@ -415,10 +415,11 @@ impl Common {
 
     /// Process one record. Returns application data, if the record carried some.
     fn read_record(&mut self, rec: RawRecord) -> Result<Option<Vec<u8>>, Error> {
-        // RFC 8446 §5, D.4: a plaintext change_cipher_spec of exactly 0x01 before the peer's
-        // Finished is dropped; anything else of that type is an error.
+        // RFC 8446 §5, D.4: a plaintext change_cipher_spec of exactly 0x01, after the first
+        // ClientHello and before the peer's Finished, is dropped (a client in compatibility mode
+        // may send it before its second ClientHello); anything else of that type is an error.
         if rec.typ == ContentType::change_cipher_spec {
-            let ok = rec.payload == [1] && !self.peer_finished && self.phase != Phase::ExpectClientHello;
+            let ok = rec.payload == [1] && !self.peer_finished && !self.transcript.is_empty();
             self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: ok });
             if !ok {
                 return Err(Error::UnexpectedMessage("change_cipher_spec that is not a single 0x01 before Finished"));

@@ -23,6 +23,11 @@ impl Transcript {
         self.names.push(name.to_string());
     }
 
+    /// No handshake message yet.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
     pub fn current(&self) -> TranscriptHash {
         TranscriptHash { hash: sha256(&self.bytes), covers: self.names.clone() }
     }
