@@ -145,7 +145,8 @@ fn openssl_client_talks_to_the_engine_server() {
         .unwrap();
     let mut stdin = client.stdin.take().unwrap();
     stdin.write_all(b"hello engine\n").unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Leave time for the handshake and the echo before the end of input closes the connection.
+    std::thread::sleep(Duration::from_millis(1500));
     drop(stdin); // end of input: s_client sends close_notify
     let client_out = wait(client);
     let server_out = wait(server);
@@ -181,7 +182,8 @@ fn openssl_client_with_default_groups_gets_a_hello_retry_request() {
         .unwrap();
     let mut stdin = client.stdin.take().unwrap();
     stdin.write_all(b"after a retry\n").unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Leave time for the handshake and the echo before the end of input closes the connection.
+    std::thread::sleep(Duration::from_millis(1500));
     drop(stdin);
     let client_out = wait(client);
     let server_out = wait(server);
