@@ -161,7 +161,7 @@ fn finished(p: &Pair) -> bool {
 }
 
 /// Cut a byte stream into whole records (a trailing partial one is kept as is).
-fn split_records(bytes: &[u8]) -> Vec<Vec<u8>> {
+pub fn split_records(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < bytes.len() {

@@ -155,11 +155,7 @@ fn change_cipher_spec_after_finished_is_unexpected_message() {
         c.receive(&s.common.take_output());
     }
     assert_eq!(s.phase(), tlsviz::tls::events::Phase::Connected);
-    let _ = s.common.take_events();
-    s.receive(&[20, 3, 3, 0, 1, 1]);
-    let out = s.common.take_output();
-    let ev = s.common.take_events();
-    assert_eq!(single_fatal_alert(&ev, &out, true, s.phase()), A::unexpected_message);
+    assert_eq!(alert_after(&mut s, &[20, 3, 3, 0, 1, 1], true), A::unexpected_message);
 }
 
 #[test]
@@ -220,12 +216,7 @@ fn a_second_client_hello_without_hello_retry_request_is_unexpected_message() {
     c.start();
     let hello = c.common.take_output();
     s.receive(&hello);
-    let _ = s.common.take_output();
-    let _ = s.common.take_events();
-    s.receive(&hello);
-    let out = s.common.take_output();
-    let ev = s.common.take_events();
-    assert_eq!(single_fatal_alert(&ev, &out, true, s.phase()), A::unexpected_message);
+    assert_eq!(alert_after(&mut s, &hello, true), A::unexpected_message);
 }
 
 // ---- decoding --------------------------------------------------------------------------------
@@ -496,12 +487,7 @@ fn a_second_hello_retry_request_is_unexpected_message() {
     let hrr = records(&s.common.take_output())[0].clone();
     c.receive(&hrr);
     assert_eq!(c.phase(), tlsviz::tls::events::Phase::ExpectServerHello);
-    let _ = c.common.take_output();
-    let _ = c.common.take_events();
-    c.receive(&hrr);
-    let out = c.common.take_output();
-    let ev = c.common.take_events();
-    assert_eq!(single_fatal_alert(&ev, &out, false, c.phase()), A::unexpected_message);
+    assert_eq!(alert_after(&mut c, &hrr, false), A::unexpected_message);
 }
 
 // ---- what must succeed -----------------------------------------------------------------------------

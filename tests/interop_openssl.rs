@@ -119,9 +119,10 @@ fn engine_client_talks_to_openssl_server_without_middlebox_mode_or_tickets() {
     engine_client_against_openssl("plain", &["-no_middlebox", "-num_tickets", "0"]);
 }
 
-#[test]
-fn openssl_client_talks_to_the_engine_server() {
-    let certs = Certs::new("server");
+/// Run the engine's server with a key log, and `openssl s_client` with `client_args` sending
+/// `text`; both must exit 0. Returns s_client's output and both key logs (engine, OpenSSL).
+fn openssl_client_against_engine(tag: &str, client_args: &[&str], text: &str) -> (String, Vec<String>, Vec<String>) {
+    let certs = Certs::new(tag);
     let port = free_port();
     let server_keys = certs.path("engine.keys");
     let client_keys = certs.path("openssl.keys");
@@ -131,12 +132,12 @@ fn openssl_client_talks_to_the_engine_server() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for the listener without consuming its one connection: retry s_client instead.
+    // The server accepts one connection only: wait for it to listen instead of probing it.
     std::thread::sleep(Duration::from_millis(300));
     let mut client = Command::new("openssl")
         .arg("s_client")
         .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
-        .args(TLS13_P256)
+        .args(client_args)
         .args(["-verify_return_error", "-quiet", "-no_ign_eof", "-keylogfile", &client_keys])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -144,16 +145,21 @@ fn openssl_client_talks_to_the_engine_server() {
         .spawn()
         .unwrap();
     let mut stdin = client.stdin.take().unwrap();
-    stdin.write_all(b"hello engine\n").unwrap();
+    stdin.write_all(text.as_bytes()).unwrap();
     // Leave time for the handshake and the echo before the end of input closes the connection.
     std::thread::sleep(Duration::from_millis(1500));
     drop(stdin); // end of input: s_client sends close_notify
     let client_out = wait(client);
     let server_out = wait(server);
-    assert!(client_out.status.success(), "s_client: {}", String::from_utf8_lossy(&client_out.stderr));
-    assert_eq!(String::from_utf8_lossy(&client_out.stdout), "hello engine\n", "the engine server echoes");
     assert!(server_out.status.success(), "engine server: {}", String::from_utf8_lossy(&server_out.stderr));
-    let (ours, theirs) = (keylog_lines(&server_keys), keylog_lines(&client_keys));
+    assert!(client_out.status.success(), "s_client: {}", String::from_utf8_lossy(&client_out.stderr));
+    (String::from_utf8_lossy(&client_out.stdout).into_owned(), keylog_lines(&server_keys), keylog_lines(&client_keys))
+}
+
+#[test]
+fn openssl_client_talks_to_the_engine_server() {
+    let (echo, ours, theirs) = openssl_client_against_engine("server", &TLS13_P256, "hello engine\n");
+    assert_eq!(echo, "hello engine\n", "the engine server echoes");
     assert_eq!(ours.len(), 5);
     assert_eq!(ours, theirs);
 }
@@ -163,33 +169,10 @@ fn openssl_client_talks_to_the_engine_server() {
 /// the second ClientHello (RFC 8446 §D.4).
 #[test]
 fn openssl_client_with_default_groups_gets_a_hello_retry_request() {
-    let certs = Certs::new("hrr");
-    let port = free_port();
-    let server = Command::new(peer())
-        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem"), "--key", &certs.path("key.pem")])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let mut client = Command::new("openssl")
-        .arg("s_client")
-        .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
-        .args(["-tls1_3", "-verify_return_error", "-quiet", "-no_ign_eof"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = client.stdin.take().unwrap();
-    stdin.write_all(b"after a retry\n").unwrap();
-    // Leave time for the handshake and the echo before the end of input closes the connection.
-    std::thread::sleep(Duration::from_millis(1500));
-    drop(stdin);
-    let client_out = wait(client);
-    let server_out = wait(server);
-    assert!(server_out.status.success(), "engine server: {}", String::from_utf8_lossy(&server_out.stderr));
-    assert!(client_out.status.success(), "s_client: {}", String::from_utf8_lossy(&client_out.stderr));
-    assert_eq!(String::from_utf8_lossy(&client_out.stdout), "after a retry\n");
+    let (echo, ours, theirs) = openssl_client_against_engine("hrr", &["-tls1_3"], "after a retry\n");
+    assert_eq!(echo, "after a retry\n");
+    assert_eq!(ours.len(), 5);
+    assert_eq!(ours, theirs);
 }
 
 #[test]

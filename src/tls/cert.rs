@@ -203,7 +203,9 @@ pub fn verify_server_chain(
     now: u64,
     checks: &mut Vec<Check>,
 ) -> Result<VerifyingKey, Error> {
-    let leaf_der = chain.first().ok_or(Error::Decode("empty certificate list"))?;
+    if chain.is_empty() {
+        return Err(Error::Decode("empty certificate list"));
+    }
     let anchor = parse(anchor).map_err(|_| Error::Internal("the trust anchor does not parse"))?;
     let anchor_key = public_key(&anchor).map_err(|_| Error::Internal("the trust anchor key"))?;
     let certs = chain.iter().map(|c| parse(c)).collect::<Result<Vec<_>, _>>()?;
@@ -244,7 +246,7 @@ pub fn verify_server_chain(
     checks.push(Check { name: "validity", ok: true, detail: format!("valid from {} to {}", v.not_before, v.not_after) });
 
     // 3. Name: a subjectAltName dNSName must match.
-    let info = describe(leaf_der)?;
+    let info = extension_facts(&certs[0])?;
     if !info.dns_names.iter().any(|n| name_matches(n, hostname)) {
         let detail = format!("certificate names {:?} do not include \"{hostname}\"", info.dns_names);
         checks.push(Check { name: "name", ok: false, detail: detail.clone() });
@@ -271,64 +273,67 @@ fn fmt_time(unix: u64) -> String {
     }
 }
 
-/// The fields of a certificate a reader cares about, and its annotated DER.
-pub fn describe(der_bytes: &[u8]) -> Result<CertificateInfo, Error> {
-    let cert = parse(der_bytes)?;
-    let tbs = cert.tbs_certificate();
-    let mut info = CertificateInfo {
-        subject: tbs.subject().to_string(),
-        issuer: tbs.issuer().to_string(),
-        serial: tbs.serial_number().to_string(),
-        not_before: tbs.validity().not_before.to_string(),
-        not_after: tbs.validity().not_after.to_string(),
-        dns_names: Vec::new(),
-        key_usage: String::new(),
-        extended_key_usage: String::new(),
-        is_ca: false,
-        public_key: Bytes(tbs.subject_public_key_info().subject_public_key.raw_bytes().to_vec()),
-        signature_algorithm: oid_name(&cert.signature_algorithm().oid.to_string()),
-        signature: Bytes(cert.signature().raw_bytes().to_vec()),
-        der: Bytes(der_bytes.to_vec()),
-        fields: annotate_der(der_bytes),
-    };
-    for ext in tbs.extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
+/// What a certificate's extensions say: its names and what it may be used for.
+struct ExtensionFacts {
+    dns_names: Vec<String>,
+    key_usage: String,
+    extended_key_usage: String,
+    is_ca: bool,
+}
+
+fn extension_facts(cert: &Certificate) -> Result<ExtensionFacts, Error> {
+    let mut f = ExtensionFacts { dns_names: Vec::new(), key_usage: String::new(), extended_key_usage: String::new(), is_ca: false };
+    for ext in cert.tbs_certificate().extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
         let v = ext.extn_value.as_bytes();
         match ext.extn_id.to_string().as_str() {
             "2.5.29.17" => {
                 let san = SubjectAltName::from_der(v).map_err(|_| Error::BadCertificate("subjectAltName".into()))?;
                 for n in san.0 {
                     if let GeneralName::DnsName(d) = n {
-                        info.dns_names.push(d.to_string());
+                        f.dns_names.push(d.to_string());
                     }
                 }
             }
             "2.5.29.15" => {
                 let ku = KeyUsage::from_der(v).map_err(|_| Error::BadCertificate("keyUsage".into()))?;
-                let mut names = Vec::new();
-                if ku.digital_signature() {
-                    names.push("digitalSignature");
-                }
-                if ku.key_cert_sign() {
-                    names.push("keyCertSign");
-                }
-                if ku.crl_sign() {
-                    names.push("cRLSign");
-                }
-                info.key_usage = names.join(", ");
+                let names = [(ku.digital_signature(), "digitalSignature"), (ku.key_cert_sign(), "keyCertSign"), (ku.crl_sign(), "cRLSign")];
+                f.key_usage = names.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join(", ");
             }
             "2.5.29.37" => {
                 let eku = ExtendedKeyUsage::from_der(v).map_err(|_| Error::BadCertificate("extKeyUsage".into()))?;
-                info.extended_key_usage =
-                    eku.0.iter().map(|o| oid_name(&o.to_string())).collect::<Vec<_>>().join(", ");
+                f.extended_key_usage = eku.0.iter().map(|o| oid_name(&o.to_string())).collect::<Vec<_>>().join(", ");
             }
             "2.5.29.19" => {
                 let bc = BasicConstraints::from_der(v).map_err(|_| Error::BadCertificate("basicConstraints".into()))?;
-                info.is_ca = bc.ca;
+                f.is_ca = bc.ca;
             }
             _ => {}
         }
     }
-    Ok(info)
+    Ok(f)
+}
+
+/// The fields of a certificate a reader cares about, and its annotated DER.
+pub fn describe(der_bytes: &[u8]) -> Result<CertificateInfo, Error> {
+    let cert = parse(der_bytes)?;
+    let tbs = cert.tbs_certificate();
+    let f = extension_facts(&cert)?;
+    Ok(CertificateInfo {
+        subject: tbs.subject().to_string(),
+        issuer: tbs.issuer().to_string(),
+        serial: tbs.serial_number().to_string(),
+        not_before: tbs.validity().not_before.to_string(),
+        not_after: tbs.validity().not_after.to_string(),
+        dns_names: f.dns_names,
+        key_usage: f.key_usage,
+        extended_key_usage: f.extended_key_usage,
+        is_ca: f.is_ca,
+        public_key: Bytes(tbs.subject_public_key_info().subject_public_key.raw_bytes().to_vec()),
+        signature_algorithm: oid_name(&cert.signature_algorithm().oid.to_string()),
+        signature: Bytes(cert.signature().raw_bytes().to_vec()),
+        der: Bytes(der_bytes.to_vec()),
+        fields: annotate_der(der_bytes),
+    })
 }
 
 fn oid_name(oid: &str) -> String {

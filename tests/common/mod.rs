@@ -42,17 +42,8 @@ pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> 
     (client, server)
 }
 
-/// Cut a byte stream into records.
-pub fn records(bytes: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    while at + 5 <= bytes.len() {
-        let len = 5 + usize::from(u16::from_be_bytes([bytes[at + 3], bytes[at + 4]]));
-        out.push(bytes[at..(at + len).min(bytes.len())].to_vec());
-        at += len;
-    }
-    out
-}
+/// Cut a byte stream into records, as the simulation's network does.
+pub use tlsviz::sim::split_records as records;
 
 /// Whole handshake messages in a byte string.
 pub fn messages(content: &[u8]) -> Vec<Vec<u8>> {
@@ -168,21 +159,25 @@ pub fn single_fatal_alert(events: &[Event], output: &[u8], encrypted: bool, phas
     desc
 }
 
+/// Forget what `side` has sent and recorded so far, feed it `bytes`, and return the single fatal
+/// alert it answers with.
+pub fn alert_after<R: Role>(side: &mut R, bytes: &[u8], encrypted: bool) -> AlertDescription {
+    let _ = side.common().take_output();
+    let _ = side.common().take_events();
+    side.receive(bytes);
+    let out = side.common().take_output();
+    let ev = side.common().take_events();
+    let phase = side.phase_now();
+    single_fatal_alert(&ev, &out, encrypted, phase)
+}
+
 /// Feed `bytes` to a fresh server and return the single fatal alert it sends.
 pub fn server_alert(bytes: &[u8]) -> AlertDescription {
     let (_, mut s) = pair(7);
-    s.receive(bytes);
-    let out = s.common.take_output();
-    let ev = s.common.take_events();
-    single_fatal_alert(&ev, &out, false, s.phase())
+    alert_after(&mut s, bytes, false)
 }
 
 /// Feed `records` to the client of `f` and return its single fatal alert.
 pub fn client_alert(mut f: ServerFlight, records: &[Vec<u8>], encrypted: bool) -> AlertDescription {
-    for r in records {
-        f.client.receive(r);
-    }
-    let out = f.client.common.take_output();
-    let ev = f.client.common.take_events();
-    single_fatal_alert(&ev, &out, encrypted, f.client.phase())
+    alert_after(&mut f.client, &records.concat(), encrypted)
 }
