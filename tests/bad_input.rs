@@ -412,6 +412,37 @@ fn an_empty_server_certificate_is_decode_error() {
     assert_eq!(client_alert(f, &recs, true), A::decode_error);
 }
 
+#[test]
+fn every_changed_byte_of_the_server_certificate_is_rejected() {
+    // Inside a correctly re-encrypted record, so only the certificate checks can catch it. A
+    // change inside tbsCertificate breaks the CA's signature (unknown_ca: not signed by a trusted
+    // CA), one that breaks the DER structure makes the certificate unreadable (bad_certificate),
+    // a change to the signature makes it fail to verify (unknown_ca or bad_certificate).
+    let probe = server_flight(20);
+    let cert_len = {
+        let rec = reseal_messages(&probe.protections[0], |_| {});
+        let sealed = probe.records.iter().find(|r| r[0] == 0x17).unwrap();
+        assert_eq!(&rec, sealed, "re-sealing without a change must give the same record");
+        let m = &messages(&probe.protections[0].inner_plaintext.0)[1];
+        m.len() - 11 - 2
+    };
+    let (mut unreadable, mut unsigned) = (0, 0);
+    for i in 0..cert_len {
+        for xor in [0x01, 0x80] {
+            let f = server_flight(20);
+            let rec = reseal_messages(&f.protections[0], |m| m[1][11 + i] ^= xor);
+            let recs = vec![f.records[0].clone(), rec];
+            match client_alert(f, &recs, true) {
+                A::bad_certificate => unreadable += 1,
+                A::unknown_ca => unsigned += 1,
+                other => panic!("byte {i} ^ {xor:#04x} got {other:?}"),
+            }
+        }
+    }
+    // Both kinds of failure occur: the structure checks and the signature check both ran.
+    assert!(unreadable > 50 && unsigned > 50, "{unreadable} unreadable, {unsigned} not signed");
+}
+
 fn scenario_alert(s: tlsviz::sim::Scenario) -> Vec<(tlsviz::sim::Side, A)> {
     let t = tlsviz::sim::run(&tlsviz::sim::Options { seed: Some(18), scenario: s, ..Default::default() });
     assert!(!t.outcome.handshake_complete);

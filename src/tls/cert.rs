@@ -1,33 +1,45 @@
-//! X.509 certificates: a P-256 CA and a server certificate made with `x509-cert`, and the client's
-//! checks of RFC 8446 §4.4.2 and §6.2 (chain to a trust anchor, validity, name, key usage).
+//! X.509 certificates (RFC 5280): a P-256 CA and a server certificate encoded with [`asn1`],
+//! parsed back into named fields (the same parse annotates the bytes), and the client's checks of
+//! RFC 8446 §4.4.2 and §6.2: chain to a trust anchor, validity, name, key usage.
+//!
+//! Written against DER directly rather than through `x509-cert`: the page carries this code in its
+//! WebAssembly, and the general-purpose crates cost it about 75 KB gzipped. `tests/x509_crosscheck.rs`
+//! checks both directions against `x509-cert`, and the interop tests against OpenSSL.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use der::asn1::{Ia5String, UtcTime};
-use der::{Decode, Encode};
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
-use p256::pkcs8::EncodePublicKey;
+use p256::ecdsa::signature::{Signer, Verifier};
+use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
+use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::SecretKey;
 use rand_core::CryptoRng;
-use x509_cert::builder::profile::BuilderProfile;
-use x509_cert::builder::{Builder, CertificateBuilder};
-use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName};
-use x509_cert::ext::{Extension, ToExtension};
-use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::spki::{SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
-use x509_cert::time::{Time, Validity};
-use x509_cert::{Certificate, TbsCertificate};
 
-use super::codec::{opaque_value, Bytes, Field};
+use super::asn1::{self, context, malformed, DateTime, DerReader, DerWriter, OCTET_STRING, SEQUENCE, SET};
+use super::codec::{hex, Bytes, Field};
 use super::error::Error;
 use super::events::CertificateInfo;
 
-const OID_SERVER_AUTH: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
-const OID_ECDSA_SHA256: der::oid::ObjectIdentifier = der::oid::ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+pub const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+pub const COMMON_NAME: &str = "2.5.4.3";
+pub const ORGANIZATION: &str = "2.5.4.10";
+const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+const KEY_USAGE: &str = "2.5.29.15";
+const EXT_KEY_USAGE: &str = "2.5.29.37";
+const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+
+/// RFC 5280 §4.2.1.3, in bit order.
+const KEY_USAGE_BITS: [&str; 9] = [
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+];
 
 /// A certificate and the private key of its subject.
 #[derive(Clone)]
@@ -36,7 +48,8 @@ pub struct Issued {
     pub key: SigningKey,
 }
 
-pub const CA_NAME: &str = "CN=Handshake Visualizer Demo CA,O=TLS Handshake Visualizer";
+/// The demo CA's name, in DER order (RFC 4514 writes it the other way round).
+pub const CA_NAME: [(&str, &str); 2] = [(ORGANIZATION, "TLS Handshake Visualizer"), (COMMON_NAME, "Handshake Visualizer Demo CA")];
 
 /// A fresh P-256 private key from `rng`.
 pub fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
@@ -49,87 +62,125 @@ pub fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
     }
 }
 
-enum Kind {
-    Ca,
-    Leaf(String),
-}
-
-struct Profile {
-    subject: Name,
-    issuer: Name,
-    kind: Kind,
-}
-
-impl BuilderProfile for Profile {
-    fn get_issuer(&self, _subject: &Name) -> Name {
-        self.issuer.clone()
-    }
-
-    fn get_subject(&self) -> Name {
-        self.subject.clone()
-    }
-
-    fn build_extensions(
-        &self,
-        _spk: SubjectPublicKeyInfoRef<'_>,
-        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
-        _tbs: &TbsCertificate,
-    ) -> x509_cert::builder::Result<Vec<Extension>> {
-        let s = &self.subject;
-        let mut out = Vec::new();
-        match &self.kind {
-            Kind::Ca => {
-                out.push((&BasicConstraints { ca: true, path_len_constraint: Some(0) }).to_extension(s, &[])?);
-                out.push(
-                    (&KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign | KeyUsages::DigitalSignature))
-                        .to_extension(s, &[])?,
-                );
-            }
-            Kind::Leaf(host) => {
-                out.push((&BasicConstraints { ca: false, path_len_constraint: None }).to_extension(s, &[])?);
-                out.push((&KeyUsage(KeyUsages::DigitalSignature.into())).to_extension(s, &[])?);
-                out.push((&ExtendedKeyUsage(vec![OID_SERVER_AUTH])).to_extension(s, &[])?);
-                let dns = Ia5String::new(host.as_str())?;
-                out.push((&SubjectAltName(vec![GeneralName::DnsName(dns)])).to_extension(s, &[])?);
-            }
+/// A `Name` (RFC 5280 §4.1.2.4): one attribute per relative distinguished name, as UTF8String.
+pub fn encode_name(attrs: &[(&str, &str)]) -> Vec<u8> {
+    let mut w = DerWriter::new();
+    w.tlv(SEQUENCE, |w| {
+        for (oid, value) in attrs {
+            w.tlv(SET, |w| {
+                w.tlv(SEQUENCE, |w| {
+                    w.oid(oid);
+                    w.primitive(asn1::UTF8_STRING, value.as_bytes());
+                })
+            });
         }
-        Ok(out)
+    });
+    w.buf
+}
+
+fn algorithm(w: &mut DerWriter, oid: &str) {
+    w.tlv(SEQUENCE, |w| w.oid(oid));
+}
+
+fn extension(w: &mut DerWriter, oid: &str, critical: bool, value: impl FnOnce(&mut DerWriter)) {
+    w.tlv(SEQUENCE, |w| {
+        w.oid(oid);
+        if critical {
+            w.boolean(true);
+        }
+        w.tlv(OCTET_STRING, value);
+    });
+}
+
+/// A KeyUsage BIT STRING: named bits, trailing zero bits dropped (X.690 §11.2.2).
+fn key_usage(w: &mut DerWriter, bits: &[usize]) {
+    let top = bits.iter().copied().max().unwrap_or(0);
+    let mut bytes = vec![0u8; top / 8 + 1];
+    for &b in bits {
+        bytes[b / 8] |= 0x80 >> (b % 8);
     }
+    w.bit_string((7 - top % 8) as u8, &bytes);
 }
 
-fn utc(secs: u64) -> Result<Time, Error> {
-    UtcTime::from_unix_duration(Duration::from_secs(secs))
-        .map(Time::UtcTime)
-        .map_err(|_| Error::Internal("time out of UTCTime range"))
+enum Kind<'a> {
+    Ca,
+    Leaf(&'a str),
 }
 
-fn issue<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    profile: Profile,
-    subject_key: &SecretKey,
-    signer: &SigningKey,
+/// What goes into one certificate.
+struct Template<'a> {
+    kind: Kind<'a>,
+    subject: &'a [u8],
+    issuer: &'a [u8],
     not_before: u64,
     not_after: u64,
-) -> Result<Vec<u8>, Error> {
+}
+
+/// Encode and sign a certificate (RFC 5280 §4.1): a v3 certificate with a random positive
+/// 16-byte serial, signed with ECDSA P-256 / SHA-256 (RFC 5758 §3.2).
+fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretKey, signer: &SigningKey) -> Result<Vec<u8>, Error> {
     let mut serial = [0u8; 16];
     rng.fill_bytes(&mut serial);
     serial[0] = (serial[0] & 0x7f) | 0x01;
-    let serial = SerialNumber::new(&serial).map_err(|_| Error::Internal("serial"))?;
-    let validity = Validity::new(utc(not_before)?, utc(not_after)?);
-    let spki_der = subject_key.public_key().to_public_key_der().map_err(|_| Error::Internal("spki"))?;
-    let spki = SubjectPublicKeyInfoOwned::from_der(spki_der.as_bytes()).map_err(|_| Error::Internal("spki"))?;
-    let builder = CertificateBuilder::new(profile, serial, validity, spki).map_err(|_| Error::Internal("builder"))?;
-    let cert = builder.build::<_, DerSignature>(signer).map_err(|_| Error::Internal("certificate signing"))?;
-    cert.to_der().map_err(|_| Error::Internal("certificate encoding"))
+    let not_before = DateTime::from_unix(t.not_before).ok_or(Error::Internal("time out of range"))?;
+    let not_after = DateTime::from_unix(t.not_after).ok_or(Error::Internal("time out of range"))?;
+    let point = subject_key.public_key().to_sec1_point(false);
+    let mut w = DerWriter::new();
+    w.tlv(SEQUENCE, |w| {
+        w.tlv(context(0, true), |w| w.uint(&[2]));
+        w.uint(&serial);
+        algorithm(w, ECDSA_SHA256);
+        w.buf.extend_from_slice(t.issuer);
+        w.tlv(SEQUENCE, |w| {
+            w.time(not_before);
+            w.time(not_after);
+        });
+        w.buf.extend_from_slice(t.subject);
+        w.tlv(SEQUENCE, |w| {
+            w.tlv(SEQUENCE, |w| {
+                w.oid(EC_PUBLIC_KEY);
+                w.oid(PRIME256V1);
+            });
+            w.bit_string(0, point.as_bytes());
+        });
+        w.tlv(context(3, true), |w| {
+            w.tlv(SEQUENCE, |w| match t.kind {
+                Kind::Ca => {
+                    extension(w, BASIC_CONSTRAINTS, true, |w| {
+                        w.tlv(SEQUENCE, |w| {
+                            w.boolean(true);
+                            w.uint(&[0]);
+                        })
+                    });
+                    extension(w, KEY_USAGE, true, |w| key_usage(w, &[0, 5, 6]));
+                }
+                Kind::Leaf(host) => {
+                    extension(w, BASIC_CONSTRAINTS, true, |w| w.tlv(SEQUENCE, |_| {}));
+                    extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
+                    extension(w, EXT_KEY_USAGE, false, |w| w.tlv(SEQUENCE, |w| w.oid(SERVER_AUTH)));
+                    extension(w, SUBJECT_ALT_NAME, false, |w| w.tlv(SEQUENCE, |w| w.primitive(context(2, false), host.as_bytes())));
+                }
+            })
+        });
+    });
+    let tbs = w.buf;
+    let signature: Signature = signer.sign(&tbs);
+    let mut w = DerWriter::new();
+    w.tlv(SEQUENCE, |w| {
+        w.buf.extend_from_slice(&tbs);
+        algorithm(w, ECDSA_SHA256);
+        w.bit_string(0, &asn1::ecdsa_signature_to_der(&signature));
+    });
+    Ok(w.buf)
 }
 
 /// A self-signed CA valid from an hour before `now` for ten years.
 pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issued, Error> {
     let key = generate_key(rng);
-    let name = Name::from_str(CA_NAME).map_err(|_| Error::Internal("CA name"))?;
-    let profile = Profile { subject: name.clone(), issuer: name, kind: Kind::Ca };
+    let name = encode_name(&CA_NAME);
+    let t = Template { kind: Kind::Ca, subject: &name, issuer: &name, not_before: now.saturating_sub(3600), not_after: now + 10 * 365 * 86400 };
     let signer = SigningKey::from(&key);
-    let der = issue(rng, profile, &key, &signer, now.saturating_sub(3600), now + 10 * 365 * 86400)?;
+    let der = issue(rng, &t, &key, &signer)?;
     Ok(Issued { der, key: signer })
 }
 
@@ -146,42 +197,327 @@ pub fn generate_leaf_valid<R: CryptoRng + ?Sized>(
     not_before: u64,
     not_after: u64,
 ) -> Result<Issued, Error> {
+    if hostname.is_empty() || !hostname.is_ascii() {
+        return Err(Error::Internal("a dNSName is a non-empty ASCII name"));
+    }
     let key = generate_key(rng);
-    let ca_cert = Certificate::from_der(&ca.der).map_err(|_| Error::Internal("CA certificate"))?;
-    let subject = Name::from_str(&format!("CN={hostname}")).map_err(|_| Error::Internal("subject name"))?;
-    let profile = Profile { subject, issuer: ca_cert.tbs_certificate().subject().clone(), kind: Kind::Leaf(hostname.into()) };
-    let der = issue(rng, profile, &key, &ca.key, not_before, not_after)?;
+    let issuer = parse(&ca.der).map_err(|_| Error::Internal("CA certificate"))?.subject.der;
+    let subject = encode_name(&[(COMMON_NAME, hostname)]);
+    let t = Template { kind: Kind::Leaf(hostname), subject: &subject, issuer, not_before, not_after };
+    let der = issue(rng, &t, &key, &ca.key)?;
     Ok(Issued { der, key: SigningKey::from(&key) })
 }
 
-/// The outcome of one check, for the trace.
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
+/// A distinguished name as decoded: its encoding (compared byte for byte when chaining, RFC 5280
+/// §7.1) and its text in RFC 4514 form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name<'a> {
+    pub der: &'a [u8],
+    pub text: String,
 }
 
-fn parse(der: &[u8]) -> Result<Certificate, Error> {
-    Certificate::from_der(der).map_err(|e| Error::BadCertificate(format!("the certificate does not parse: {e}")))
+/// What the extensions say (RFC 5280 §4.2).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extensions {
+    pub dns_names: Vec<String>,
+    /// The KeyUsage bits that are set, `None` without the extension.
+    pub key_usage: Option<Vec<&'static str>>,
+    /// The ExtendedKeyUsage purposes, `None` without the extension.
+    pub extended_key_usage: Option<Vec<String>>,
+    pub is_ca: bool,
 }
 
-fn public_key(cert: &Certificate) -> Result<VerifyingKey, Error> {
-    let spki = cert.tbs_certificate().subject_public_key_info();
-    VerifyingKey::from_sec1_bytes(spki.subject_public_key.raw_bytes())
-        .map_err(|_| Error::BadCertificate("the key is not a P-256 public key".into()))
+/// A decoded certificate. Byte slices point into the DER it came from.
+#[derive(Clone, Debug)]
+pub struct Parsed<'a> {
+    /// The whole `tbsCertificate`: the bytes the signature covers.
+    pub tbs: &'a [u8],
+    pub serial: &'a [u8],
+    pub tbs_signature_algorithm: String,
+    pub issuer: Name<'a>,
+    pub subject: Name<'a>,
+    pub not_before: DateTime,
+    pub not_after: DateTime,
+    pub key_algorithm: String,
+    pub key_parameters: Option<String>,
+    pub public_key: &'a [u8],
+    pub extensions: Extensions,
+    pub signature_algorithm: String,
+    pub signature: &'a [u8],
+    /// Every element, named, with its byte range.
+    pub fields: Vec<Field>,
 }
 
-fn signed_by(cert: &Certificate, issuer_key: &VerifyingKey) -> bool {
-    if cert.signature_algorithm().oid != OID_ECDSA_SHA256 {
+/// RFC 4514 §2.4: escape what would change the meaning of the string form.
+fn escape_rdn_value(v: &str) -> String {
+    let mut out = String::new();
+    let last = v.chars().count().saturating_sub(1);
+    for (i, c) in v.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        if c == '\0' {
+            out.push_str("\\00");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn short_name(oid: &str) -> &str {
+    match oid {
+        COMMON_NAME => "CN",
+        ORGANIZATION => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.6" => "C",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        other => other,
+    }
+}
+
+/// A `Name`: a SEQUENCE of RelativeDistinguishedName SETs of type-value pairs.
+fn read_name<'a>(r: &mut DerReader<'a>, field: &str, meaning: &str) -> Result<Name<'a>, Error> {
+    let rdns = r.constructed(SEQUENCE, field, meaning, |r| {
+        let mut rdns = Vec::new();
+        while !r.is_empty() {
+            let rdn = r.constructed(SET, "RelativeDistinguishedName", "one part of the name", |r| {
+                let mut parts = Vec::new();
+                while !r.is_empty() {
+                    parts.push(r.constructed(SEQUENCE, "AttributeTypeAndValue", "an attribute and its value", |r| {
+                        let oid = r.oid("type", "which attribute this is")?;
+                        let value = r.string("value", "the attribute's value")?;
+                        Ok(format!("{}={}", short_name(&oid), escape_rdn_value(&value)))
+                    })?);
+                }
+                if parts.is_empty() {
+                    return Err(malformed("an empty RelativeDistinguishedName"));
+                }
+                Ok(parts.join("+"))
+            })?;
+            r.describe_last(rdn.clone());
+            rdns.push(rdn);
+        }
+        Ok(rdns)
+    })?;
+    let text = rdns.iter().rev().cloned().collect::<Vec<_>>().join(",");
+    r.describe_last(text.clone());
+    Ok(Name { der: r.last(), text })
+}
+
+/// An AlgorithmIdentifier: the algorithm and its parameters (a named curve, or absent).
+fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(String, Option<String>), Error> {
+    r.constructed(SEQUENCE, field, meaning, |r| {
+        let oid = r.oid("algorithm", "the algorithm's identifier")?;
+        let params = match r.peek_tag() {
+            None => None,
+            Some(asn1::OID) => Some(r.oid("parameters", "the named curve")?),
+            Some(_) => Some(hex(r.any("parameters", "the algorithm's parameters")?.1)),
+        };
+        Ok((oid, params))
+    })
+}
+
+/// One extension's value (the DER inside extnValue). Unknown extensions are skipped, unless they
+/// are critical: RFC 5280 §4.2 says such a certificate MUST be rejected.
+fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut Extensions) -> Result<(), Error> {
+    match id {
+        BASIC_CONSTRAINTS => r.constructed(SEQUENCE, "BasicConstraints", "whether the subject is a CA", |r| {
+            if r.peek_tag() == Some(asn1::BOOLEAN) {
+                ext.is_ca = r.boolean("cA", "TRUE: the subject may sign certificates")?;
+            }
+            if !r.is_empty() {
+                r.uint("pathLenConstraint", "how many CAs may follow below this one")?;
+            }
+            Ok(())
+        }),
+        KEY_USAGE => {
+            let (unused, bits) = r.bit_string("KeyUsage", "what the key may be used for")?;
+            let mut set = Vec::new();
+            let total = bits.len() * 8 - usize::from(unused);
+            for i in 0..total.min(KEY_USAGE_BITS.len()) {
+                if bits[i / 8] & (0x80 >> (i % 8)) != 0 {
+                    set.push(KEY_USAGE_BITS[i]);
+                }
+            }
+            r.describe_last(set.join(", "));
+            ext.key_usage = Some(set);
+            Ok(())
+        }
+        EXT_KEY_USAGE => {
+            let purposes = r.constructed(SEQUENCE, "ExtKeyUsageSyntax", "the purposes the key may serve", |r| {
+                let mut v = Vec::new();
+                while !r.is_empty() {
+                    v.push(r.oid("KeyPurposeId", "one purpose")?);
+                }
+                Ok(v)
+            })?;
+            if purposes.is_empty() {
+                return Err(malformed("an empty extKeyUsage"));
+            }
+            ext.extended_key_usage = Some(purposes);
+            Ok(())
+        }
+        SUBJECT_ALT_NAME => {
+            r.constructed(SEQUENCE, "GeneralNames", "other names for the subject", |r| {
+                if r.is_empty() {
+                    return Err(malformed("an empty subjectAltName"));
+                }
+                while !r.is_empty() {
+                    if r.peek_tag() == Some(context(2, false)) {
+                        let name = r.ascii(context(2, false), "dNSName", "a host name this certificate is for")?;
+                        ext.dns_names.push(name);
+                    } else {
+                        r.any("GeneralName", "a kind of name this client does not match against")?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        _ if critical => Err(Error::BadCertificate(format!("an unknown critical extension {id}"))),
+        _ => {
+            r.rest("value", "an extension this client does not interpret");
+            Ok(())
+        }
+    }
+}
+
+fn read_extensions(r: &mut DerReader) -> Result<Extensions, Error> {
+    r.constructed(context(3, true), "extensions", "[3] EXPLICIT: what the certificate may be used for", |r| {
+        r.constructed(SEQUENCE, "Extensions", "one entry per extension", |r| {
+            let mut ext = Extensions::default();
+            let mut seen: Vec<String> = Vec::new();
+            while !r.is_empty() {
+                r.constructed(SEQUENCE, "Extension", "one extension", |r| {
+                    let id = r.oid("extnID", "which extension this is")?;
+                    if seen.contains(&id) {
+                        return Err(malformed(&format!("extension {id} appears twice")));
+                    }
+                    let critical = if r.peek_tag() == Some(asn1::BOOLEAN) {
+                        r.boolean("critical", "TRUE: a client that does not understand it must reject the certificate")?
+                    } else {
+                        false
+                    };
+                    r.constructed(OCTET_STRING, "extnValue", "the extension's value, itself DER", |r| {
+                        read_extension_value(r, &id, critical, &mut ext)
+                    })?;
+                    seen.push(id);
+                    Ok(())
+                })?;
+            }
+            if seen.is_empty() {
+                return Err(malformed("an empty extensions list"));
+            }
+            Ok(ext)
+        })
+    })
+}
+
+/// Decode a certificate (RFC 5280 §4.1), annotating every element; byte offsets in the fields
+/// are relative to `base`.
+pub fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
+    let mut r = DerReader::new(der, base);
+    let mut cert = r.constructed(SEQUENCE, "Certificate", "an X.509 certificate (RFC 5280 §4.1)", |r| {
+        let mut cert = r.constructed(SEQUENCE, "tbsCertificate", "everything the issuer signs", |r| {
+            let version = if r.peek_tag() == Some(context(0, true)) {
+                r.constructed(context(0, true), "version", "[0] EXPLICIT", |r| {
+                    let v = r.uint("version", "2 means X.509 v3")?;
+                    match v {
+                        [0] | [1] | [2] => Ok(v[0]),
+                        _ => Err(malformed("an unknown version")),
+                    }
+                })?
+            } else {
+                0
+            };
+            let serial = r.uint("serialNumber", "a number the issuer gives each certificate it signs")?;
+            let (tbs_signature_algorithm, _) = read_algorithm(r, "signature", "the algorithm the issuer signs with")?;
+            let issuer = read_name(r, "issuer", "who signed this certificate")?;
+            let (not_before, not_after) = r.constructed(SEQUENCE, "validity", "the certificate is valid only between these times", |r| {
+                let nb = r.time("notBefore", "valid from")?;
+                let na = r.time("notAfter", "valid until")?;
+                Ok((nb, na))
+            })?;
+            let subject = read_name(r, "subject", "whom this certificate is for")?;
+            let (key_algorithm, key_parameters, public_key) =
+                r.constructed(SEQUENCE, "subjectPublicKeyInfo", "the subject's public key", |r| {
+                    let (alg, params) = read_algorithm(r, "algorithm", "the kind of key")?;
+                    let (unused, key) = r.bit_string("subjectPublicKey", "the public key itself: 04 || x || y for P-256")?;
+                    if unused != 0 {
+                        return Err(malformed("a public key that is not whole bytes"));
+                    }
+                    Ok((alg, params, key))
+                })?;
+            // issuerUniqueID [1] and subjectUniqueID [2] (v2 and later) carry nothing checked here.
+            for n in [1, 2] {
+                if version >= 1 && r.peek_tag() == Some(context(n, false)) {
+                    r.any("uniqueIdentifier", "an obsolete identifier")?;
+                }
+            }
+            let extensions = if r.peek_tag().is_some() {
+                if version != 2 {
+                    return Err(malformed("extensions in a certificate that is not v3"));
+                }
+                read_extensions(r)?
+            } else {
+                Extensions::default()
+            };
+            Ok(Parsed {
+                tbs: &[],
+                serial,
+                tbs_signature_algorithm,
+                issuer,
+                subject,
+                not_before: DateTime::from_unix(not_before).ok_or_else(|| malformed("a time out of range"))?,
+                not_after: DateTime::from_unix(not_after).ok_or_else(|| malformed("a time out of range"))?,
+                key_algorithm,
+                key_parameters,
+                public_key,
+                extensions,
+                signature_algorithm: String::new(),
+                signature: &[],
+                fields: Vec::new(),
+            })
+        })?;
+        cert.tbs = r.last();
+        (cert.signature_algorithm, _) = read_algorithm(r, "signatureAlgorithm", "the algorithm of the signature below")?;
+        let (unused, sig) = r.bit_string("signatureValue", "the issuer's signature over tbsCertificate")?;
+        if unused != 0 {
+            return Err(malformed("a signature that is not whole bytes"));
+        }
+        cert.signature = sig;
+        Ok(cert)
+    })?;
+    if !r.is_empty() {
+        return Err(malformed("bytes after the certificate"));
+    }
+    cert.fields = r.into_fields();
+    Ok(cert)
+}
+
+pub fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
+    parse_at(der, 0)
+}
+
+/// The subject's key, which must be a P-256 key (RFC 5480 §2.1.1.1).
+fn public_key(cert: &Parsed) -> Result<VerifyingKey, Error> {
+    if cert.key_algorithm != EC_PUBLIC_KEY || cert.key_parameters.as_deref() != Some(PRIME256V1) {
+        return Err(Error::BadCertificate("the key is not a P-256 public key".into()));
+    }
+    VerifyingKey::from_sec1_bytes(cert.public_key).map_err(|_| Error::BadCertificate("the key is not a P-256 public key".into()))
+}
+
+/// Whether `issuer_key` signed `cert`: ECDSA P-256 with SHA-256, named the same inside and outside
+/// the signed part (RFC 5280 §4.1.1.2).
+fn signed_by(cert: &Parsed, issuer_key: &VerifyingKey) -> bool {
+    if cert.signature_algorithm != ECDSA_SHA256 || cert.tbs_signature_algorithm != ECDSA_SHA256 {
         return false;
     }
-    let (Ok(tbs), Some(sig)) = (cert.tbs_certificate().to_der(), cert.signature().as_bytes()) else {
-        return false;
-    };
-    match Signature::from_der(sig) {
-        Ok(sig) => issuer_key.verify(&tbs, &sig).is_ok(),
-        Err(_) => false,
-    }
+    asn1::ecdsa_signature_from_der(cert.signature).is_some_and(|sig| issuer_key.verify(cert.tbs, &sig).is_ok())
 }
 
 fn name_matches(pattern: &str, host: &str) -> bool {
@@ -191,6 +527,13 @@ fn name_matches(pattern: &str, host: &str) -> bool {
         return h.split_once('.').is_some_and(|(label, tail)| !label.is_empty() && tail == rest);
     }
     p == h
+}
+
+/// The outcome of one check, for the trace.
+pub struct Check {
+    pub name: &'static str,
+    pub ok: bool,
+    pub detail: String,
 }
 
 /// RFC 8446 §4.4.2.4 and §6.2: check a server's chain (leaf first) against one trust anchor at
@@ -213,18 +556,17 @@ pub fn verify_server_chain(
     // 1. Chain: each certificate is signed by the next one, the last by the trust anchor.
     let mut trusted = false;
     for (i, cert) in certs.iter().enumerate() {
-        if cert.tbs_certificate().issuer() == anchor.tbs_certificate().subject() && signed_by(cert, &anchor_key) {
+        if cert.issuer.der == anchor.subject.der && signed_by(cert, &anchor_key) {
             trusted = true;
             break;
         }
         let Some(next) = certs.get(i + 1) else { break };
         let next_key = public_key(next)?;
-        if cert.tbs_certificate().issuer() != next.tbs_certificate().subject() || !signed_by(cert, &next_key) {
+        if cert.issuer.der != next.subject.der || !signed_by(cert, &next_key) {
             break;
         }
     }
-    let issuer = certs[0].tbs_certificate().issuer().to_string();
-    let anchor_name = anchor.tbs_certificate().subject().to_string();
+    let (issuer, anchor_name) = (&certs[0].issuer.text, &anchor.subject.text);
     if !trusted {
         let detail = format!("issuer \"{issuer}\" is not signed for by the trusted CA \"{anchor_name}\"");
         checks.push(Check { name: "issuer", ok: false, detail: detail.clone() });
@@ -234,204 +576,72 @@ pub fn verify_server_chain(
 
     // 2. Validity window of every certificate in the chain.
     for cert in &certs {
-        let v = cert.tbs_certificate().validity();
-        let (nb, na) = (v.not_before.to_unix_duration().as_secs(), v.not_after.to_unix_duration().as_secs());
-        if now < nb || now > na {
-            let detail = format!("valid from {} to {}, but now is {}", v.not_before, v.not_after, fmt_time(now));
+        let (nb, na) = (cert.not_before, cert.not_after);
+        if now < nb.unix() || now > na.unix() {
+            let now = DateTime::from_unix(now).map_or_else(|| now.to_string(), |t| t.to_string());
+            let detail = format!("valid from {nb} to {na}, but now is {now}");
             checks.push(Check { name: "validity", ok: false, detail: detail.clone() });
             return Err(Error::CertificateExpired(detail));
         }
     }
-    let v = certs[0].tbs_certificate().validity();
-    checks.push(Check { name: "validity", ok: true, detail: format!("valid from {} to {}", v.not_before, v.not_after) });
+    let leaf = &certs[0];
+    checks.push(Check { name: "validity", ok: true, detail: format!("valid from {} to {}", leaf.not_before, leaf.not_after) });
 
     // 3. Name: a subjectAltName dNSName must match.
-    let info = extension_facts(&certs[0])?;
-    if !info.dns_names.iter().any(|n| name_matches(n, hostname)) {
-        let detail = format!("certificate names {:?} do not include \"{hostname}\"", info.dns_names);
+    let ext = &leaf.extensions;
+    if !ext.dns_names.iter().any(|n| name_matches(n, hostname)) {
+        let names = ext.dns_names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
+        let detail = format!("certificate names [{names}] do not include \"{hostname}\"");
         checks.push(Check { name: "name", ok: false, detail: detail.clone() });
         return Err(Error::BadCertificate(detail));
     }
     checks.push(Check { name: "name", ok: true, detail: format!("\"{hostname}\" is in subjectAltName") });
 
     // 4. Usage: digitalSignature and serverAuth, where the extensions are present.
-    let ku_ok = info.key_usage.is_empty() || info.key_usage.contains("digitalSignature");
-    let eku_ok = info.extended_key_usage.is_empty() || info.extended_key_usage.contains("serverAuth");
-    if !ku_ok || !eku_ok || info.is_ca {
-        let detail = format!("key usage \"{}\", extended key usage \"{}\"", info.key_usage, info.extended_key_usage);
+    let ku_ok = ext.key_usage.as_ref().is_none_or(|k| k.contains(&"digitalSignature"));
+    let eku_ok = ext.extended_key_usage.as_ref().is_none_or(|e| e.iter().any(|p| p == SERVER_AUTH));
+    if !ku_ok || !eku_ok || ext.is_ca {
+        let detail = format!("key usage \"{}\", extended key usage \"{}\"", key_usage_text(ext), extended_key_usage_text(ext));
         checks.push(Check { name: "usage", ok: false, detail: detail.clone() });
         return Err(Error::BadCertificate(detail));
     }
     checks.push(Check { name: "usage", ok: true, detail: "may sign TLS handshakes for a server".into() });
-    public_key(&certs[0])
+    public_key(leaf)
 }
 
-fn fmt_time(unix: u64) -> String {
-    match der::DateTime::from_unix_duration(Duration::from_secs(unix)) {
-        Ok(t) => t.to_string(),
-        Err(_) => format!("{unix}"),
-    }
+fn key_usage_text(ext: &Extensions) -> String {
+    ext.key_usage.as_ref().map(|k| k.join(", ")).unwrap_or_default()
 }
 
-/// What a certificate's extensions say: its names and what it may be used for.
-struct ExtensionFacts {
-    dns_names: Vec<String>,
-    key_usage: String,
-    extended_key_usage: String,
-    is_ca: bool,
+fn extended_key_usage_text(ext: &Extensions) -> String {
+    let purposes = ext.extended_key_usage.as_deref().unwrap_or_default();
+    purposes.iter().map(|o| asn1::oid_name(o)).collect::<Vec<_>>().join(", ")
 }
 
-fn extension_facts(cert: &Certificate) -> Result<ExtensionFacts, Error> {
-    let mut f = ExtensionFacts { dns_names: Vec::new(), key_usage: String::new(), extended_key_usage: String::new(), is_ca: false };
-    for ext in cert.tbs_certificate().extensions().map(|e| e.as_slice()).unwrap_or(&[]) {
-        let v = ext.extn_value.as_bytes();
-        match ext.extn_id.to_string().as_str() {
-            "2.5.29.17" => {
-                let san = SubjectAltName::from_der(v).map_err(|_| Error::BadCertificate("subjectAltName".into()))?;
-                for n in san.0 {
-                    if let GeneralName::DnsName(d) = n {
-                        f.dns_names.push(d.to_string());
-                    }
-                }
-            }
-            "2.5.29.15" => {
-                let ku = KeyUsage::from_der(v).map_err(|_| Error::BadCertificate("keyUsage".into()))?;
-                let names = [(ku.digital_signature(), "digitalSignature"), (ku.key_cert_sign(), "keyCertSign"), (ku.crl_sign(), "cRLSign")];
-                f.key_usage = names.iter().filter(|(on, _)| *on).map(|(_, n)| *n).collect::<Vec<_>>().join(", ");
-            }
-            "2.5.29.37" => {
-                let eku = ExtendedKeyUsage::from_der(v).map_err(|_| Error::BadCertificate("extKeyUsage".into()))?;
-                f.extended_key_usage = eku.0.iter().map(|o| oid_name(&o.to_string())).collect::<Vec<_>>().join(", ");
-            }
-            "2.5.29.19" => {
-                let bc = BasicConstraints::from_der(v).map_err(|_| Error::BadCertificate("basicConstraints".into()))?;
-                f.is_ca = bc.ca;
-            }
-            _ => {}
-        }
-    }
-    Ok(f)
+/// Uppercase hex bytes separated by colons, as certificate viewers show serial numbers.
+fn colon_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02X}")).collect::<Vec<_>>().join(":")
 }
 
 /// The fields of a certificate a reader cares about, and its annotated DER.
 pub fn describe(der_bytes: &[u8]) -> Result<CertificateInfo, Error> {
     let cert = parse(der_bytes)?;
-    let tbs = cert.tbs_certificate();
-    let f = extension_facts(&cert)?;
     Ok(CertificateInfo {
-        subject: tbs.subject().to_string(),
-        issuer: tbs.issuer().to_string(),
-        serial: tbs.serial_number().to_string(),
-        not_before: tbs.validity().not_before.to_string(),
-        not_after: tbs.validity().not_after.to_string(),
-        dns_names: f.dns_names,
-        key_usage: f.key_usage,
-        extended_key_usage: f.extended_key_usage,
-        is_ca: f.is_ca,
-        public_key: Bytes(tbs.subject_public_key_info().subject_public_key.raw_bytes().to_vec()),
-        signature_algorithm: oid_name(&cert.signature_algorithm().oid.to_string()),
-        signature: Bytes(cert.signature().raw_bytes().to_vec()),
+        subject: cert.subject.text.clone(),
+        issuer: cert.issuer.text.clone(),
+        serial: colon_hex(cert.serial),
+        not_before: cert.not_before.to_string(),
+        not_after: cert.not_after.to_string(),
+        dns_names: cert.extensions.dns_names.clone(),
+        key_usage: key_usage_text(&cert.extensions),
+        extended_key_usage: extended_key_usage_text(&cert.extensions),
+        is_ca: cert.extensions.is_ca,
+        public_key: Bytes(cert.public_key.to_vec()),
+        signature_algorithm: asn1::oid_name(&cert.signature_algorithm),
+        signature: Bytes(cert.signature.to_vec()),
         der: Bytes(der_bytes.to_vec()),
-        fields: annotate_der(der_bytes),
+        fields: cert.fields,
     })
-}
-
-fn oid_name(oid: &str) -> String {
-    let n = match oid {
-        "1.2.840.10045.2.1" => "id-ecPublicKey",
-        "1.2.840.10045.3.1.7" => "prime256v1 (P-256)",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "2.5.4.3" => "commonName",
-        "2.5.4.10" => "organizationName",
-        "2.5.29.14" => "subjectKeyIdentifier",
-        "2.5.29.15" => "keyUsage",
-        "2.5.29.17" => "subjectAltName",
-        "2.5.29.19" => "basicConstraints",
-        "2.5.29.35" => "authorityKeyIdentifier",
-        "2.5.29.37" => "extKeyUsage",
-        "1.3.6.1.5.5.7.3.1" => "serverAuth",
-        _ => return oid.to_string(),
-    };
-    format!("{n} ({oid})")
-}
-
-/// Field names of RFC 5280 §4.1 by position, for the first two levels of a certificate.
-const CERT_FIELDS: [&str; 3] = ["tbsCertificate", "signatureAlgorithm", "signatureValue"];
-const TBS_FIELDS: [&str; 8] =
-    ["version", "serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo", "extensions"];
-
-/// Annotate DER by walking its tag-length-value structure (X.690 §8.1).
-pub fn annotate_der(bytes: &[u8]) -> Vec<Field> {
-    let mut out = Vec::new();
-    walk(bytes, 0, 0, &mut out, 0);
-    if let Some(cert) = out.first_mut() {
-        cert.name = "Certificate".into();
-        for (c, n) in cert.children.iter_mut().zip(CERT_FIELDS) {
-            c.name = n.into();
-        }
-        if let Some(tbs) = cert.children.first_mut() {
-            for (c, n) in tbs.children.iter_mut().zip(TBS_FIELDS) {
-                c.name = n.into();
-            }
-        }
-    }
-    out
-}
-
-fn walk(bytes: &[u8], base: usize, depth: usize, out: &mut Vec<Field>, mut at: usize) {
-    while at < bytes.len() && depth < 12 {
-        let start = at;
-        let tag = bytes[at];
-        at += 1;
-        let Some(&first) = bytes.get(at) else { return };
-        at += 1;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 3 || at + n > bytes.len() {
-                return;
-            }
-            let l = bytes[at..at + n].iter().fold(0usize, |a, &b| (a << 8) | usize::from(b));
-            at += n;
-            l
-        };
-        if at + len > bytes.len() {
-            return;
-        }
-        let content = &bytes[at..at + len];
-        let (name, value, meaning) = describe_tlv(tag, content);
-        let mut f = Field::new(&name, base + start, at + len - start, value, &meaning);
-        let constructed = tag & 0x20 != 0;
-        if constructed {
-            walk(content, base + at, depth + 1, &mut f.children, 0);
-        } else if tag == 0x04 && content.first().is_some_and(|&b| b == 0x30) {
-            // An extension's OCTET STRING wraps more DER.
-            walk(content, base + at, depth + 1, &mut f.children, 0);
-        }
-        out.push(f);
-        at += len;
-    }
-}
-
-fn describe_tlv(tag: u8, content: &[u8]) -> (String, String, String) {
-    match tag {
-        0x30 => ("SEQUENCE".into(), format!("{} bytes", content.len()), String::new()),
-        0x31 => ("SET".into(), format!("{} bytes", content.len()), String::new()),
-        0x02 => ("INTEGER".into(), opaque_value(content), String::new()),
-        0x01 => ("BOOLEAN".into(), (content != [0]).to_string(), String::new()),
-        0x03 => ("BIT STRING".into(), opaque_value(content), String::new()),
-        0x04 => ("OCTET STRING".into(), opaque_value(content), String::new()),
-        0x05 => ("NULL".into(), String::new(), String::new()),
-        0x06 => {
-            let oid = der::oid::ObjectIdentifier::from_bytes(content).map(|o| o.to_string()).unwrap_or_default();
-            ("OBJECT IDENTIFIER".into(), oid_name(&oid), String::new())
-        }
-        0x0c | 0x13 | 0x16 => ("string".into(), String::from_utf8_lossy(content).into_owned(), String::new()),
-        0x17 | 0x18 => ("time".into(), String::from_utf8_lossy(content).into_owned(), String::new()),
-        t if t & 0xc0 == 0x80 => (format!("[{}]", t & 0x1f), opaque_value(content), String::new()),
-        t => (format!("tag 0x{t:02x}"), opaque_value(content), String::new()),
-    }
 }
 
 #[cfg(test)]
@@ -473,12 +683,46 @@ mod tests {
     }
 
     #[test]
-    fn der_annotation_names_the_tbs_fields() {
+    fn the_parse_names_every_field_of_the_tbs_certificate() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let ca = generate_ca(&mut rng, NOW).unwrap();
-        let f = annotate_der(&ca.der);
-        assert_eq!(f[0].len, ca.der.len());
-        let names: Vec<&str> = f[0].children[0].children.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(&names[..3], &["version", "serialNumber", "signature"]);
+        let c = parse_at(&ca.der, 10).unwrap();
+        assert_eq!((c.fields[0].start, c.fields[0].len), (10, ca.der.len()));
+        let names: Vec<&str> = c.fields[0].children[0].children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["version", "serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo", "extensions"]);
+        assert_eq!(c.subject.text, "CN=Handshake Visualizer Demo CA,O=TLS Handshake Visualizer");
+    }
+
+    #[test]
+    fn rfc4514_escapes_special_characters() {
+        assert_eq!(escape_rdn_value("a,b+c"), "a\\,b\\+c");
+        assert_eq!(escape_rdn_value(" #x "), "\\ #x\\ ");
+        assert_eq!(escape_rdn_value("#x"), "\\#x");
+    }
+
+    #[test]
+    fn an_unknown_critical_extension_is_rejected_and_a_known_one_is_not() {
+        let mut w = DerWriter::new();
+        w.tlv(context(3, true), |w| {
+            w.tlv(SEQUENCE, |w| {
+                extension(w, "1.2.3.4", false, |w| w.primitive(asn1::INTEGER, &[1]));
+                extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
+            })
+        });
+        let ext = read_extensions(&mut DerReader::new(&w.buf, 0)).unwrap();
+        assert_eq!(ext.key_usage, Some(vec!["digitalSignature"]));
+        let mut w = DerWriter::new();
+        w.tlv(context(3, true), |w| w.tlv(SEQUENCE, |w| extension(w, "1.2.3.4", true, |w| w.primitive(asn1::INTEGER, &[1]))));
+        assert!(matches!(read_extensions(&mut DerReader::new(&w.buf, 0)), Err(Error::BadCertificate(_))));
+    }
+
+    #[test]
+    fn every_truncation_of_a_certificate_is_an_error_not_a_panic() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let ca = generate_ca(&mut rng, NOW).unwrap();
+        let leaf = generate_leaf(&mut rng, &ca, "example.com", NOW).unwrap();
+        for n in 0..leaf.der.len() {
+            assert!(parse(&leaf.der[..n]).is_err(), "{n} bytes parsed");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The TLS 1.3 client (RFC 8446 §4, §2 figure 1). States are named after what they wait for.
 
 use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
+use p256::ecdsa::VerifyingKey;
 use rand_chacha::ChaCha20Rng;
 
 use super::codec::Bytes;
@@ -305,7 +305,7 @@ impl Client {
         }
         let key = self.hs.as_ref().and_then(|h| h.server_key).ok_or(Error::Internal("no server key"))?;
         let content = signed_content(&self.common.transcript.current().hash, SERVER_CONTEXT);
-        let ok = Signature::from_der(sig).is_ok_and(|s| key.verify(&content, &s).is_ok());
+        let ok = super::asn1::ecdsa_signature_from_der(sig).is_some_and(|s| key.verify(&content, &s).is_ok());
         self.common.events.push(Event::Signature {
             signed: false,
             scheme: scheme.to_string(),

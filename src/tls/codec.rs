@@ -326,14 +326,25 @@ impl<'a> Reader<'a> {
         result
     }
 
+    fn last_mut(&mut self) -> Option<&mut Field> {
+        match self.stack.last_mut() {
+            Some(parent) => parent.children.last_mut(),
+            None => self.done.last_mut(),
+        }
+    }
+
     /// Set the displayed value of the most recently completed field at the current depth.
     pub fn describe_last(&mut self, value: String) {
-        let list = match self.stack.last_mut() {
-            Some(parent) => &mut parent.children,
-            None => &mut self.done,
-        };
-        if let Some(f) = list.last_mut() {
+        if let Some(f) = self.last_mut() {
             f.value = value;
+        }
+    }
+
+    /// Give the most recently completed field the fields another decoder found inside it (the
+    /// DER of a certificate).
+    pub fn annotate_last(&mut self, children: Vec<Field>) {
+        if let Some(f) = self.last_mut() {
+            f.children = children;
         }
     }
 }

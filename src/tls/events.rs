@@ -96,7 +96,7 @@ pub struct CertificateInfo {
     pub signature_algorithm: String,
     pub signature: Bytes,
     pub der: Bytes,
-    /// The DER structure, annotated by walking its TLVs.
+    /// Every DER element, named, from the parse that checks the certificate.
     pub fields: Vec<Field>,
 }
 

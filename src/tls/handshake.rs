@@ -186,9 +186,15 @@ impl Handshake {
                     let mut v = Vec::new();
                     while !r.is_empty() {
                         v.push(r.group("CertificateEntry", "one certificate", |r| {
-                            let cert_data = r
-                                .opaque_vector(3, 1, 0xff_ffff, "cert_data", "an X.509 certificate in DER")?
-                                .to_vec();
+                            let cert_data = r.vector(3, 1, 0xff_ffff, "cert_data", "an X.509 certificate in DER", |r| {
+                                let (start, n) = (r.position(), r.remaining());
+                                let der = r.opaque(n, "data", "an X.509 certificate in DER")?;
+                                // The certificate's own structure, from the same parse that checks it.
+                                if let Ok(c) = super::cert::parse_at(der, start) {
+                                    r.annotate_last(c.fields);
+                                }
+                                Ok(der.to_vec())
+                            })?;
                             let extensions = read_extensions(r, ExtContext::Certificate, 0, 0xffff)?;
                             Ok(CertificateEntry { cert_data, extensions })
                         })?);
@@ -333,6 +339,42 @@ mod tests {
             at += l.len;
         }
         assert_eq!(at, bytes.len());
+    }
+
+    #[test]
+    fn a_certificate_message_is_annotated_down_to_the_der_and_its_parts_line_up() {
+        use rand_core::SeedableRng;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        let ca = crate::tls::cert::generate_ca(&mut rng, 1_795_000_000).unwrap();
+        let leaf = crate::tls::cert::generate_leaf(&mut rng, &ca, "example.com", 1_795_000_000).unwrap();
+        let m = Handshake::Certificate { context: vec![], entries: vec![CertificateEntry { cert_data: leaf.der.clone(), extensions: vec![] }] };
+        let bytes = m.encode();
+        let (res, fields) = Handshake::decode(&bytes);
+        assert_eq!(res.unwrap(), m);
+        // Inside every element its parts follow one another and end where it ends (a DER
+        // element's tag and length come before its first part).
+        fn check(f: &crate::tls::codec::Field) {
+            for pair in f.children.windows(2) {
+                assert_eq!(pair[0].start + pair[0].len, pair[1].start, "gap or overlap before {}", pair[1].name);
+            }
+            if let (Some(first), Some(last)) = (f.children.first(), f.children.last()) {
+                assert!(first.start >= f.start && first.start <= f.start + 4, "{} starts outside {}", first.name, f.name);
+                assert_eq!(last.start + last.len, f.start + f.len, "{} does not end with {}", f.name, last.name);
+            }
+            f.children.iter().for_each(check);
+        }
+        check(&fields[0]);
+        assert_eq!(fields[0].len, bytes.len());
+        let leaves = fields[0].leaves();
+        assert!(leaves.len() > 25, "only {} leaves", leaves.len());
+        // Header (4), context (1), list length (3), cert_data length (3), then the DER.
+        let der_start = 11;
+        let key = leaves.iter().find(|l| l.name == "subjectPublicKey").expect("the key is named");
+        let spki = crate::tls::cert::parse(&leaf.der).unwrap().public_key;
+        assert_eq!(&bytes[key.start + key.len - 65..key.start + key.len], spki);
+        assert!(key.start > der_start);
+        let dns = leaves.iter().find(|l| l.name == "dNSName").expect("the name is named");
+        assert_eq!((dns.value.as_str(), &bytes[dns.start + 2..dns.start + dns.len]), ("example.com", &b"example.com"[..]));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The TLS 1.3 server (RFC 8446 §4, §2 figure 1).
 
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
+use p256::ecdsa::{Signature, SigningKey};
 use rand_chacha::ChaCha20Rng;
 
 use super::client::signed_content;
@@ -177,8 +177,8 @@ impl Server {
 
         // RFC 8446 §4.4.3 CertificateVerify.
         let content = signed_content(&self.common.transcript.current().hash, SERVER_CONTEXT);
-        let sig: DerSignature = self.config.key.sign(&content);
-        let sig = sig.as_bytes().to_vec();
+        let sig: Signature = self.config.key.sign(&content);
+        let sig = super::asn1::ecdsa_signature_to_der(&sig);
         self.common.events.push(Event::Signature { signed: true, scheme: SCHEME.to_string(), content: Bytes(content), signature: Bytes(sig.clone()), ok: true });
         self.common.send_handshake(&Handshake::CertificateVerify { algorithm: SCHEME, signature: sig });
 
