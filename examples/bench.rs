@@ -1,8 +1,9 @@
 //! `make bench`, native half: how long a full simulated handshake takes, with and without
 //! certificate generation. Prints figures (no pass/fail) and writes them to
 //! target/bench-native-<profile>.json for the browser half to compare against. `make bench` runs
-//! it twice: optimised for speed (profile bench-native, opt-level 3) and with the page's own
-//! settings (profile release, opt-level "z"), so the WebAssembly figure can be compared with both.
+//! it twice: optimised for speed (profile bench-native, opt-level 3 throughout) and with the page's
+//! own settings (profile release: "z", the cryptography at 2), so the WebAssembly figure can be
+//! compared with both.
 
 use std::time::Instant;
 

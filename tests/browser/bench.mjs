@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { serve, dist } from './serve.mjs';
 
-const RUNS = 50;
+const RUNS = 200;
 const BUDGET_KB = 250;
 const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -51,7 +51,7 @@ try {
   await b.waitForFunction(() => document.getElementById('bench-result').textContent.length > 0, null, { timeout: 120000 });
   const wasm = JSON.parse(await b.textContent('#bench-result'));
   console.log(`WebAssembly in Chromium: median ${wasm.median_ms.toFixed(3)} ms per full connection (min ${wasm.min_ms.toFixed(3)}, max ${wasm.max_ms.toFixed(3)}, ${wasm.runs} runs, certificates generated)`);
-  for (const [profile, what] of [['bench-native', 'native, opt-level 3'], ['release', 'native, the page\'s opt-level "z"']]) {
+  for (const [profile, what] of [['bench-native', 'native, opt-level 3'], ['release', 'native, the page\'s own profile (release)']]) {
     const file = path.resolve(dist, `../target/bench-native-${profile}.json`);
     if (!fs.existsSync(file)) {
       console.log(`${what}: missing (run make bench)`);
