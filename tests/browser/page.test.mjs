@@ -146,6 +146,27 @@ test('a key on the page equals the value in the trace of the same seed computed 
   await context.close();
 });
 
+test('the decrypted Certificate record shows the certificate field by field, with its key where the trace has it', async () => {
+  const peer = path.resolve(here, '../../target/release/examples/peer');
+  const trace = JSON.parse(execFileSync(peer, ['trace', '--seed', '3'], { maxBuffer: 64 << 20 }).toString());
+  const info = trace.events.find(e => e.kind === 'certificate').info;
+  const { page, context } = await open('?seed=3');
+  await toEnd(page);
+  await page.locator('.rec.to-client.enc .rec-btn', { hasText: 'Certificate' }).first().click();
+  await page.click('.segmented button:has-text("Decrypted")');
+  const dns = page.locator('.tree .field:has(> .fname:text-is("dNSName"))').first();
+  assert.match(await dns.textContent(), new RegExp(info.dns_names[0].replace(/\./g, '\\.')));
+  // Focusing subjectPublicKey lights up the BIT STRING whose last 65 bytes are the key.
+  const key = page.locator('.tree .field:has(> .fname:text-is("subjectPublicKey"))').first();
+  await page.mouse.move(0, 0);
+  await key.focus();
+  await page.waitForSelector('.hex .b.hl');
+  const lit = await page.$$eval('.hex .b.hl', els => els.map(e => e.textContent).join(''));
+  assert.equal(lit.length, 2 * (3 + 65), 'tag, length, unused-bits byte and the point');
+  assert.equal(lit.slice(6), info.public_key);
+  await context.close();
+});
+
 test('a typed message is encrypted by the client and answered by the server', async () => {
   const { page, context } = await open('?seed=6');
   await toEnd(page);
