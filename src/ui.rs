@@ -64,12 +64,15 @@ fn now_ms() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
+fn url_param(name: &str) -> Option<String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    web_sys::UrlSearchParams::new_with_str(&search).ok()?.get(name)
+}
+
 /// `?bench=N`: time N full connections in WebAssembly and leave the figures in the page for the
 /// benchmark script.
 fn run_bench() {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) else { return };
-    let Some(n) = params.get("bench").and_then(|n| n.parse::<u32>().ok()) else { return };
+    let Some(n) = url_param("bench").and_then(|n| n.parse::<u32>().ok()) else { return };
     let n = n.clamp(1, 1000);
     // Warm up first: the browser compiles WebAssembly in tiers, and the first runs are slower.
     for i in 0..5u64 {
@@ -224,6 +227,11 @@ pub fn start() {
         }
         web_sys::console::error_1(&msg.into());
     }));
+    // `?selftest=panic` panics on purpose, so the browser tests can see the banner a real panic
+    // would bring up. It affects only the page that asks for it.
+    if url_param("selftest").as_deref() == Some("panic") {
+        panic!("self-test panic requested by the page's address");
+    }
     run_bench();
     if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
         yew::Renderer::<App>::with_root(root).render();

@@ -29,8 +29,9 @@ after(async () => {
 });
 
 /** A fresh page with console errors and requests recorded. */
-async function open(query = '?seed=1', { width = 1400, height = 1000, reducedMotion = 'no-preference' } = {}) {
+async function open(query = '?seed=1', { width = 1400, height = 1000, reducedMotion = 'no-preference', beforeGoto, ready = '.controls' } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
+  if (beforeGoto) await beforeGoto(context);
   const page = await context.newPage();
   const errors = [];
   const requests = [];
@@ -38,7 +39,7 @@ async function open(query = '?seed=1', { width = 1400, height = 1000, reducedMot
   page.on('pageerror', e => errors.push(e.message));
   page.on('request', r => requests.push(r.url()));
   await page.goto(site.url + query);
-  await page.waitForSelector('.controls');
+  if (ready) await page.waitForSelector(ready);
   return { page, errors, requests, context };
 }
 
@@ -233,6 +234,23 @@ test('a certificate for another name is rejected with bad_certificate, and no at
   assert.match(await page.textContent('.panel-client'), /sent alert bad_certificate/);
   assert.match(await page.textContent('.panel-server'), /received alert bad_certificate/);
   assert.equal(await page.$('.rec.attack'), null, 'nothing on the wire was altered');
+  await context.close();
+});
+
+test('a panic brings up a visible error banner instead of silence', async () => {
+  const { page, context } = await open('?selftest=panic', { ready: null });
+  const banner = page.locator('#fatal');
+  await banner.waitFor({ state: 'visible' });
+  assert.match(await banner.textContent(), /Something went wrong inside the page: .*self-test panic.*Reload/s);
+  assert.equal(await banner.getAttribute('role'), 'alert');
+  await context.close();
+});
+
+test('a page whose WebAssembly cannot load says so', async () => {
+  const { page, context } = await open('?seed=1', { beforeGoto: ctx => ctx.route(/_bg\.wasm$/, r => r.fulfill({ status: 404, body: 'not found' })), ready: null });
+  const banner = page.locator('#fatal');
+  await banner.waitFor({ state: 'visible' });
+  assert.match(await banner.textContent(), /^The page stopped: .+\. Reload to try again\.$/);
   await context.close();
 });
 
