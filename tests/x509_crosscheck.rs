@@ -104,7 +104,7 @@ impl BuilderProfile for Profile {
 fn rebuild(ours: &[u8], profile: Profile, signer: &SigningKey) -> Vec<u8> {
     let c = Certificate::from_der(ours).unwrap();
     let tbs = c.tbs_certificate();
-    let builder = CertificateBuilder::new(profile, tbs.serial_number().clone(), tbs.validity().clone(), tbs.subject_public_key_info().clone()).unwrap();
+    let builder = CertificateBuilder::new(profile, tbs.serial_number().clone(), *tbs.validity(), tbs.subject_public_key_info().clone()).unwrap();
     builder.build::<_, DerSignature>(signer).unwrap().to_der().unwrap()
 }
 

@@ -56,7 +56,7 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |_| d.dispatch(Action::Run(Options { seed: None, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() })))
     };
     // Tenths of a percent, in integers: float formatting would add its tables to the page.
-    let permille = if len == 0 { 0 } else { s.cursor * 1000 / len };
+    let permille = (s.cursor * 1000).checked_div(len).unwrap_or(0);
     html! {
         <div class="controls" role="group" aria-label="Playback">
             <div class="buttons">

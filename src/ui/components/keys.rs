@@ -20,13 +20,16 @@ fn stage(name: &str) -> &'static str {
     }
 }
 
+/// A derived value on one side, and whether playback has reached it.
+type SideValue = Option<(String, bool)>;
+
 #[function_component(KeySchedule)]
 pub fn key_schedule(p: &Props) -> Html {
     let s = &*p.handle;
     let cursor = s.cursor.min(s.trace.events.len());
     // Every derivation in the whole run, in order of first appearance, with each side's value
     // and whether playback has reached it.
-    let mut nodes: Vec<(String, Derivation, Option<(String, bool)>, Option<(String, bool)>)> = Vec::new();
+    let mut nodes: Vec<(String, Derivation, SideValue, SideValue)> = Vec::new();
     for e in &s.trace.events {
         if let Event::Derived(d) = &e.event {
             let seen = e.index < cursor;
