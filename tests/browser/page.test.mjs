@@ -109,6 +109,23 @@ test('stepping back and forward lands on the same states', async () => {
   await context.close();
 });
 
+test("a side's state follows the handshake: waiting, handling what arrived, then waiting for the next", async () => {
+  const { page, context } = await open('?seed=4', { reducedMotion: 'reduce' });
+  const [, total] = await counter(page);
+  const seen = { client: [], server: [] };
+  for (let i = 0; i <= total; i++) {
+    if (i > 0) await press(page, 'ArrowRight', 1);
+    for (const side of ['client', 'server']) {
+      const state = await page.textContent(`.panel-${side} .phase strong`);
+      if (seen[side].at(-1) !== state) seen[side].push(state);
+    }
+  }
+  assert.deepEqual(seen.server, ['waiting for ClientHello', 'handling ClientHello', "waiting for the client's Finished", 'handling Finished', 'connected: application data may flow', 'closed']);
+  assert.deepEqual(seen.client.slice(0, 4), ['not started', 'waiting for ServerHello', 'handling ServerHello', 'waiting for EncryptedExtensions']);
+  assert.equal(seen.client.at(-1), 'closed');
+  await context.close();
+});
+
 test('the inspector highlights the bytes of a field, and the field of a byte', async () => {
   const { page, context } = await open('?seed=4');
   await press(page, 'ArrowRight', 5);

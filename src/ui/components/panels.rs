@@ -26,6 +26,21 @@ pub fn side_panel(p: &PanelProps) -> Html {
         Side::Server => Phase::ExpectClientHello,
         _ => Phase::Start,
     });
+    // A side that has received the message it waited for, and is still answering it, is no longer
+    // waiting: its phase changes only once its answer is sent (the server's whole first flight).
+    let handling = shown
+        .iter()
+        .rev()
+        .take_while(|e| !matches!(e.event, Event::Phase { .. }))
+        .find_map(|e| match &e.event {
+            Event::HandshakeReceived { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .filter(|_| !matches!(phase, Phase::Connected | Phase::Closed | Phase::Failed));
+    let state = match &handling {
+        Some(name) => format!("handling {name}"),
+        None => phase.waiting_for().to_string(),
+    };
     let discarded = shown.iter().any(|e| matches!(e.event, Event::KeysDiscarded { .. }));
     let mut holds: Vec<(String, String, bool)> = Vec::new();
     for e in &shown {
@@ -56,7 +71,7 @@ pub fn side_panel(p: &PanelProps) -> Html {
     html! {
         <section class={classes!("panel", format!("panel-{}", p.side.name()), me.then_some("acting"), (phase == Phase::Failed).then_some("failed"))} aria-label={name}>
             <h2>{ name }<span class="role">{ role }</span></h2>
-            <p class="phase"><span class="label">{ "State: " }</span><strong>{ phase.waiting_for() }</strong></p>
+            <p class="phase"><span class="label">{ "State: " }</span><strong>{ state }</strong></p>
             <h3>{ "Holds" }</h3>
             if holds.is_empty() {
                 <p class="muted">{ "nothing yet" }</p>
