@@ -118,6 +118,9 @@ test("a side's state follows the handshake: waiting, handling what arrived, then
     for (const side of ['client', 'server']) {
       const state = await page.textContent(`.panel-${side} .phase strong`);
       if (seen[side].at(-1) !== state) seen[side].push(state);
+      // One key each way at a time: a new key replaces the old one in what the side holds.
+      const rows = await page.$$eval(`.panel-${side} .hold dt`, dts => dts.map(d => d.textContent));
+      for (const key of ['read key', 'write key']) assert.ok(rows.filter(r => r === key).length <= 1, `${side} lists its ${key} twice at ${i}`);
     }
   }
   assert.deepEqual(seen.server, ['waiting for ClientHello', 'handling ClientHello', "waiting for the client's Finished", 'handling Finished', 'connected: application data may flow', 'closed']);

@@ -56,7 +56,13 @@ pub fn side_panel(p: &PanelProps) -> Html {
                 holds.push((d.name.replace('_', " "), short(&d.value.0), true))
             }
             Event::KeysInstalled { direction, key, .. } => {
-                holds.push((format!("{} key", if matches!(direction, tlsviz::tls::events::Direction::Write) { "write" } else { "read" }), short(&key.0), true))
+                // One key each way at a time: a new one replaces the one it follows in place.
+                let label = format!("{} key", if matches!(direction, tlsviz::tls::events::Direction::Write) { "write" } else { "read" });
+                let row = (label, short(&key.0), true);
+                match holds.iter_mut().find(|h| h.0 == row.0) {
+                    Some(old) => *old = row,
+                    None => holds.push(row),
+                }
             }
             _ => {}
         }
