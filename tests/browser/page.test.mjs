@@ -167,6 +167,45 @@ test('a key on the page equals the value in the trace of the same seed computed 
   await context.close();
 });
 
+test('the key schedule is drawn as the tree the trace records: each node under the secret it came from', async () => {
+  const peer = path.resolve(here, '../../target/release/examples/peer');
+  const trace = JSON.parse(execFileSync(peer, ['trace', '--seed', '6'], { maxBuffer: 64 << 20 }).toString());
+  // What each derivation came from, as the engine recorded it: the secret for Derive-Secret and
+  // HKDF-Expand-Label, the salt for HKDF-Extract ("0" for the first, which has no parent).
+  const expected = {};
+  for (const e of trace.events.filter(e => e.kind === 'derived')) {
+    const from = e.function === 'HKDF-Extract' ? e.from.replace(/^salt = /, '').split(', IKM = ')[0] : e.from;
+    expected[e.name] = from === '0' ? null : from;
+  }
+  assert.ok(Object.keys(expected).length >= 20, 'the trace has a full key schedule');
+  const { page, context } = await open('?seed=6');
+  await toEnd(page);
+  await page.click('#tab-Keys');
+  // Where each node sits in the drawing: under the card of the branch or trunk it hangs off, or
+  // (for a stage's trunk node and a "derived" step) after the node before it in the trunk.
+  const drawn = await page.evaluate(() => {
+    const name = el => el?.getAttribute('data-name') ?? null;
+    const out = {};
+    for (const node of document.querySelectorAll('.keys .knode[data-name]')) {
+      const n = name(node);
+      if (n in out) { out[n] = 'drawn twice'; continue; }
+      const leaves = node.parentElement.closest('.kleaves');
+      const branches = node.parentElement.closest('.kbranches');
+      const li = node.closest('.schedule > li');
+      if (leaves) out[n] = name(leaves.parentElement.querySelector(':scope > .knode'));
+      else if (branches) out[n] = name(branches.parentElement.querySelector('.ktrunk > .knode:not(.input)'));
+      else {
+        const before = li.previousElementSibling;
+        out[n] = before ? name(before.matches('.kstep') ? before.querySelector('.knode') : before.querySelector('.ktrunk > .knode:not(.input)')) : null;
+      }
+    }
+    return out;
+  });
+  assert.deepEqual(drawn, expected);
+  assert.equal(await page.locator('.keys .knode.lit').count(), Object.keys(expected).length + 1, 'every node and the shared secret are lit at the end');
+  await context.close();
+});
+
 test('the decrypted Certificate record shows the certificate field by field, with its key where the trace has it', async () => {
   const peer = path.resolve(here, '../../target/release/examples/peer');
   const trace = JSON.parse(execFileSync(peer, ['trace', '--seed', '3'], { maxBuffer: 64 << 20 }).toString());
