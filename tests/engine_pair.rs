@@ -195,7 +195,7 @@ fn the_trace_records_what_the_page_needs() {
     assert!(has(&|e| matches!(e, Event::Derived(d) if d.label == "c hs traffic" && d.transcript_hash.is_some() && d.covers == vec!["ClientHello".to_string(), "ServerHello".to_string()])));
     assert!(has(&|e| matches!(e, Event::KeyPair { private_key, public_key, .. } if private_key.0.len() == 32 && public_key.0.len() == 65)));
     assert!(has(&|e| matches!(e, Event::Certificate { info } if info.dns_names == vec!["example.com".to_string()])));
-    for check in ["issuer", "validity", "name", "usage", "signature"] {
+    for check in ["issuer", "validity", "name", "usage", "CertificateVerify signature"] {
         assert!(has(&|e| matches!(e, Event::Check { check: c, ok: true, .. } if c == check)), "no {check} check");
     }
     assert!(t.ca.is_some());

@@ -314,7 +314,7 @@ impl Client {
             ok,
         });
         self.common.events.push(Event::Check {
-            check: "signature".into(),
+            check: "CertificateVerify signature".into(),
             ok,
             detail: if ok {
                 "CertificateVerify: the server holds the certificate's private key".into()

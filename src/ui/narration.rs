@@ -164,11 +164,15 @@ pub fn narrate(e: &TraceEvent) -> Narration {
             format!("Serial {}, valid {} to {}, key usage {}, extended key usage {}.", info.serial, info.not_before, info.not_after, info.key_usage, info.extended_key_usage),
             "4.4.2",
         ),
-        Event::Check { check, ok, detail } => n(
-            format!("{w} checks the certificate's {check}: {}.", if *ok { "✓" } else { "✗ failed" }),
-            detail.clone(),
-            if check == "signature" { "4.4.3" } else { "4.4.2.4" },
-        ),
+        // The certificate's own checks (its issuer's signature among them) are §4.4.2.4; the
+        // CertificateVerify signature is a signature over this handshake, §4.4.3.
+        Event::Check { check, ok, detail } => {
+            let mark = if *ok { "✓" } else { "✗ failed" };
+            match check.as_str() {
+                "issuer" | "validity" | "name" | "usage" => n(format!("{w} checks the certificate's {check}: {mark}."), detail.clone(), "4.4.2.4"),
+                _ => n(format!("{w} checks the {check}: {mark}."), detail.clone(), "4.4.3"),
+            }
+        }
         Event::Signature { signed, ok, .. } => n(
             if *signed { format!("{w} signs the transcript hash with its certificate's private key.") } else { format!("{w} verifies the signature with the key from the certificate: {}.", if *ok { "valid" } else { "invalid" }) },
             "The signed content is 64 spaces, the context string, a zero byte and the transcript hash through Certificate.".into(),

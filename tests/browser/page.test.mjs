@@ -109,12 +109,14 @@ test('stepping back and forward lands on the same states', async () => {
   await context.close();
 });
 
-test("a side's state follows the handshake: waiting, handling what arrived, then waiting for the next", async () => {
+test("event by event: each side's state follows the handshake, and the narration names what is checked", async () => {
   const { page, context } = await open('?seed=4', { reducedMotion: 'reduce' });
   const [, total] = await counter(page);
   const seen = { client: [], server: [] };
+  const told = [];
   for (let i = 0; i <= total; i++) {
     if (i > 0) await press(page, 'ArrowRight', 1);
+    told.push(await page.textContent('.narration .plain'));
     for (const side of ['client', 'server']) {
       const state = await page.textContent(`.panel-${side} .phase strong`);
       if (seen[side].at(-1) !== state) seen[side].push(state);
@@ -126,6 +128,11 @@ test("a side's state follows the handshake: waiting, handling what arrived, then
   assert.deepEqual(seen.server, ['waiting for ClientHello', 'handling ClientHello', "waiting for the client's Finished", 'handling Finished', 'connected: application data may flow', 'closed']);
   assert.deepEqual(seen.client.slice(0, 4), ['not started', 'waiting for ServerHello', 'handling ServerHello', 'waiting for EncryptedExtensions']);
   assert.equal(seen.client.at(-1), 'closed');
+  // The certificate is checked (its issuer's signature included), then the CertificateVerify
+  // signature over the handshake: two different signatures, and the narration keeps them apart.
+  for (const check of ['issuer', 'validity', 'name', 'usage']) assert.ok(told.includes(`The client checks the certificate's ${check}: ✓.`), `no narration for the ${check} check`);
+  assert.ok(told.includes('The client checks the CertificateVerify signature: ✓.'), 'no narration for the CertificateVerify check');
+  assert.ok(!told.some(t => /certificate's signature/.test(t)), 'a CertificateVerify check narrated as the certificate\'s signature');
   await context.close();
 });
 
