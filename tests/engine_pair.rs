@@ -246,3 +246,40 @@ fn padded_records_hide_their_length_and_still_decrypt() {
     assert_eq!(p.inner_plaintext.0, [b'h', b'i', 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     assert_eq!(s.receive(&c.common.take_output()), vec![b"hi".to_vec()]);
 }
+
+/// The key schedule is a tree rooted at early_secret: every derivation names, as what it came
+/// from, a value the same side derived before it (the page draws it from exactly this).
+#[test]
+fn every_derivation_comes_from_one_derived_before_it_on_the_same_side() {
+    let t = sim::run(&Options { seed: Some(9), ..Default::default() });
+    for side in [Side::Client, Side::Server] {
+        let mut before: Vec<&str> = Vec::new();
+        for e in t.events.iter().filter(|e| e.side == side) {
+            let Event::Derived(d) = &e.event else { continue };
+            if d.name == "early_secret" {
+                assert_eq!(d.extract_inputs(), Some(("0", "0 (no PSK)")));
+            } else {
+                assert!(before.contains(&d.parent()), "{side:?}: {} comes from {:?}, not derived before it", d.name, d.parent());
+            }
+            before.push(&d.name);
+        }
+        for expected in ["early_secret", "handshake_secret", "master_secret", "client_application_traffic_secret_0 iv"] {
+            assert!(before.contains(&expected), "{side:?} never derived {expected}");
+        }
+    }
+    // The two extracts after the first take their salt from a "derived" step and name their IKM.
+    let extracts: Vec<(String, String)> = t
+        .events
+        .iter()
+        .filter(|e| e.side == Side::Client)
+        .filter_map(|e| match &e.event {
+            Event::Derived(d) => d.extract_inputs().map(|(s, i)| (s.to_string(), i.to_string())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        extracts,
+        [("0", "0 (no PSK)"), ("derived (from early)", "ECDHE shared secret"), ("derived (from handshake)", "0")]
+            .map(|(s, i)| (s.to_string(), i.to_string()))
+    );
+}

@@ -212,7 +212,7 @@ impl Client {
         self.retried = true;
         self.common.transcript.replace_with_message_hash();
         self.common.transcript.add("HelloRetryRequest", bytes);
-        self.common.note("the server asked for a P-256 key share: sending a second ClientHello");
+        self.common.note("was asked for a P-256 key share: it sends a second ClientHello");
         self.send_client_hello(Some((&sh, cookie)), true)?;
         self.common.flush()
     }
@@ -364,7 +364,7 @@ impl Client {
         let mut log = Vec::new();
         self.resumption_master = Some(master.resumption(&mut log, &self.common.transcript.current()));
         self.common.log_derivations(log);
-        self.common.note("handshake keys are no longer needed: only the application traffic keys remain");
+        self.common.note("finished the handshake: its handshake keys are no longer needed, only the application traffic keys");
         self.common.set_phase(Phase::Connected);
         Ok(())
     }

@@ -305,7 +305,7 @@ impl Common {
     fn maybe_closed(&mut self) {
         if self.sent_close && self.received_close {
             self.set_phase(Phase::Closed);
-            self.discard_keys("both sides sent close_notify: the traffic keys are erased");
+            self.discard_keys("both sides sent close_notify");
         }
     }
 
@@ -353,7 +353,7 @@ impl Common {
             }
         }
         self.set_phase(Phase::Failed);
-        self.discard_keys("the connection failed: its keys are erased");
+        self.discard_keys("the connection failed");
     }
 
     /// Whether a live connection waits for the rest of a record or of a handshake message.
@@ -491,7 +491,7 @@ impl Common {
         }
         if fatal || *level == AlertLevel::fatal.0 {
             self.set_phase(Phase::Failed);
-            self.discard_keys("the peer sent a fatal alert: the keys are erased");
+            self.discard_keys("the peer sent a fatal alert");
             return Err(Error::PeerAlert(desc));
         }
         Ok(())

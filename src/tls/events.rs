@@ -59,6 +59,24 @@ pub struct Derivation {
     pub value: Bytes,
 }
 
+impl Derivation {
+    /// For an HKDF-Extract step, its salt and input keying material, as named in `from`
+    /// ("salt = …, IKM = …"); `None` for the other functions.
+    pub fn extract_inputs(&self) -> Option<(&str, &str)> {
+        if self.function != "HKDF-Extract" {
+            return None;
+        }
+        let rest = self.from.strip_prefix("salt = ").unwrap_or(&self.from);
+        Some(rest.split_once(", IKM = ").unwrap_or((rest, "")))
+    }
+
+    /// What this value was computed from: the salt of an extract (the key schedule's trunk), the
+    /// secret otherwise.
+    pub fn parent(&self) -> &str {
+        self.extract_inputs().map_or(&self.from, |(salt, _)| salt)
+    }
+}
+
 /// How one protected record was sealed or opened (RFC 8446 §5.2, §5.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protection {

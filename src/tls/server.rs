@@ -230,7 +230,7 @@ impl Server {
                 Extension::KeyShareRetry(GROUP),
             ],
         };
-        self.common.note("the ClientHello has no P-256 key share: asking for one with HelloRetryRequest");
+        self.common.note("found no P-256 key share in the ClientHello: it asks for one with HelloRetryRequest");
         self.common.send_handshake(&Handshake::ServerHello(hrr));
         self.compat_ccs(&ch)?;
         self.first_hello = Some(ch);
@@ -270,7 +270,7 @@ impl Server {
                 extensions: vec![],
             }));
         }
-        self.common.note("handshake complete: handshake keys are no longer needed");
+        self.common.note("finished the handshake: its handshake keys are no longer needed");
         Ok(())
     }
 }

@@ -2,7 +2,7 @@
 //! for someone checking against RFC 8446, and the section to read. Values come from the trace.
 
 use tlsviz::sim::{Side, Step, TraceEvent};
-use tlsviz::tls::codec::hex;
+use tlsviz::tls::codec::{hex, Field};
 use tlsviz::tls::enums::ContentType;
 use tlsviz::tls::events::{Direction, Event, Phase};
 
@@ -24,6 +24,11 @@ fn short(b: &[u8]) -> String {
     } else {
         h
     }
+}
+
+/// Whether a field tree has a field of this name anywhere in it.
+fn has_field(fields: &[Field], name: &str) -> bool {
+    fields.iter().any(|f| f.name == name || has_field(&f.children, name))
 }
 
 fn who(side: Side) -> &'static str {
@@ -48,9 +53,13 @@ pub fn narrate(e: &TraceEvent) -> Narration {
     let w = who(e.side);
     let n = |plain: String, detail: String, section: &'static str| Narration { plain, detail, section };
     match &e.event {
-        Event::HandshakeSent { name, bytes, .. } => match name.as_str() {
+        Event::HandshakeSent { name, bytes, fields } => match name.as_str() {
             "ClientHello" => n(
-                format!("{w} says hello: it offers TLS 1.3, the cipher suite TLS_AES_128_GCM_SHA256, and a fresh P-256 public key (a key share). It signs nothing and has no certificate."),
+                if has_field(fields, "KeyShareEntry") {
+                    format!("{w} says hello: it offers TLS 1.3, the cipher suite TLS_AES_128_GCM_SHA256, and a fresh P-256 public key (a key share). It signs nothing and has no certificate.")
+                } else {
+                    format!("{w} says hello: it offers TLS 1.3 and the cipher suite TLS_AES_128_GCM_SHA256, and lists P-256 among its groups, but sends no public key yet (its key_share is empty).")
+                },
                 format!("ClientHello, {} bytes: legacy_version 0x0303, 32 random bytes, a 32-byte legacy_session_id (middlebox compatibility), cipher_suites, and extensions server_name, supported_versions, supported_groups, signature_algorithms, key_share, ALPN.", bytes.0.len()),
                 "4.1.2",
             ),
@@ -75,7 +84,7 @@ pub fn narrate(e: &TraceEvent) -> Narration {
                 "4.4.2",
             ),
             "CertificateVerify" => n(
-                format!("{w} signs the handshake so far with the certificate's private key: this proves it owns the certificate, not just a copy of it."),
+                format!("{w} sends CertificateVerify, carrying that signature: it proves the server holds the certificate's private key, not just a copy of the certificate."),
                 "ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, server CertificateVerify\", a zero byte and the transcript hash.".into(),
                 "4.4.3",
             ),
@@ -144,7 +153,12 @@ pub fn narrate(e: &TraceEvent) -> Narration {
             "7.4.2",
         ),
         Event::Derived(d) => n(
-            format!("{w} derives {} from {}.", d.name, d.from),
+            match d.extract_inputs() {
+                Some((_, ikm)) if ikm.contains("ECDHE") => format!("{w} mixes the ECDHE shared secret into the key schedule: the result is {}.", d.name),
+                Some((salt, ikm)) => format!("{w} computes {} with HKDF-Extract from {salt} and {ikm}.", d.name),
+                None if d.label == "derived" => format!("{w} derives from {} the salt for the next stage of the key schedule.", d.from),
+                None => format!("{w} derives {} from {}.", d.name, d.from),
+            },
             if d.label.is_empty() {
                 format!("{}; value {}.", d.function, short(&d.value.0))
             } else if d.covers.is_empty() {
@@ -174,7 +188,7 @@ pub fn narrate(e: &TraceEvent) -> Narration {
             }
         }
         Event::Signature { signed, ok, .. } => n(
-            if *signed { format!("{w} signs the transcript hash with its certificate's private key.") } else { format!("{w} verifies the signature with the key from the certificate: {}.", if *ok { "valid" } else { "invalid" }) },
+            if *signed { format!("{w} signs the handshake so far (its transcript hash) with its certificate's private key.") } else { format!("{w} verifies the signature with the key from the certificate: {}.", if *ok { "valid" } else { "invalid" }) },
             "The signed content is 64 spaces, the context string, a zero byte and the transcript hash through Certificate.".into(),
             "4.4.3",
         ),
@@ -199,15 +213,19 @@ pub fn narrate(e: &TraceEvent) -> Narration {
             "6",
         ),
         Event::AlertReceived { description, .. } => n(format!("{w} receives the alert {description}."), String::new(), "6"),
-        Event::KeysDiscarded { what } => n(format!("{w} throws its keys away: {what}."), "After close or failure the traffic secrets and keys are erased; the trace no longer uses them.".into(), "6.1"),
+        Event::KeysDiscarded { what } => n(format!("{w} erases its traffic secrets and keys: {what}."), "After close or failure the traffic secrets and keys are erased; nothing after this uses them.".into(), "6.1"),
         Event::Phase { to, .. } => n(
-            format!("{w} is now {}.", to.waiting_for()),
+            match to {
+                Phase::Failed => format!("{w}'s connection has failed: it sends and accepts nothing more."),
+                Phase::Closed => format!("{w}'s connection is closed."),
+                _ => format!("{w} is now {}.", to.waiting_for()),
+            },
             if *to == Phase::Connected { "The handshake is complete: application data may flow in both directions.".into() } else { String::new() },
             if *to == Phase::Connected { "4.4.4" } else { "A" },
         ),
         Event::Note { text } => n(format!("{w} {text}."), String::new(), "2"),
         Event::Error { message, alert } => n(
-            format!("{w} gives up: {message}."),
+            format!("{w} gives up. The reason: {message}."),
             alert.map(|a| format!("The alert for this is {a} ({}).", a.0)).unwrap_or_default(),
             "6.2",
         ),

@@ -109,13 +109,20 @@ test('stepping back and forward lands on the same states', async () => {
   await context.close();
 });
 
-test("event by event: each side's state follows the handshake, and the narration names what is checked", async () => {
-  const { page, context } = await open('?seed=4', { reducedMotion: 'reduce' });
+/** Step through every event from the start, calling `look(i)` at each (0 = before the first). */
+async function eachEvent(page, look) {
   const [, total] = await counter(page);
-  const seen = { client: [], server: [] };
-  const told = [];
   for (let i = 0; i <= total; i++) {
     if (i > 0) await press(page, 'ArrowRight', 1);
+    await look(i);
+  }
+}
+
+test("event by event: each side's state follows the handshake, and the narration names what is checked", async () => {
+  const { page, context } = await open('?seed=4', { reducedMotion: 'reduce' });
+  const seen = { client: [], server: [] };
+  const told = [];
+  await eachEvent(page, async i => {
     told.push(await page.textContent('.narration .plain'));
     for (const side of ['client', 'server']) {
       const state = await page.textContent(`.panel-${side} .phase strong`);
@@ -124,7 +131,7 @@ test("event by event: each side's state follows the handshake, and the narration
       const rows = await page.$$eval(`.panel-${side} .hold dt`, dts => dts.map(d => d.textContent));
       for (const key of ['read key', 'write key']) assert.ok(rows.filter(r => r === key).length <= 1, `${side} lists its ${key} twice at ${i}`);
     }
-  }
+  });
   assert.deepEqual(seen.server, ['waiting for ClientHello', 'handling ClientHello', "waiting for the client's Finished", 'handling Finished', 'connected: application data may flow', 'closed']);
   assert.deepEqual(seen.client.slice(0, 4), ['not started', 'waiting for ServerHello', 'handling ServerHello', 'waiting for EncryptedExtensions']);
   assert.equal(seen.client.at(-1), 'closed');
@@ -133,6 +140,20 @@ test("event by event: each side's state follows the handshake, and the narration
   for (const check of ['issuer', 'validity', 'name', 'usage']) assert.ok(told.includes(`The client checks the certificate's ${check}: ✓.`), `no narration for the ${check} check`);
   assert.ok(told.includes('The client checks the CertificateVerify signature: ✓.'), 'no narration for the CertificateVerify check');
   assert.ok(!told.some(t => /certificate's signature/.test(t)), 'a CertificateVerify check narrated as the certificate\'s signature');
+  await context.close();
+});
+
+test('with HelloRetryRequest, the narration says the first ClientHello carries no public key and the second does', async () => {
+  const { page, context } = await open('?seed=2&scenario=retry', { reducedMotion: 'reduce' });
+  const hellos = [];
+  await eachEvent(page, async () => {
+    const t = await page.textContent('.narration .plain');
+    if (t.startsWith('The client says hello') && hellos.at(-1) !== t) hellos.push(t);
+  });
+  assert.equal(hellos.length, 2, `two ClientHellos narrated: ${hellos}`);
+  assert.match(hellos[0], /sends no public key yet/);
+  assert.doesNotMatch(hellos[0], /fresh P-256 public key/);
+  assert.match(hellos[1], /fresh P-256 public key/);
   await context.close();
 });
 

@@ -23,19 +23,6 @@ struct Node {
     server: SideValue,
 }
 
-const EXTRACT: &str = "HKDF-Extract";
-
-/// The salt and the IKM an HKDF-Extract step names in `from` ("salt = …, IKM = …").
-fn extract_inputs(d: &Derivation) -> (&str, &str) {
-    let rest = d.from.strip_prefix("salt = ").unwrap_or(&d.from);
-    rest.split_once(", IKM = ").unwrap_or((rest, ""))
-}
-
-/// What a node was derived from: the salt for an extract (the trunk), the secret otherwise.
-fn parent(d: &Derivation) -> &str {
-    if d.function == EXTRACT { extract_inputs(d).0 } else { &d.from }
-}
-
 /// Every derivation of the whole run, in order of first appearance, with each side's value and
 /// whether playback has reached it.
 fn collect(events: &[TraceEvent], cursor: usize) -> Vec<Node> {
@@ -61,13 +48,13 @@ fn collect(events: &[TraceEvent], cursor: usize) -> Vec<Node> {
 
 fn children<'a>(nodes: &'a [Node], of: &str) -> impl Iterator<Item = &'a Node> + 'a {
     let of = of.to_string();
-    nodes.iter().filter(move |n| parent(&n.d) == of)
+    nodes.iter().filter(move |n| n.d.parent() == of)
 }
 
 /// Inside the tree a key, IV or finished_key sits under its traffic secret, so its name is
 /// shown without the secret's (the full name stays in the title and in `data-name`).
 fn short_name(d: &Derivation) -> &str {
-    d.name.strip_prefix(parent(d)).and_then(|r| r.strip_prefix(' ')).unwrap_or(&d.name)
+    d.name.strip_prefix(d.parent()).and_then(|r| r.strip_prefix(' ')).unwrap_or(&d.name)
 }
 
 fn card(n: &Node) -> Html {
@@ -124,17 +111,17 @@ pub fn key_schedule(p: &Props) -> Html {
     });
     // The trunk: from the first extract, each "derived" step leads to the next extract.
     let mut trunk: Vec<(&Node, Option<&Node>)> = Vec::new();
-    let mut at = nodes.iter().find(|n| n.d.function == EXTRACT);
+    let mut at = nodes.iter().find(|n| n.d.extract_inputs().is_some());
     while let Some(t) = at {
         if trunk.len() >= 8 {
             break;
         }
         let step = children(&nodes, &t.d.name).find(|c| c.d.label == "derived");
         trunk.push((t, step));
-        at = step.and_then(|st| children(&nodes, &st.d.name).find(|c| c.d.function == EXTRACT));
+        at = step.and_then(|st| children(&nodes, &st.d.name).find(|c| c.d.extract_inputs().is_some()));
     }
     let stage = |(t, step): &(&Node, Option<&Node>)| {
-        let ikm = extract_inputs(&t.d).1;
+        let ikm = t.d.extract_inputs().map_or("", |(_, ikm)| ikm);
         let off: Vec<&Node> = children(&nodes, &t.d.name).filter(|c| c.d.label != "derived").collect();
         html! {
             <>
