@@ -11,9 +11,11 @@ serve:
 	trunk serve --release --offline --address 127.0.0.1 --port $(PORT)
 
 ## Build the static site into dist/ with relative URLs, ready for any subpath (GitHub Pages).
+## SITE_URL=https://you.github.io/repo/ also gives link previews the absolute addresses they need.
 build:
 	scripts/ensure-tools.sh build
 	trunk build --release --offline --public-url ./
+	node scripts/site-url.mjs dist/index.html "$(SITE_URL)"
 
 ## Every test: engine, simulation, OpenSSL interop, bad input, then the page in Chromium.
 test:

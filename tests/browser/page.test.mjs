@@ -397,6 +397,26 @@ test('axe-core finds no serious or critical accessibility violation', async () =
   }
 });
 
+test('a build for a known address gives link previews absolute URLs; a bad address is refused', () => {
+  const script = path.resolve(here, '../../scripts/site-url.mjs');
+  const built = fs.readFileSync(path.resolve(here, '../../dist/index.html'), 'utf8');
+  assert.match(built, /<meta property="og:image" content="social-card.png" \/>/, 'the plain build keeps the relative address');
+  const copy = path.join(artifacts, 'index-site-url.html');
+  fs.writeFileSync(copy, built);
+  execFileSync('node', [script, copy, 'https://example.github.io/repo']);
+  const html = fs.readFileSync(copy, 'utf8');
+  assert.match(html, /<meta property="og:image" content="https:\/\/example\.github\.io\/repo\/social-card\.png" \/>/);
+  assert.match(html, /<meta property="og:url" content="https:\/\/example\.github\.io\/repo\/" \/>/);
+  execFileSync('node', [script, copy, 'https://example.github.io/repo/']);
+  assert.equal((fs.readFileSync(copy, 'utf8').match(/og:url/g) || []).length, 1, 'a second run does not add a second og:url');
+  for (const bad of ['ftp://example.com/', 'example.github.io/repo', 'https://example.com/?x=1']) {
+    let failed;
+    try { execFileSync('node', [script, copy, bad], { stdio: 'pipe' }); } catch (e) { failed = e; }
+    assert.ok(failed, `${bad} was accepted`);
+    assert.match(failed.stderr.toString(), /SITE_URL must be the http\(s\) address/);
+  }
+});
+
 test('screenshots at desktop and 360 px width (saved as artifacts)', async () => {
   for (const [name, width] of [['desktop', 1400], ['mobile-360', 360]]) {
     const { page, context } = await open('?seed=12', { width, height: 900, reducedMotion: 'reduce' });
