@@ -283,3 +283,19 @@ fn every_derivation_comes_from_one_derived_before_it_on_the_same_side() {
             .map(|(s, i)| (s.to_string(), i.to_string()))
     );
 }
+
+/// Forward secrecy in the trace: each side erases its ephemeral private key as the very next
+/// thing after computing the shared secret, once per key pair it made.
+#[test]
+fn each_side_erases_its_ephemeral_private_key_right_after_the_shared_secret() {
+    for scenario in [Scenario::Normal, Scenario::HelloRetry] {
+        let t = sim::run(&Options { seed: Some(21), scenario: scenario.clone(), ..Default::default() });
+        for side in [Side::Client, Side::Server] {
+            let mine: Vec<&Event> = t.events.iter().filter(|e| e.side == side).map(|e| &e.event).collect();
+            let pairs = mine.iter().filter(|e| matches!(e, Event::KeyPair { .. })).count();
+            let erased: Vec<usize> = mine.iter().enumerate().filter(|(_, e)| matches!(e, Event::EphemeralKeyErased { .. })).map(|(i, _)| i).collect();
+            assert_eq!((pairs, erased.len()), (1, 1), "{scenario:?} {side:?}");
+            assert!(matches!(mine[erased[0] - 1], Event::SharedSecret { .. }), "{scenario:?} {side:?}: not right after the shared secret");
+        }
+    }
+}

@@ -132,6 +132,8 @@ pub enum Event {
     KeyPair { group: String, private_key: Bytes, public_key: Bytes },
     PeerPublicKey { group: String, public_key: Bytes },
     SharedSecret { value: Bytes },
+    /// The ephemeral private key was erased once the shared secret was computed.
+    EphemeralKeyErased { group: String },
     Derived(Derivation),
     /// New keys in use for one direction.
     KeysInstalled { direction: Direction, secret: String, key: Bytes, iv: Bytes },

@@ -31,10 +31,14 @@ impl KeyExchange {
         KeyExchange { secret, public }
     }
 
-    /// The shared secret: the x coordinate of the ECDH point (RFC 8446 §7.4.2).
-    pub fn agree(&self, common: &mut Common, peer: &PublicKey) -> Vec<u8> {
+    /// The shared secret: the x coordinate of the ECDH point (RFC 8446 §7.4.2). This consumes the
+    /// key pair: the private key is needed for nothing else, and `SecretKey` zeroes itself when
+    /// dropped, so the side keeps no way to recompute this secret (forward secrecy).
+    pub fn agree(self, common: &mut Common, peer: &PublicKey) -> Vec<u8> {
         let shared = self.secret.diffie_hellman(peer).raw_secret_bytes().to_vec();
         common.events.push(Event::SharedSecret { value: Bytes(shared.clone()) });
+        drop(self);
+        common.events.push(Event::EphemeralKeyErased { group: NamedGroup::secp256r1.to_string() });
         shared
     }
 }

@@ -134,6 +134,7 @@ impl Server {
         self.common.transcript.add("ClientHello", raw);
         self.common.events.push(Event::PeerPublicKey { group: GROUP.to_string(), public_key: Bytes(share.key_exchange.clone()) });
         let key = KeyExchange::generate(&mut self.common);
+        let public = key.public.clone();
         let shared = key.agree(&mut self.common, &peer);
 
         // RFC 8446 §4.1.3 ServerHello.
@@ -145,7 +146,7 @@ impl Server {
             legacy_compression_method: 0,
             extensions: vec![
                 Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3),
-                Extension::KeyShareChosen(KeyShareEntry { group: GROUP, key_exchange: key.public.clone() }),
+                Extension::KeyShareChosen(KeyShareEntry { group: GROUP, key_exchange: public }),
             ],
         };
         self.common.send_handshake(&Handshake::ServerHello(sh));

@@ -152,6 +152,11 @@ pub fn narrate(e: &TraceEvent) -> Narration {
             format!("ECDHE: the x coordinate of the shared point, {} (32 bytes), is the input keying material of the handshake secret.", short(&value.0)),
             "7.4.2",
         ),
+        Event::EphemeralKeyErased { .. } => n(
+            format!("{w} erases its ephemeral private key: the shared secret is all it needed it for. Once both sides have done so, nobody can recompute this connection's keys from recorded traffic, not even with the server's certificate key (forward secrecy)."),
+            "The (EC)DHE private key is used once and zeroed. The certificate's key only signs (CertificateVerify); it never encrypts or derives a session key, so stealing it later does not decrypt past connections.".into(),
+            "E.1",
+        ),
         Event::Derived(d) => n(
             match d.extract_inputs() {
                 Some((_, ikm)) if ikm.contains("ECDHE") => format!("{w} mixes the ECDHE shared secret into the key schedule: the result is {}.", d.name),
@@ -248,6 +253,7 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
         Event::HandshakeReceived { name, .. } => format!("received {name}"),
         Event::KeyPair { .. } => "made a fresh P-256 key pair".into(),
         Event::SharedSecret { .. } => "computed the shared secret".into(),
+        Event::EphemeralKeyErased { .. } => "erased its ephemeral private key".into(),
         Event::KeysInstalled { direction, secret, .. } => format!("{} keys: {secret}", if *direction == Direction::Write { "write" } else { "read" }),
         Event::Check { check, ok, .. } => format!("checked {check}: {}", if *ok { "✓" } else { "✗" }),
         Event::Finished { sent: false, ok, .. } => format!("verified Finished: {}", if *ok { "✓" } else { "✗" }),

@@ -121,6 +121,7 @@ async function eachEvent(page, look) {
 test("event by event: each side's state follows the handshake, and the narration names what is checked", async () => {
   const { page, context } = await open('?seed=4', { reducedMotion: 'reduce' });
   const seen = { client: [], server: [] };
+  const privateKey = { client: [], server: [] };
   const told = [];
   await eachEvent(page, async i => {
     told.push(await page.textContent('.narration .plain'));
@@ -130,8 +131,14 @@ test("event by event: each side's state follows the handshake, and the narration
       // One key each way at a time: a new key replaces the old one in what the side holds.
       const rows = await page.$$eval(`.panel-${side} .hold dt`, dts => dts.map(d => d.textContent));
       for (const key of ['read key', 'write key']) assert.ok(rows.filter(r => r === key).length <= 1, `${side} lists its ${key} twice at ${i}`);
+      const own = await page.$$eval(`.panel-${side} .hold`, hs => hs.filter(h => h.querySelector('dt').textContent === 'my private key').map(h => h.querySelector('dd').textContent));
+      const mark = own.length === 0 ? 'none' : own[0] === 'erased' ? 'erased' : /^[0-9a-f]{12}…[0-9a-f]{8}$/.test(own[0]) ? 'hex' : own[0];
+      if (privateKey[side].at(-1) !== mark) privateKey[side].push(mark);
     }
   });
+  // The ephemeral private key is held from the hello until the shared secret, then erased.
+  assert.deepEqual(privateKey, { client: ['none', 'hex', 'erased'], server: ['none', 'hex', 'erased'] });
+  assert.ok(told.includes("The client erases its ephemeral private key: the shared secret is all it needed it for. Once both sides have done so, nobody can recompute this connection's keys from recorded traffic, not even with the server's certificate key (forward secrecy)."));
   assert.deepEqual(seen.server, ['waiting for ClientHello', 'handling ClientHello', "waiting for the client's Finished", 'handling Finished', 'connected: application data may flow', 'closed']);
   assert.deepEqual(seen.client.slice(0, 4), ['not started', 'waiting for ServerHello', 'handling ServerHello', 'waiting for EncryptedExtensions']);
   assert.equal(seen.client.at(-1), 'closed');

@@ -51,6 +51,11 @@ pub fn side_panel(p: &PanelProps) -> Html {
             }
             Event::PeerPublicKey { public_key, .. } => holds.push(("peer's public key".into(), short(&public_key.0), false)),
             Event::SharedSecret { value } => holds.push(("shared secret".into(), short(&value.0), true)),
+            Event::EphemeralKeyErased { .. } => {
+                if let Some(row) = holds.iter_mut().find(|h| h.0 == "my private key") {
+                    row.1 = "erased".into();
+                }
+            }
             Event::Certificate { info } => holds.push(("server certificate".into(), info.subject.clone(), false)),
             Event::Derived(d) if !d.name.contains(' ') && (d.name.ends_with("_secret") || d.name.contains("traffic_secret_")) => {
                 holds.push((d.name.replace('_', " "), short(&d.value.0), true))
