@@ -46,8 +46,7 @@ fn collect(events: &[TraceEvent], cursor: usize) -> Vec<Node> {
     nodes
 }
 
-fn children<'a>(nodes: &'a [Node], of: &str) -> impl Iterator<Item = &'a Node> + 'a {
-    let of = of.to_string();
+fn children<'a>(nodes: &'a [Node], of: &'a str) -> impl Iterator<Item = &'a Node> + 'a {
     nodes.iter().filter(move |n| n.d.parent() == of)
 }
 
