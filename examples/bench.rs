@@ -41,17 +41,18 @@ fn main() {
         .map(|i| {
             let t = Instant::now();
             let trace = sim::run(&Options { seed: Some(1000 + i), ..opts.clone() });
-            assert!(trace.outcome.handshake_complete);
+            assert!(trace.connections[0].handshake_complete);
             t.elapsed().as_secs_f64() * 1000.0
         })
         .collect();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
-    let pki = sim::make_pki(&mut rng, &opts.hostname, opts.now, &opts.scenario).expect("certificates");
+    let setup = opts.scenario.setup(&opts);
+    let pki = sim::make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor).expect("certificates");
     let handshake: Vec<f64> = (0..RUNS as u64)
         .map(|i| {
             let mut rng = ChaCha20Rng::seed_from_u64(2000 + i);
             let t = Instant::now();
-            let mut p = sim::pair(&opts, i, &pki, &mut rng);
+            let mut p = sim::pair(&opts, setup.clone(), i, &pki, &mut rng);
             sim::run_pair(&mut p, &opts);
             t.elapsed().as_secs_f64() * 1000.0
         })

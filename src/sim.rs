@@ -4,6 +4,8 @@
 //! Like quinn's test `Pair`: [`Pair::step`] moves the bytes one side has written to the other,
 //! one record at a time, and [`Pair::drive`] steps until both sides are quiet.
 
+pub mod network;
+pub mod scenario;
 pub mod trace;
 
 use rand_chacha::ChaCha20Rng;
@@ -14,28 +16,12 @@ use crate::tls::client::{Client, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
 use crate::tls::error::Error;
-use crate::tls::events::{Event, Phase};
+use crate::tls::events::{Endpoint, Phase};
 use crate::tls::record::HEADER_LEN;
 use crate::tls::server::{Server, ServerConfig};
-pub use trace::{Side, Step, Trace, TraceEvent};
-
-/// What goes wrong in a run, if anything: the page's "what goes wrong" demonstrations.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Scenario {
-    /// Everything as it should be.
-    Normal,
-    /// The client sends no key share at first: the server answers with HelloRetryRequest.
-    HelloRetry,
-    /// An attacker on the wire flips bits of one byte of one record.
-    Tamper { record: usize, offset: usize, xor: u8 },
-    /// The client asks for a name the certificate does not carry.
-    WrongName,
-    /// The client's clock is past the certificate's validity.
-    Expired,
-    /// The server's certificate comes from a CA the client does not trust.
-    UntrustedCa,
-}
+pub use network::{Network, NetworkEvent};
+pub use scenario::{Anchor, Scenario, Setup};
+pub use trace::{Happening, Side, Step, Trace, TraceEvent};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {
@@ -96,47 +82,49 @@ pub fn fresh_seed() -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// A client and a server joined by an in-memory wire.
+/// A client and a server joined by an in-memory [`Network`].
 pub struct Pair {
     pub client: Client,
     pub server: Server,
+    pub network: Network,
     pub trace: Trace,
-    /// Records delivered so far, both directions, counting from 0.
-    records: usize,
-    tamper: Option<(usize, usize, u8)>,
+    /// The connection these two endpoints make, counting from 1.
+    pub connection: u32,
 }
 
 impl Pair {
-    fn collect(&mut self) {
-        let c = self.client.common.take_events();
-        self.trace.push_all(Side::Client, c);
-        let s = self.server.common.take_events();
-        self.trace.push_all(Side::Server, s);
+    /// Move the endpoints' new events into the trace.
+    pub fn collect(&mut self) {
+        let n = self.connection;
+        for e in self.client.common.take_events() {
+            self.trace.push(n, Endpoint::Client, e);
+        }
+        for e in self.server.common.take_events() {
+            self.trace.push(n, Endpoint::Server, e);
+        }
     }
 
-    /// Move every record one side has written to the other, one record at a time. Returns
-    /// whether anything moved.
+    /// Move every record one side has written to the other, one record at a time, through the
+    /// network. Returns whether anything moved.
     pub fn step(&mut self) -> bool {
         let mut moved = false;
-        for from_client in [true, false] {
-            let out = if from_client { self.client.common.take_output() } else { self.server.common.take_output() };
-            for mut rec in split_records(&out) {
-                if let Some((n, off, x)) = self.tamper {
-                    if n == self.records && off < rec.len() {
-                        rec[off] ^= x;
-                        let to = if from_client { Side::Server } else { Side::Client };
-                        self.trace.push(Side::Wire, Event::Note {
-                            text: format!("an attacker flipped bits of byte {off} of record {n} on its way to the {}", to.name()),
-                        });
-                    }
+        for from in [Endpoint::Client, Endpoint::Server] {
+            let out = match from {
+                Endpoint::Client => self.client.common.take_output(),
+                Endpoint::Server => self.server.common.take_output(),
+            };
+            for rec in split_records(&out) {
+                let (arrive, events) = self.network.carry(from, rec);
+                for e in events {
+                    self.trace.push_network(self.connection, e);
                 }
-                self.records += 1;
-                if from_client {
-                    self.server.receive(&rec);
-                } else {
-                    self.client.receive(&rec);
+                for piece in arrive {
+                    match from {
+                        Endpoint::Client => self.server.receive(&piece),
+                        Endpoint::Server => self.client.receive(&piece),
+                    };
+                    self.collect();
                 }
-                self.collect();
                 moved = true;
             }
         }
@@ -153,11 +141,11 @@ impl Pair {
             }
         }
     }
-}
 
-fn finished(p: &Pair) -> bool {
-    let done = |ph: Phase| matches!(ph, Phase::Failed | Phase::Closed);
-    done(p.client.phase()) && done(p.server.phase())
+    fn finished(&self) -> bool {
+        let done = |ph: Phase| matches!(ph, Phase::Failed | Phase::Closed);
+        done(self.client.phase()) && done(self.server.phase())
+    }
 }
 
 /// Cut a byte stream into whole records (a trailing partial one is kept as is).
@@ -184,25 +172,27 @@ pub struct Pki {
     pub anchor: Issued,
 }
 
-pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, scenario: &Scenario) -> Result<Pki, Error> {
+pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor) -> Result<Pki, Error> {
     let ca = cert::generate_ca(rng, now)?;
     let leaf = cert::generate_leaf(rng, &ca, hostname, now)?;
-    let anchor = if *scenario == Scenario::UntrustedCa { cert::generate_ca(rng, now)? } else { ca.clone() };
+    let anchor = match anchor {
+        Anchor::Issuer => ca.clone(),
+        Anchor::Stranger => cert::generate_ca(rng, now)?,
+    };
     Ok(Pki { ca, leaf, anchor })
 }
 
-/// Build a pair from options and certificates (the benchmark reuses certificates).
-pub fn pair(opts: &Options, seed: u64, pki: &Pki, rng: &mut ChaCha20Rng) -> Pair {
+/// Build a pair from options, the scenario's setup and certificates (the benchmark reuses
+/// certificates).
+pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha20Rng) -> Pair {
     let records = RecordOptions { max_fragment: opts.max_fragment, padding: 0 };
-    let client_name = if opts.scenario == Scenario::WrongName { format!("not-{}", opts.hostname) } else { opts.hostname.clone() };
-    let client_now = if opts.scenario == Scenario::Expired { opts.now + 400 * 86400 } else { opts.now };
     let client = Client::new(
         ClientConfig {
-            server_name: client_name,
+            server_name: setup.server_name,
             trust_anchor: pki.anchor.der.clone(),
-            now: client_now,
+            now: setup.client_now,
             alpn: vec![b"http/1.1".to_vec()],
-            initial_key_share: opts.scenario != Scenario::HelloRetry,
+            initial_key_share: setup.initial_key_share,
             records: records.clone(),
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
@@ -217,11 +207,7 @@ pub fn pair(opts: &Options, seed: u64, pki: &Pki, rng: &mut ChaCha20Rng) -> Pair
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
-    let tamper = match opts.scenario {
-        Scenario::Tamper { record, offset, xor } => Some((record, offset, xor)),
-        _ => None,
-    };
-    Pair { client, server, trace: Trace::new(seed, opts), records: 0, tamper }
+    Pair { client, server, network: setup.network, trace: Trace::new(seed, opts), connection: 1 }
 }
 
 fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {
@@ -230,22 +216,28 @@ fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {
     b
 }
 
-/// Run a whole connection: handshake, the scripted messages, optional KeyUpdate, close.
+/// Run a whole connection: handshake, the scripted messages, optional KeyUpdate, close. The
+/// options' scenario sets up the endpoints and the network.
 pub fn run(opts: &Options) -> Trace {
+    run_with(opts, opts.scenario.setup(opts))
+}
+
+/// [`run`] with a setup of the caller's (a test's own network, say).
+pub fn run_with(opts: &Options, setup: Setup) -> Trace {
     let seed = opts.seed.unwrap_or_else(fresh_seed);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = match make_pki(&mut rng, &opts.hostname, opts.now, &opts.scenario) {
+    let pki = match make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor) {
         Ok(p) => p,
         Err(e) => {
             let mut t = Trace::new(seed, opts);
-            t.push(Side::Wire, Event::Error { message: format!("could not make certificates: {e}"), alert: None });
+            t.push(1, Endpoint::Server, crate::tls::events::Event::Error { message: format!("could not make certificates: {e}"), alert: None });
             return t;
         }
     };
-    let mut p = pair(opts, seed, &pki, &mut rng);
+    let mut p = pair(opts, setup, seed, &pki, &mut rng);
     p.trace.set_pki(&pki);
     run_pair(&mut p, opts);
-    p.trace.finish(&p.client, &p.server);
+    p.trace.finish(p.connection, &p.client, &p.server);
     p.trace
 }
 
@@ -287,7 +279,7 @@ pub fn run_pair(p: &mut Pair, opts: &Options) {
             p.drive();
         }
     }
-    if !finished(p) {
+    if !p.finished() {
         close_transport(p);
     }
     p.collect();
@@ -296,7 +288,7 @@ pub fn run_pair(p: &mut Pair, opts: &Options) {
 /// A side waits for bytes that will never come (an attacker altered a length field, say): the
 /// transport closes, and each engine judges what it holds.
 fn close_transport(p: &mut Pair) {
-    p.trace.push(Side::Wire, Event::Note { text: "nothing more arrives: the network closes the connection".into() });
+    p.trace.push_network(p.connection, NetworkEvent::TransportClosed);
     p.client.end_of_input();
     p.server.end_of_input();
     p.collect();
@@ -318,14 +310,14 @@ mod tests {
     #[test]
     fn a_rejected_certificate_is_not_reported_as_a_network_event() {
         let t = run(&Options { seed: Some(3), scenario: Scenario::WrongName, ..Default::default() });
-        assert!(!t.outcome.handshake_complete);
-        assert!(t.events.iter().all(|e| e.side != Side::Wire), "the network did nothing in this run");
+        assert!(!t.connections[0].handshake_complete);
+        assert!(t.events.iter().all(|e| e.side != Side::Network), "the network did nothing in this run");
     }
 
     #[test]
     fn the_tamper_scenario_of_the_page_is_caught_by_the_client() {
-        let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 3, offset: 60, xor: 1 }, ..Default::default() });
-        assert!(!t.outcome.handshake_complete);
-        assert_eq!(t.outcome.alerts, vec![(Side::Client, crate::tls::enums::AlertDescription::bad_record_mac)]);
+        let t = run(&Options { seed: Some(3), scenario: scenario::PAGE_TAMPER, ..Default::default() });
+        assert!(!t.connections[0].handshake_complete);
+        assert_eq!(t.connections[0].alerts, vec![(Side::Client, crate::tls::enums::AlertDescription::bad_record_mac)]);
     }
 }

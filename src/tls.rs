@@ -3,6 +3,7 @@
 //! parameters; nothing here touches the network, a clock or the OS.
 
 pub mod asn1;
+pub mod auth;
 pub mod cert;
 pub mod client;
 pub mod codec;

@@ -445,8 +445,8 @@ fn every_changed_byte_of_the_server_certificate_is_rejected() {
 
 fn scenario_alert(s: tlsviz::sim::Scenario) -> Vec<(tlsviz::sim::Side, A)> {
     let t = tlsviz::sim::run(&tlsviz::sim::Options { seed: Some(18), scenario: s, ..Default::default() });
-    assert!(!t.outcome.handshake_complete);
-    t.outcome.alerts
+    assert!(!t.connections[0].handshake_complete);
+    t.connections[0].alerts.clone()
 }
 
 #[test]

@@ -11,15 +11,16 @@ use rand_core::{Rng, SeedableRng};
 use tlsviz::sim::{self, Options, Scenario, Side, Step};
 use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::enums::KeyUpdateRequest;
-use tlsviz::tls::events::{Event, Phase};
+use tlsviz::tls::enums::HandshakeType;
+use tlsviz::tls::events::{Covered, Derivation, DiscardReason, Endpoint, Event, Hkdf, KeyInput, Message, Output, Phase, Secret};
 
 fn secrets(trace: &sim::Trace, side: Side) -> HashMap<String, String> {
     trace
         .events
         .iter()
         .filter(|e| e.side == side)
-        .filter_map(|e| match &e.event {
-            Event::Derived(d) => Some((d.name.clone(), format!("{:?}", d.value))),
+        .filter_map(|e| match e.event()? {
+            Event::Derived(d) => Some((d.output.to_string(), format!("{:?}", d.value))),
             _ => None,
         })
         .collect()
@@ -28,8 +29,11 @@ fn secrets(trace: &sim::Trace, side: Side) -> HashMap<String, String> {
 #[test]
 fn handshake_completes_and_both_sides_hold_identical_secrets() {
     let t = sim::run(&Options { seed: Some(11), ..Default::default() });
-    assert!(t.outcome.handshake_complete, "{:?}", t.outcome);
-    assert!(t.outcome.closed_cleanly);
+    let o = &t.connections[0];
+    assert!(o.handshake_complete, "{o:?}");
+    assert!(o.closed_cleanly);
+    assert_eq!(t.connections.len(), 1);
+    assert!(t.events.iter().all(|e| e.connection == 1));
     let (c, s) = (secrets(&t, Side::Client), secrets(&t, Side::Server));
     for name in [
         "handshake_secret",
@@ -45,7 +49,7 @@ fn handshake_completes_and_both_sides_hold_identical_secrets() {
         assert_eq!(c.get(name), s.get(name), "{name} differs");
     }
     // The shared secret each side computed from its own private key and the other's public key.
-    let shared: Vec<_> = t.events.iter().filter_map(|e| match &e.event { Event::SharedSecret { value } => Some(value.clone()), _ => None }).collect();
+    let shared: Vec<_> = t.events.iter().filter_map(|e| match e.event()? { Event::SharedSecret { value, .. } => Some(value.clone()), _ => None }).collect();
     assert_eq!(shared.len(), 2);
     assert_eq!(shared[0], shared[1]);
 }
@@ -55,7 +59,7 @@ fn application_data_flows_both_ways() {
     let opts = Options { seed: Some(12), client_messages: vec!["one".into(), "two".into()], server_replies: vec!["uno".into()], ..Default::default() };
     let t = sim::run(&opts);
     let received = |side: Side| -> Vec<String> {
-        t.events.iter().filter(|e| e.side == side).filter_map(|e| match &e.event { Event::AppDataReceived { data } => Some(String::from_utf8_lossy(&data.0).into_owned()), _ => None }).collect()
+        t.events.iter().filter(|e| e.side == side).filter_map(|e| match e.event()? { Event::AppDataReceived { data } => Some(String::from_utf8_lossy(&data.0).into_owned()), _ => None }).collect()
     };
     assert_eq!(received(Side::Server), vec!["one", "two"]);
     assert_eq!(received(Side::Client), vec!["uno".to_string(), "received 3 bytes: two".to_string()]);
@@ -65,13 +69,17 @@ fn application_data_flows_both_ways() {
 fn close_notify_goes_both_ways_and_the_keys_are_discarded() {
     let t = sim::run(&Options { seed: Some(13), ..Default::default() });
     for side in [Side::Client, Side::Server] {
-        let evs: Vec<&Event> = t.events.iter().filter(|e| e.side == side).map(|e| &e.event).collect();
+        let evs: Vec<&Event> = t.events.iter().filter(|e| e.side == side).filter_map(|e| e.event()).collect();
         assert!(evs.iter().any(|e| matches!(e, Event::AlertSent { description, .. } if description.0 == 0)));
         assert!(evs.iter().any(|e| matches!(e, Event::AlertReceived { description, .. } if description.0 == 0)));
-        assert!(matches!(evs.last(), Some(Event::KeysDiscarded { .. })), "{side:?} did not end by discarding keys");
+        let last_discard = evs.iter().rev().find_map(|e| match e { Event::KeysDiscarded { secrets, reason } => Some((secrets.clone(), *reason)), _ => None });
+        // Each side lists its read key's secret, then its write key's.
+        let (c_ap, s_ap) = (Secret::ClientApplicationTraffic(0), Secret::ServerApplicationTraffic(0));
+        let expected = if side == Side::Client { vec![s_ap, c_ap] } else { vec![c_ap, s_ap] };
+        assert_eq!(last_discard, Some((expected, DiscardReason::Closed)), "{side:?} did not end by discarding both directions' keys");
     }
-    assert_eq!(t.outcome.client_phase, Some(Phase::Closed));
-    assert_eq!(t.outcome.server_phase, Some(Phase::Closed));
+    assert_eq!(t.connections[0].client_phase, Phase::Closed);
+    assert_eq!(t.connections[0].server_phase, Phase::Closed);
 }
 
 #[test]
@@ -86,8 +94,8 @@ fn the_same_seed_gives_a_byte_identical_trace_and_another_seed_does_not() {
 #[test]
 fn hello_retry_request_is_answered_and_the_handshake_completes() {
     let t = sim::run(&Options { seed: Some(14), scenario: Scenario::HelloRetry, ..Default::default() });
-    assert!(t.outcome.handshake_complete);
-    let sent: Vec<String> = t.events.iter().filter_map(|e| match &e.event { Event::HandshakeSent { name, .. } => Some(name.clone()), _ => None }).collect();
+    assert!(t.connections[0].handshake_complete);
+    let sent: Vec<String> = t.events.iter().filter_map(|e| match e.event()? { Event::HandshakeSent { message, .. } => Some(message.to_string()), _ => None }).collect();
     let i = sent.iter().position(|n| n == "HelloRetryRequest").expect("no HelloRetryRequest");
     assert_eq!(sent.iter().filter(|n| *n == "ClientHello").count(), 2);
     assert!(sent[i + 1..].contains(&"ServerHello".to_string()));
@@ -97,15 +105,15 @@ fn hello_retry_request_is_answered_and_the_handshake_completes() {
 fn key_update_moves_both_directions_to_the_next_generation() {
     let opts = Options { seed: Some(15), key_update: true, client_messages: vec![], ..Default::default() };
     let t = sim::run(&opts);
-    assert!(t.outcome.closed_cleanly);
+    assert!(t.connections[0].closed_cleanly);
     let (c, s) = (secrets(&t, Side::Client), secrets(&t, Side::Server));
     for name in ["client_application_traffic_secret_1", "server_application_traffic_secret_1"] {
         assert!(c.contains_key(name), "{name} missing");
         assert_eq!(c.get(name), s.get(name));
     }
     // The close_notify records are protected with generation 1.
-    let last_protected = t.events.iter().rev().find_map(|e| match &e.event { Event::RecordSent { protection: Some(p), .. } => Some(p.secret.clone()), _ => None }).unwrap();
-    assert!(last_protected.ends_with("_1"), "{last_protected}");
+    let last_protected = t.events.iter().rev().find_map(|e| match e.event()? { Event::RecordSent { protection: Some(p), .. } => Some(p.secret), _ => None }).unwrap();
+    assert_eq!(last_protected, Secret::ServerApplicationTraffic(1));
 }
 
 #[test]
@@ -114,8 +122,8 @@ fn handshake_messages_split_across_records_at_random_points_still_complete() {
     for seed in 0..20 {
         let max_fragment = 1 + (rng.next_u32() as usize % 100);
         let t = sim::run(&Options { seed: Some(seed), max_fragment, ..Default::default() });
-        assert!(t.outcome.handshake_complete && t.outcome.closed_cleanly, "max_fragment {max_fragment}");
-        let cert_records = t.events.iter().filter(|e| e.side == Side::Server && matches!(e.event, Event::RecordSent { .. })).count();
+        assert!(t.connections[0].handshake_complete && t.connections[0].closed_cleanly, "max_fragment {max_fragment}");
+        let cert_records = t.events.iter().filter(|e| e.side == Side::Server && matches!(e.event(), Some(Event::RecordSent { .. }))).count();
         assert!(cert_records > 10, "max_fragment {max_fragment} gave only {cert_records} server records");
     }
 }
@@ -186,25 +194,28 @@ fn key_update_requested_by_the_server_is_answered() {
 #[test]
 fn the_trace_records_what_the_page_needs() {
     let t = sim::run(&Options { seed: Some(1), ..Default::default() });
-    let has = |f: &dyn Fn(&Event) -> bool| t.events.iter().any(|e| f(&e.event));
+    let has = |f: &dyn Fn(&Event) -> bool| t.events.iter().filter_map(|e| e.event()).any(f);
     // Records on the wire with raw bytes and field trees; protected ones with every detail.
     assert!(has(&|e| matches!(e, Event::RecordSent { fields, protection: None, .. } if !fields.is_empty())));
     assert!(has(&|e| matches!(e, Event::RecordSent { protection: Some(p), .. }
         if p.key.0.len() == 16 && p.iv.0.len() == 12 && p.nonce.0.len() == 12 && p.additional_data.0.len() == 5 && p.tag.0.len() == 16 && !p.inner_fields.is_empty())));
     // Derivations carry their inputs.
-    assert!(has(&|e| matches!(e, Event::Derived(d) if d.label == "c hs traffic" && d.transcript_hash.is_some() && d.covers == vec!["ClientHello".to_string(), "ServerHello".to_string()])));
+    let hellos = [(HandshakeType::client_hello, Endpoint::Client), (HandshakeType::server_hello, Endpoint::Server)]
+        .map(|(typ, from)| Covered { message: Message::new(typ), sender: Some(from) })
+        .to_vec();
+    assert!(has(&|e| matches!(e, Event::Derived(Derivation { output: Output::Secret(Secret::ClientHandshakeTraffic), hkdf: Hkdf::DeriveSecret { label, transcript_hash, messages, secret: Secret::HandshakeSecret }, .. })
+        if label == "c hs traffic" && transcript_hash.0.len() == 32 && *messages == hellos)));
     assert!(has(&|e| matches!(e, Event::KeyPair { private_key, public_key, .. } if private_key.0.len() == 32 && public_key.0.len() == 65)));
     assert!(has(&|e| matches!(e, Event::Certificate { info } if info.dns_names == vec!["example.com".to_string()])));
-    for check in ["issuer", "validity", "name", "usage", "CertificateVerify signature"] {
-        assert!(has(&|e| matches!(e, Event::Check { check: c, ok: true, .. } if c == check)), "no {check} check");
-    }
+    let checks: Vec<String> = t.events.iter().filter_map(|e| match e.event()? { Event::Check(c) if c.ok => serde_json::to_value(c).ok()?.get("check")?.as_str().map(String::from), _ => None }).collect();
+    assert_eq!(checks, ["trust_anchor", "validity", "name", "usage", "certificate_verify", "finished", "finished"]);
     assert!(t.ca.is_some());
     // Every step of the story has events, in the order of a connection.
     let starts = t.step_starts();
     let firsts: Vec<usize> = starts.iter().map(|(s, i)| i.unwrap_or_else(|| panic!("no event in step {s:?}"))).collect();
     assert!(firsts.windows(2).all(|w| w[0] < w[1]), "{starts:?}");
     assert_eq!(t.events.last().map(|e| e.step), Some(Step::Closing));
-    assert_eq!(t.outcome.keylog.len(), 5);
+    assert_eq!(t.connections[0].keylog.len(), 5);
     // And it round-trips through JSON.
     let back: sim::Trace = serde_json::from_str(&t.to_json()).unwrap();
     assert_eq!(back.to_json(), t.to_json());
@@ -215,7 +226,7 @@ fn every_record_annotation_covers_its_bytes_without_gaps() {
     let t = sim::run(&Options { seed: Some(2), ..Default::default() });
     let mut n = 0;
     for e in &t.events {
-        if let Event::RecordSent { bytes, fields, .. } = &e.event {
+        if let Some(Event::RecordSent { bytes, fields, .. }) = e.event() {
             let mut at = 0;
             for leaf in fields[0].leaves() {
                 assert_eq!(leaf.start, at, "gap before {} in record {}", leaf.name, e.index);
@@ -253,34 +264,36 @@ fn padded_records_hide_their_length_and_still_decrypt() {
 fn every_derivation_comes_from_one_derived_before_it_on_the_same_side() {
     let t = sim::run(&Options { seed: Some(9), ..Default::default() });
     for side in [Side::Client, Side::Server] {
-        let mut before: Vec<&str> = Vec::new();
+        let mut before: Vec<Output> = Vec::new();
         for e in t.events.iter().filter(|e| e.side == side) {
-            let Event::Derived(d) = &e.event else { continue };
-            if d.name == "early_secret" {
-                assert_eq!(d.extract_inputs(), Some(("0", "0 (no PSK)")));
-            } else {
-                assert!(before.contains(&d.parent()), "{side:?}: {} comes from {:?}, not derived before it", d.name, d.parent());
+            let Some(Event::Derived(d)) = e.event() else { continue };
+            match d.parent() {
+                None => assert_eq!(d.output, Output::Secret(Secret::EarlySecret), "{side:?}: only the first extract has no parent"),
+                Some(p) => assert!(before.contains(&Output::Secret(p)), "{side:?}: {} comes from {p}, not derived before it", d.output),
             }
-            before.push(&d.name);
+            before.push(d.output);
         }
-        for expected in ["early_secret", "handshake_secret", "master_secret", "client_application_traffic_secret_0 iv"] {
+        for expected in [Output::Secret(Secret::EarlySecret), Output::Secret(Secret::HandshakeSecret), Output::Secret(Secret::MasterSecret), Output::Iv(Secret::ClientApplicationTraffic(0))] {
             assert!(before.contains(&expected), "{side:?} never derived {expected}");
         }
     }
-    // The two extracts after the first take their salt from a "derived" step and name their IKM.
-    let extracts: Vec<(String, String)> = t
+    // The three extracts: zeros and zeros, then the "derived" salts with the shared secret and zeros.
+    let extracts: Vec<(KeyInput, KeyInput)> = t
         .events
         .iter()
         .filter(|e| e.side == Side::Client)
-        .filter_map(|e| match &e.event {
-            Event::Derived(d) => d.extract_inputs().map(|(s, i)| (s.to_string(), i.to_string())),
+        .filter_map(|e| match e.event()? {
+            Event::Derived(Derivation { hkdf: Hkdf::Extract { salt, ikm }, .. }) => Some((*salt, *ikm)),
             _ => None,
         })
         .collect();
     assert_eq!(
         extracts,
-        [("0", "0 (no PSK)"), ("derived (from early)", "ECDHE shared secret"), ("derived (from handshake)", "0")]
-            .map(|(s, i)| (s.to_string(), i.to_string()))
+        [
+            (KeyInput::Zeros, KeyInput::Zeros),
+            (KeyInput::Secret(Secret::DerivedFromEarly), KeyInput::SharedSecret),
+            (KeyInput::Secret(Secret::DerivedFromHandshake), KeyInput::Zeros)
+        ]
     );
 }
 
@@ -291,7 +304,7 @@ fn each_side_erases_its_ephemeral_private_key_right_after_the_shared_secret() {
     for scenario in [Scenario::Normal, Scenario::HelloRetry] {
         let t = sim::run(&Options { seed: Some(21), scenario: scenario.clone(), ..Default::default() });
         for side in [Side::Client, Side::Server] {
-            let mine: Vec<&Event> = t.events.iter().filter(|e| e.side == side).map(|e| &e.event).collect();
+            let mine: Vec<&Event> = t.events.iter().filter(|e| e.side == side).filter_map(|e| e.event()).collect();
             let pairs = mine.iter().filter(|e| matches!(e, Event::KeyPair { .. })).count();
             let erased: Vec<usize> = mine.iter().enumerate().filter(|(_, e)| matches!(e, Event::EphemeralKeyErased { .. })).map(|(i, _)| i).collect();
             assert_eq!((pairs, erased.len()), (1, 1), "{scenario:?} {side:?}");

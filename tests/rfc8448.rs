@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::SecretKey;
 use tlsviz::tls::codec::{hex, unhex};
-use tlsviz::tls::enums::ContentType;
-use tlsviz::tls::events::Derivation;
+use tlsviz::tls::enums::{ContentType, HandshakeType};
+use tlsviz::tls::events::{Derivation, Endpoint, Message, Output, Secret};
 use tlsviz::tls::handshake::Handshake;
 use tlsviz::tls::key_schedule::{verify_data, EarlySecret, TrafficKeys, TrafficSecret};
 use tlsviz::tls::kx;
@@ -26,8 +26,13 @@ fn vectors() -> HashMap<String, Vec<u8>> {
         .collect()
 }
 
-fn logged(log: &[Derivation], name: &str) -> String {
-    hex(&log.iter().find(|d| d.name == name).unwrap_or_else(|| panic!("{name} not derived")).value.0)
+fn logged(log: &[Derivation], secret: Secret) -> String {
+    hex(&log.iter().find(|d| d.output == Output::Secret(secret)).unwrap_or_else(|| panic!("{secret} not derived")).value.0)
+}
+
+/// Add one of the RFC's messages to a transcript (the sender does not change the hash).
+fn add(t: &mut Transcript, bytes: &[u8]) {
+    t.add(Message::new(HandshakeType(bytes[0])), Endpoint::Client, bytes);
 }
 
 fn record(bytes: &[u8]) -> tlsviz::tls::record::RawRecord {
@@ -48,8 +53,8 @@ struct Section3 {
 fn section3() -> Section3 {
     let v = vectors();
     let mut t = Transcript::default();
-    t.add("ClientHello", &v["s3.client_hello"]);
-    t.add("ServerHello", &v["s3.server_hello"]);
+    add(&mut t, &v["s3.client_hello"]);
+    add(&mut t, &v["s3.server_hello"]);
     let th = t.current();
     assert_eq!(hex(&th.hash), hex(&v["s3.hash_ch_sh"]), "transcript hash of ClientHello..ServerHello");
     let mut log = Vec::new();
@@ -62,10 +67,10 @@ fn section3() -> Section3 {
 #[test]
 fn section3_key_schedule_matches_to_the_handshake_traffic_secrets() {
     let s = section3();
-    assert_eq!(logged(&s.log, "early_secret"), hex(&s.v["s3.early_secret"]));
-    assert_eq!(logged(&s.log, "handshake_secret"), hex(&s.v["s3.handshake_secret"]));
-    assert_eq!(hex(&s.client_hs.secret), hex(&s.v["s3.c_hs_traffic"]));
-    assert_eq!(hex(&s.server_hs.secret), hex(&s.v["s3.s_hs_traffic"]));
+    assert_eq!(logged(&s.log, Secret::EarlySecret), hex(&s.v["s3.early_secret"]));
+    assert_eq!(logged(&s.log, Secret::HandshakeSecret), hex(&s.v["s3.handshake_secret"]));
+    assert_eq!(hex(&s.client_hs.secret.0), hex(&s.v["s3.c_hs_traffic"]));
+    assert_eq!(hex(&s.server_hs.secret.0), hex(&s.v["s3.s_hs_traffic"]));
 }
 
 #[test]
@@ -97,10 +102,10 @@ fn section3_server_flight_decrypts_to_the_rfc_messages_and_its_finished_verifies
 
     let mut t = Transcript::default();
     for k in ["s3.client_hello", "s3.server_hello", "s3.encrypted_extensions", "s3.certificate", "s3.certificate_verify"] {
-        t.add(k, &v[k]);
+        add(&mut t, &v[k]);
     }
     let fk = s.server_hs.finished_key(&mut log);
-    assert_eq!(hex(&fk), hex(&v["s3.server_finished_key"]));
+    assert_eq!(hex(&fk.0), hex(&v["s3.server_finished_key"]));
     assert_eq!(hex(&verify_data(&fk, &t.current())), hex(&v["s3.server_finished"][4..]));
 }
 
@@ -117,7 +122,7 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
         "s3.certificate_verify",
         "s3.server_finished",
     ] {
-        t.add(k, &v[k]);
+        add(&mut t, &v[k]);
     }
     let th = t.current();
     assert_eq!(hex(&th.hash), hex(&v["s3.hash_ch_sf"]));
@@ -135,11 +140,11 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
     let mut hs_log = Vec::new();
     let hs = EarlySecret::new(&mut hs_log).into_handshake_secret(&mut hs_log, &v["s3.ecdhe"]);
     let master = hs.into_master_secret(&mut log);
-    assert_eq!(logged(&log, "master_secret"), hex(&v["s3.master_secret"]));
+    assert_eq!(logged(&log, Secret::MasterSecret), hex(&v["s3.master_secret"]));
     let c_ap = master.client_traffic(&mut log, &th);
     let s_ap = master.server_traffic(&mut log, &th);
-    assert_eq!(hex(&c_ap.secret), hex(&v["s3.c_ap_traffic"]));
-    assert_eq!(hex(&s_ap.secret), hex(&v["s3.s_ap_traffic"]));
+    assert_eq!(hex(&c_ap.secret.0), hex(&v["s3.c_ap_traffic"]));
+    assert_eq!(hex(&s_ap.secret.0), hex(&v["s3.s_ap_traffic"]));
 
     // Application data both ways, then the client's close_notify (sequence number 1).
     let mut client_ap = RecordCipher::new(c_ap.keys(&mut log));
@@ -153,7 +158,7 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
     let mut server_ap = RecordCipher::new(s_ap.keys(&mut log));
     let (typ, content, _) = server_ap.open(&record(&v["s3.new_session_ticket_record"])).unwrap();
     assert_eq!(typ, ContentType::handshake);
-    assert_eq!(Handshake::decode(&content).0.unwrap().name(), "NewSessionTicket");
+    assert_eq!(Handshake::decode(&content).0.unwrap().typ(), HandshakeType::new_session_ticket);
     let (typ, content, p) = server_ap.open(&record(&v["s3.server_app_record"])).unwrap();
     assert_eq!(p.sequence_number, 1);
     assert_eq!((typ, hex(&content)), (ContentType::application_data, hex(&v["s3.app_data"])));
@@ -217,13 +222,13 @@ fn section5_hello_retry_transcript_rule_opens_the_server_flight() {
 
     let keys_for = |with_rule: bool| -> TrafficKeys {
         let mut t = Transcript::default();
-        t.add("ClientHello1", &v["s5.client_hello_1"]);
+        add(&mut t, &v["s5.client_hello_1"]);
         if with_rule {
             t.replace_with_message_hash();
         }
-        t.add("HelloRetryRequest", &v["s5.hello_retry_request"]);
-        t.add("ClientHello2", &v["s5.client_hello_2"]);
-        t.add("ServerHello", &v["s5.server_hello"]);
+        add(&mut t, &v["s5.hello_retry_request"]);
+        add(&mut t, &v["s5.client_hello_2"]);
+        add(&mut t, &v["s5.server_hello"]);
         let mut log = Vec::new();
         let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &ecdhe);
         hs.server_traffic(&mut log, &t.current()).keys(&mut log)
@@ -241,10 +246,10 @@ fn section5_hello_retry_request_is_recognised() {
     let v = vectors();
     match Handshake::decode(&v["s5.hello_retry_request"]).0.unwrap() {
         Handshake::ServerHello(sh) => assert!(sh.is_retry_request()),
-        other => panic!("decoded as {}", other.name()),
+        other => panic!("decoded as {}", other.message()),
     }
     match Handshake::decode(&v["s5.server_hello"]).0.unwrap() {
         Handshake::ServerHello(sh) => assert!(!sh.is_retry_request()),
-        other => panic!("decoded as {}", other.name()),
+        other => panic!("decoded as {}", other.message()),
     }
 }

@@ -13,7 +13,7 @@ fn data(t: &Trace, side: Side, sent: bool) -> Vec<Vec<u8>> {
     t.events
         .iter()
         .filter(|e| e.side == side)
-        .filter_map(|e| match &e.event {
+        .filter_map(|e| match e.event()? {
             Event::AppDataSent { data } if sent => Some(data.0.clone()),
             Event::AppDataReceived { data } if !sent => Some(data.0.clone()),
             _ => None,
@@ -25,12 +25,12 @@ fn data(t: &Trace, side: Side, sent: bool) -> Vec<Vec<u8>> {
 fn every_single_byte_change_of_every_record_ends_in_an_alert() {
     let base_opts = Options { seed: Some(77), ..Default::default() };
     let base = sim::run(&base_opts);
-    assert!(base.outcome.closed_cleanly);
+    assert!(base.connections[0].closed_cleanly);
     // Records in the order they were delivered (each is received exactly once in a clean run).
     let delivered: Vec<Vec<u8>> = base
         .events
         .iter()
-        .filter_map(|e| match &e.event {
+        .filter_map(|e| match e.event()? {
             Event::RecordReceived { bytes, .. } => Some(bytes.0.clone()),
             _ => None,
         })
@@ -54,19 +54,19 @@ fn every_single_byte_change_of_every_record_ends_in_an_alert() {
             }
             if plaintext && (offset == 1 || offset == 2) {
                 // legacy_record_version of a plaintext record: ignored, as RFC 8446 §5.1 says.
-                assert!(t.outcome.closed_cleanly, "{where_}: changing legacy_record_version broke the connection");
+                assert!(t.connections[0].closed_cleanly, "{where_}: changing legacy_record_version broke the connection");
                 ignored += 1;
                 continue;
             }
-            let fatal = t.events.iter().any(|e| matches!(e.event, Event::AlertSent { fatal: true, .. }));
+            let fatal = t.events.iter().any(|e| matches!(e.event(), Some(Event::AlertSent { fatal: true, .. })));
             // After a side has sent close_notify it may send nothing more (RFC 8446 §6.1): a
             // change it detects then ends it with the error, and the alert it could not send.
             let failed_after_close = t.events.iter().any(|e| {
-                matches!(e.event, Event::Error { alert: Some(_), .. })
-                    && t.events[..e.index].iter().any(|x| x.side == e.side && matches!(x.event, Event::AlertSent { fatal: false, .. }))
+                matches!(e.event(), Some(Event::Error { alert: Some(_), .. }))
+                    && t.events[..e.index].iter().any(|x| x.side == e.side && matches!(x.event(), Some(Event::AlertSent { fatal: false, .. })))
             });
-            assert!(fatal || failed_after_close, "{where_}: the change went unnoticed; outcome {:?}", t.outcome);
-            assert!(!t.outcome.closed_cleanly, "{where_}: reported a clean close");
+            assert!(fatal || failed_after_close, "{where_}: the change went unnoticed; outcome {:?}", t.connections);
+            assert!(!t.connections[0].closed_cleanly, "{where_}: reported a clean close");
             late += usize::from(!fatal);
         }
     }

@@ -1,23 +1,25 @@
-//! The recorded run. Serialises to JSON; `docs/trace-schema.md` describes the format.
+//! The recorded run: every event of every connection, in order, typed. Serialises to JSON;
+//! `docs/trace-schema.md` describes the format.
 
 use serde::{Deserialize, Serialize};
 
+use super::network::NetworkEvent;
 use super::{Options, Pki};
+use crate::tls::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
 use crate::tls::client::Client;
-use crate::tls::enums::{AlertDescription, ContentType};
-use crate::tls::events::{CertificateInfo, Event, Phase};
+use crate::tls::events::{CertificateInfo, Endpoint, Event, Phase};
 use crate::tls::server::Server;
 
 /// The schema version of [`Trace`]; bumped on incompatible changes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     Client,
     Server,
     /// Something that happened on the network between them.
-    Wire,
+    Network,
 }
 
 impl Side {
@@ -25,7 +27,16 @@ impl Side {
         match self {
             Side::Client => "client",
             Side::Server => "server",
-            Side::Wire => "wire",
+            Side::Network => "network",
+        }
+    }
+}
+
+impl From<Endpoint> for Side {
+    fn from(e: Endpoint) -> Side {
+        match e {
+            Endpoint::Client => Side::Client,
+            Endpoint::Server => Side::Server,
         }
     }
 }
@@ -55,25 +66,67 @@ impl Step {
     }
 }
 
+/// What happened: an endpoint's event, or the network's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Happening {
+    Network(NetworkEvent),
+    Endpoint(Event),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceEvent {
     pub index: usize,
+    /// Which connection of the run, counting from 1.
+    pub connection: u32,
     pub side: Side,
     pub step: Step,
     #[serde(flatten)]
-    pub event: Event,
+    pub happening: Happening,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+impl TraceEvent {
+    /// The endpoint event, if this is one.
+    pub fn event(&self) -> Option<&Event> {
+        match &self.happening {
+            Happening::Endpoint(e) => Some(e),
+            Happening::Network(_) => None,
+        }
+    }
+
+    /// The network event, if this is one.
+    pub fn network(&self) -> Option<&NetworkEvent> {
+        match &self.happening {
+            Happening::Network(n) => Some(n),
+            Happening::Endpoint(_) => None,
+        }
+    }
+}
+
+/// What was agreed in a connection's hellos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreed {
+    pub suite: CipherSuite,
+    pub group: NamedGroup,
+    pub signature_scheme: SignatureScheme,
+}
+
+/// How one connection ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {
-    pub client_phase: Option<Phase>,
-    pub server_phase: Option<Phase>,
+    pub connection: u32,
+    pub client_phase: Phase,
+    pub server_phase: Phase,
     /// Both sides reached Connected at some point.
     pub handshake_complete: bool,
     /// Both sides closed with close_notify.
     pub closed_cleanly: bool,
+    /// What the server chose, if it got that far.
+    pub agreed: Option<Agreed>,
     pub alpn: Option<String>,
+    /// Every alert sent, by whom.
     pub alerts: Vec<(Side, AlertDescription)>,
+    /// The client's NSS key log lines.
     pub keylog: Vec<String>,
 }
 
@@ -87,25 +140,15 @@ pub struct Trace {
     /// The CA the client trusts (differs from `ca` in the untrusted-CA scenario).
     pub trust_anchor: Option<CertificateInfo>,
     pub events: Vec<TraceEvent>,
-    pub outcome: Outcome,
-    #[serde(skip)]
-    last_step: [Option<Step>; 3],
+    /// One per connection, in order.
+    pub connections: Vec<Outcome>,
 }
 
 impl Trace {
     pub fn new(seed: u64, opts: &Options) -> Self {
         let mut options = opts.clone();
         options.seed = Some(seed);
-        Trace {
-            schema: SCHEMA_VERSION,
-            seed,
-            options,
-            ca: None,
-            trust_anchor: None,
-            events: Vec::new(),
-            outcome: Outcome::default(),
-            last_step: [None; 3],
-        }
+        Trace { schema: SCHEMA_VERSION, seed, options, ca: None, trust_anchor: None, events: Vec::new(), connections: Vec::new() }
     }
 
     pub fn set_pki(&mut self, pki: &Pki) {
@@ -113,42 +156,63 @@ impl Trace {
         self.trust_anchor = crate::tls::cert::describe(&pki.anchor.der).ok();
     }
 
-    pub fn push(&mut self, side: Side, event: Event) {
-        let slot = side as usize;
-        let prev = self.last_step[slot].unwrap_or(Step::Hello);
-        let step = classify(&event, prev);
-        self.last_step[slot] = Some(step);
-        let index = self.events.len();
-        self.events.push(TraceEvent { index, side, step, event });
-    }
-
-    pub fn push_all(&mut self, side: Side, events: Vec<Event>) {
-        for e in events {
-            self.push(side, e);
-        }
-    }
-
-    pub fn finish(&mut self, client: &Client, server: &Server) {
-        let connected = |side: Side| {
-            self.events.iter().any(|e| e.side == side && matches!(e.event, Event::Phase { to: Phase::Connected, .. }))
+    fn push_happening(&mut self, connection: u32, side: Side, happening: Happening) {
+        let prev = self.events.iter().rev().find(|e| e.side == side && e.connection == connection).map_or(Step::Hello, |e| e.step);
+        let step = match &happening {
+            Happening::Endpoint(e) => classify(e, prev),
+            Happening::Network(_) => self.events.last().map_or(Step::Hello, |e| e.step),
         };
-        let client_events: Vec<Event> = self.events.iter().filter(|e| e.side == Side::Client).map(|e| e.event.clone()).collect();
-        self.outcome = Outcome {
-            client_phase: Some(client.phase()),
-            server_phase: Some(server.phase()),
+        let index = self.events.len();
+        self.events.push(TraceEvent { index, connection, side, step, happening });
+    }
+
+    pub fn push(&mut self, connection: u32, side: Endpoint, event: Event) {
+        self.push_happening(connection, side.into(), Happening::Endpoint(event));
+    }
+
+    pub fn push_network(&mut self, connection: u32, event: NetworkEvent) {
+        self.push_happening(connection, Side::Network, Happening::Network(event));
+    }
+
+    /// Close the record of one connection, from its events.
+    pub fn finish(&mut self, connection: u32, client: &Client, server: &Server) {
+        let alpn = client.alpn.as_ref().map(|a| String::from_utf8_lossy(a).into_owned());
+        let (client, server) = (client.phase(), server.phase());
+        let of = |side: Side| self.events.iter().filter(move |e| e.connection == connection && e.side == side).filter_map(TraceEvent::event);
+        let connected = |side: Side| of(side).any(|e| matches!(e, Event::Phase { to: Phase::Connected, .. }));
+        let agreed = of(Side::Server).find_map(|e| match e {
+            Event::Negotiated { suite, group, signature_scheme, .. } => {
+                Some(Agreed { suite: *suite, group: *group, signature_scheme: *signature_scheme })
+            }
+            _ => None,
+        });
+        let alerts = self
+            .events
+            .iter()
+            .filter(|e| e.connection == connection)
+            .filter_map(|e| match e.event() {
+                Some(Event::AlertSent { description, .. }) => Some((e.side, *description)),
+                _ => None,
+            })
+            .collect();
+        let client_events: Vec<Event> = of(Side::Client).cloned().collect();
+        let outcome = Outcome {
+            connection,
+            client_phase: client,
+            server_phase: server,
             handshake_complete: connected(Side::Client) && connected(Side::Server),
-            closed_cleanly: client.phase() == Phase::Closed && server.phase() == Phase::Closed,
-            alpn: client.alpn.as_ref().map(|a| String::from_utf8_lossy(a).into_owned()),
-            alerts: self
-                .events
-                .iter()
-                .filter_map(|e| match e.event {
-                    Event::AlertSent { description, .. } => Some((e.side, description)),
-                    _ => None,
-                })
-                .collect(),
+            closed_cleanly: client == Phase::Closed && server == Phase::Closed,
+            agreed,
+            alpn,
+            alerts,
             keylog: crate::tls::keylog::lines(&client_events),
         };
+        self.connections.push(outcome);
+    }
+
+    /// The outcome of the first connection (a run of the page has one).
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.connections.first()
     }
 
     /// The first event of each step, for "jump to step".
@@ -163,37 +227,35 @@ impl Trace {
 
 /// Which of the five steps an event belongs to, given the step of the side's previous event.
 fn classify(event: &Event, prev: Step) -> Step {
+    use HandshakeType as H;
     let after_handshake = prev >= Step::SecureConnection;
+    let message_step = |typ: HandshakeType| match typ {
+        H::client_hello | H::server_hello | H::encrypted_extensions => Step::Hello,
+        H::certificate | H::certificate_verify | H::finished => Step::Authentication,
+        _ => Step::SecureConnection,
+    };
     match event {
-        Event::HandshakeSent { name, .. } | Event::HandshakeReceived { name, .. } => match name.as_str() {
-            "ClientHello" | "ServerHello" | "HelloRetryRequest" | "EncryptedExtensions" => Step::Hello,
-            "Certificate" | "CertificateVerify" | "Finished" => Step::Authentication,
-            _ => Step::SecureConnection,
-        },
-        Event::KeyPair { .. } | Event::PeerPublicKey { .. } => Step::Hello,
+        Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } => message_step(message.typ),
+        Event::Negotiated { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => Step::Hello,
         Event::SharedSecret { .. } => Step::SessionKeys,
         Event::Derived(_) | Event::KeysInstalled { .. } if after_handshake => prev,
-        Event::Derived(d) if d.name.contains("finished_key") => prev,
+        Event::Derived(d) if matches!(d.output, crate::tls::events::Output::FinishedKey(_)) => prev,
         Event::Derived(_) | Event::KeysInstalled { .. } => Step::SessionKeys,
-        Event::Certificate { .. } | Event::Check { .. } | Event::Signature { .. } | Event::Finished { .. } => {
-            Step::Authentication
+        Event::Certificate { .. } | Event::Check(_) | Event::Signed { .. } | Event::FinishedComputed { .. } => Step::Authentication,
+        Event::AppDataSent { .. } | Event::AppDataReceived { .. } | Event::TicketIssued { .. } | Event::TicketStored { .. } => {
+            Step::SecureConnection
         }
-        Event::AppDataSent { .. } | Event::AppDataReceived { .. } => Step::SecureConnection,
-        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. }
-            if *description == AlertDescription::close_notify =>
-        {
+        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. } if *description == AlertDescription::close_notify => {
             Step::Closing
         }
-        Event::KeysDiscarded { .. } => Step::Closing.max(prev),
+        Event::KeysDiscarded { .. } => prev,
         Event::Phase { to: Phase::Connected, .. } => Step::SecureConnection,
         Event::Phase { to: Phase::Closed, .. } => Step::Closing,
-        Event::RecordSent { protection: Some(p), .. } | Event::RecordReceived { protection: Some(p), .. } => {
-            match p.content_type {
-                ContentType::application_data => Step::SecureConnection,
-                ContentType::alert if p.inner_plaintext.0.first() == Some(&1) => Step::Closing,
-                _ => prev,
-            }
-        }
+        Event::RecordSent { protection: Some(p), .. } | Event::RecordReceived { protection: Some(p), .. } => match p.content_type {
+            ContentType::application_data => Step::SecureConnection,
+            ContentType::alert if p.inner_plaintext.0.first() == Some(&1) => Step::Closing,
+            _ => prev,
+        },
         _ => prev,
     }
 }

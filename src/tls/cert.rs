@@ -15,7 +15,7 @@ use rand_core::CryptoRng;
 use super::asn1::{self, context, malformed, DateTime, DerReader, DerWriter, OCTET_STRING, SEQUENCE, SET};
 use super::codec::{hex, Bytes, Field};
 use super::error::Error;
-use super::events::CertificateInfo;
+use super::events::{CertificateInfo, Check, CheckKind, Failure, UnixTime};
 
 pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
@@ -529,93 +529,114 @@ fn name_matches(pattern: &str, host: &str) -> bool {
     p == h
 }
 
-/// The outcome of one check, for the trace.
-pub struct Check {
-    pub name: &'static str,
-    pub ok: bool,
-    pub detail: String,
+/// Record the outcome of one check; a failure carries the error it ends the handshake with.
+fn record(checks: &mut Vec<Check>, kind: CheckKind, result: Result<(), Error>) -> Result<(), Error> {
+    checks.push(Check { kind, ok: result.is_ok(), failure: result.as_ref().err().map(Failure::of) });
+    result
 }
 
 /// RFC 8446 §4.4.2.4 and §6.2: check a server's chain (leaf first) against one trust anchor at
-/// time `now`, for `hostname`. Returns the leaf's key and the checks made, in order; the first
-/// failed check is the error.
-pub fn verify_server_chain(
-    chain: &[Vec<u8>],
-    anchor: &[u8],
-    hostname: &str,
-    now: u64,
-    checks: &mut Vec<Check>,
-) -> Result<VerifyingKey, Error> {
+/// time `now`, for `hostname`. Returns the leaf's key; every check made goes into `checks`, in
+/// order, and the first failed one is the error.
+pub fn verify_server_chain(chain: &[Vec<u8>], anchor: &[u8], hostname: &str, now: u64, checks: &mut Vec<Check>) -> Result<VerifyingKey, Error> {
     if chain.is_empty() {
         return Err(Error::Decode("empty certificate list"));
     }
-    let anchor = parse(anchor).map_err(|_| Error::Internal("the trust anchor does not parse"))?;
-    let anchor_key = public_key(&anchor).map_err(|_| Error::Internal("the trust anchor key"))?;
+    let anchor = parse(anchor).map_err(|_| Error::BadCertificate("the trust anchor does not parse".into()))?;
+    let anchor_key = public_key(&anchor)?;
     let certs = chain.iter().map(|c| parse(c)).collect::<Result<Vec<_>, _>>()?;
 
     // 1. Chain: each certificate is signed by the next one, the last by the trust anchor.
-    let mut trusted = false;
+    let mut last = &certs[0];
     for (i, cert) in certs.iter().enumerate() {
+        last = cert;
         if cert.issuer.der == anchor.subject.der && signed_by(cert, &anchor_key) {
-            trusted = true;
             break;
         }
         let Some(next) = certs.get(i + 1) else { break };
         let next_key = public_key(next)?;
-        if cert.issuer.der != next.subject.der || !signed_by(cert, &next_key) {
-            break;
-        }
+        let signed = cert.issuer.der == next.subject.der && signed_by(cert, &next_key);
+        let kind = CheckKind::IssuerSignature {
+            certificate: cert.subject.text.clone(),
+            issuer: next.subject.text.clone(),
+            algorithm: asn1::oid_name(&cert.signature_algorithm),
+        };
+        let res = if signed { Ok(()) } else { Err(Error::BadCertificate("a certificate in the chain is not signed by the next one".into())) };
+        record(checks, kind, res)?;
     }
-    let (issuer, anchor_name) = (&certs[0].issuer.text, &anchor.subject.text);
-    if !trusted {
-        let detail = format!("issuer \"{issuer}\" is not signed for by the trusted CA \"{anchor_name}\"");
-        checks.push(Check { name: "issuer", ok: false, detail: detail.clone() });
-        return Err(Error::UnknownCa(detail));
-    }
-    checks.push(Check { name: "issuer", ok: true, detail: format!("signed by the trusted CA \"{anchor_name}\"") });
+    let names_match = last.issuer.der == anchor.subject.der;
+    let signature_valid = signed_by(last, &anchor_key);
+    let kind = CheckKind::TrustAnchor {
+        certificate: last.subject.text.clone(),
+        issuer: last.issuer.text.clone(),
+        anchor: anchor.subject.text.clone(),
+        names_match,
+        signature_valid,
+        algorithm: asn1::oid_name(&last.signature_algorithm),
+    };
+    let res = if names_match && signature_valid {
+        Ok(())
+    } else if names_match {
+        Err(Error::UnknownCa("the issuer's name is the trusted CA's, but the signature is not the trusted CA's".into()))
+    } else {
+        Err(Error::UnknownCa(format!("the issuer \"{}\" is not the trusted CA", last.issuer.text)))
+    };
+    record(checks, kind, res)?;
 
     // 2. Validity window of every certificate in the chain.
     for cert in &certs {
-        let (nb, na) = (cert.not_before, cert.not_after);
-        if now < nb.unix() || now > na.unix() {
-            let now = DateTime::from_unix(now).map_or_else(|| now.to_string(), |t| t.to_string());
-            let detail = format!("valid from {nb} to {na}, but now is {now}");
-            checks.push(Check { name: "validity", ok: false, detail: detail.clone() });
-            return Err(Error::CertificateExpired(detail));
-        }
+        let (nb, na) = (cert.not_before.unix(), cert.not_after.unix());
+        let kind = CheckKind::Validity {
+            certificate: cert.subject.text.clone(),
+            not_before: UnixTime(nb),
+            not_after: UnixTime(na),
+            now: UnixTime(now),
+        };
+        let res = if now < nb {
+            Err(Error::CertificateExpired("the certificate is not yet valid".into()))
+        } else if now > na {
+            Err(Error::CertificateExpired("the certificate has expired".into()))
+        } else {
+            Ok(())
+        };
+        record(checks, kind, res)?;
     }
-    let leaf = &certs[0];
-    checks.push(Check { name: "validity", ok: true, detail: format!("valid from {} to {}", leaf.not_before, leaf.not_after) });
 
     // 3. Name: a subjectAltName dNSName must match.
+    let leaf = &certs[0];
     let ext = &leaf.extensions;
-    if !ext.dns_names.iter().any(|n| name_matches(n, hostname)) {
-        let names = ext.dns_names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ");
-        let detail = format!("certificate names [{names}] do not include \"{hostname}\"");
-        checks.push(Check { name: "name", ok: false, detail: detail.clone() });
-        return Err(Error::BadCertificate(detail));
-    }
-    checks.push(Check { name: "name", ok: true, detail: format!("\"{hostname}\" is in subjectAltName") });
+    let kind = CheckKind::Name { asked: hostname.to_string(), names: ext.dns_names.clone() };
+    let res = if ext.dns_names.iter().any(|n| name_matches(n, hostname)) {
+        Ok(())
+    } else {
+        Err(Error::BadCertificate(format!("no name in the certificate matches \"{hostname}\"")))
+    };
+    record(checks, kind, res)?;
 
-    // 4. Usage: digitalSignature and serverAuth, where the extensions are present.
+    // 4. Usage: not a CA; digitalSignature and serverAuth, where the extensions are present.
     let ku_ok = ext.key_usage.as_ref().is_none_or(|k| k.contains(&"digitalSignature"));
     let eku_ok = ext.extended_key_usage.as_ref().is_none_or(|e| e.iter().any(|p| p == SERVER_AUTH));
-    if !ku_ok || !eku_ok || ext.is_ca {
-        let detail = format!("key usage \"{}\", extended key usage \"{}\"", key_usage_text(ext), extended_key_usage_text(ext));
-        checks.push(Check { name: "usage", ok: false, detail: detail.clone() });
-        return Err(Error::BadCertificate(detail));
-    }
-    checks.push(Check { name: "usage", ok: true, detail: "may sign TLS handshakes for a server".into() });
+    let kind = CheckKind::Usage {
+        certificate: leaf.subject.text.clone(),
+        is_ca: ext.is_ca,
+        key_usage: key_usage_list(ext),
+        extended_key_usage: extended_key_usage_list(ext),
+    };
+    let res = if ku_ok && eku_ok && !ext.is_ca {
+        Ok(())
+    } else {
+        Err(Error::BadCertificate("the certificate may not sign TLS handshakes for a server".into()))
+    };
+    record(checks, kind, res)?;
     public_key(leaf)
 }
 
-fn key_usage_text(ext: &Extensions) -> String {
-    ext.key_usage.as_ref().map(|k| k.join(", ")).unwrap_or_default()
+fn key_usage_list(ext: &Extensions) -> Vec<String> {
+    ext.key_usage.iter().flatten().map(|k| k.to_string()).collect()
 }
 
-fn extended_key_usage_text(ext: &Extensions) -> String {
-    let purposes = ext.extended_key_usage.as_deref().unwrap_or_default();
-    purposes.iter().map(|o| asn1::oid_name(o)).collect::<Vec<_>>().join(", ")
+fn extended_key_usage_list(ext: &Extensions) -> Vec<String> {
+    ext.extended_key_usage.iter().flatten().map(|o| asn1::oid_name(o)).collect()
 }
 
 /// Uppercase hex bytes separated by colons, as certificate viewers show serial numbers.
@@ -630,11 +651,11 @@ pub fn describe(der_bytes: &[u8]) -> Result<CertificateInfo, Error> {
         subject: cert.subject.text.clone(),
         issuer: cert.issuer.text.clone(),
         serial: colon_hex(cert.serial),
-        not_before: cert.not_before.to_string(),
-        not_after: cert.not_after.to_string(),
+        not_before: UnixTime(cert.not_before.unix()),
+        not_after: UnixTime(cert.not_after.unix()),
         dns_names: cert.extensions.dns_names.clone(),
-        key_usage: key_usage_text(&cert.extensions),
-        extended_key_usage: extended_key_usage_text(&cert.extensions),
+        key_usage: key_usage_list(&cert.extensions),
+        extended_key_usage: extended_key_usage_list(&cert.extensions),
         is_ca: cert.extensions.is_ca,
         public_key: Bytes(cert.public_key.to_vec()),
         signature_algorithm: asn1::oid_name(&cert.signature_algorithm),
@@ -660,6 +681,7 @@ mod tests {
         let mut checks = Vec::new();
         assert!(verify_server_chain(std::slice::from_ref(&leaf.der), &ca.der, "example.com", NOW, &mut checks).is_ok());
         assert_eq!(checks.len(), 4);
+        assert!(checks.iter().all(|c| c.ok));
         let mut checks = Vec::new();
         let err = verify_server_chain(&[leaf.der], &ca.der, "other.example", NOW, &mut checks).unwrap_err();
         assert!(matches!(err, Error::BadCertificate(_)));

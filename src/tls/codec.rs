@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::enums::Wire;
 use super::error::Error;
 
 /// One named range of bytes, with the fields inside it.
@@ -363,16 +364,6 @@ fn once<'a, T>(
         Ok(())
     })?;
     out.ok_or(Error::Internal("body not called"))
-}
-
-/// An integer newtype that is a TLS code point (`CipherSuite(0x1301)`).
-pub trait Wire: Copy {
-    const SIZE: usize;
-    fn from_raw(v: u32) -> Self;
-    fn raw(self) -> u32;
-    /// The RFC's name, or `unknown` for a code point this engine does not know.
-    fn name(self) -> String;
-    fn meaning(self) -> String;
 }
 
 /// An encoder that fills in length prefixes after their body is written.

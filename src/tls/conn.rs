@@ -8,9 +8,9 @@ use rand_core::Rng;
 use super::codec::Bytes;
 use super::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use super::error::Error;
-use super::events::{Derivation, Direction, Event, Phase};
+use super::events::{Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, Failure, Message, Phase, Secret};
 use super::handshake::Handshake;
-use super::key_schedule::{TrafficKeys, TrafficSecret};
+use super::key_schedule::TrafficSecret;
 use super::record::{annotate_record, plaintext_record, Deframer, RawRecord, RecordCipher, MAX_PLAINTEXT};
 use super::transcript::Transcript;
 
@@ -29,6 +29,15 @@ impl Default for RecordOptions {
     }
 }
 
+/// Where a connection is in its life; the handshake's own states belong to client and server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Handshaking,
+    Connected,
+    Closed,
+    Failed,
+}
+
 /// What client and server have in common as drivers: they own a [`Common`] and handle the
 /// handshake messages of their role. Everything else (reading records, sending data, closing,
 /// KeyUpdate, the transport's end) is the same for both and lives here once.
@@ -38,8 +47,23 @@ pub trait Role {
     /// Handle one whole handshake message in the current state.
     fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error>;
 
-    fn phase_now(&mut self) -> Phase {
-        self.common().phase
+    /// What the connection waits for, derived from its state.
+    fn phase(&self) -> Phase;
+
+    /// The connection has ended (closed or failed): drop what the handshake state still holds.
+    fn end(&mut self);
+
+    /// Record a phase change, if the last step made one; a connection that ended lets its state go.
+    fn report(&mut self) {
+        let phase = self.phase();
+        let c = self.common();
+        if phase != c.reported {
+            c.events.push(Event::Phase { from: c.reported, to: phase });
+            c.reported = phase;
+        }
+        if !c.is_active() {
+            self.end();
+        }
     }
 
     /// Feed bytes from the peer. Returns the application data they carried; a failure ends the
@@ -62,9 +86,12 @@ pub trait Role {
             };
             if let Err(e) = r.and_then(|_| self.common().flush()) {
                 self.common().fail(&e);
+                self.report();
                 break;
             }
+            self.report();
         }
+        self.report();
         data
     }
 
@@ -77,6 +104,7 @@ pub trait Role {
         if let Err(e) = self.common().close() {
             self.common().fail(&e);
         }
+        self.report();
     }
 
     /// The transport closed: see [`Common::end_of_input`].
@@ -84,6 +112,7 @@ pub trait Role {
         if let Err(e) = self.common().end_of_input() {
             self.common().fail(&e);
         }
+        self.report();
     }
 
     fn key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
@@ -98,9 +127,19 @@ pub enum Incoming {
     AppData(Vec<u8>),
 }
 
+/// One direction's record protection and the traffic secret its keys come from.
+struct Keyed {
+    cipher: RecordCipher,
+    secret: TrafficSecret,
+}
+
 pub struct Common {
     pub rng: ChaCha20Rng,
-    pub phase: Phase,
+    /// Which end this is.
+    pub me: Endpoint,
+    pub status: Status,
+    /// The phase last reported in the events.
+    reported: Phase,
     pub events: Vec<Event>,
     pub transcript: Transcript,
     pub options: RecordOptions,
@@ -109,23 +148,21 @@ pub struct Common {
     hs_buf: Vec<u8>,
     /// Handshake messages written but not yet cut into records.
     hs_out: Vec<u8>,
-    read: Option<RecordCipher>,
-    write: Option<RecordCipher>,
-    read_secret: Option<TrafficSecret>,
-    write_secret: Option<TrafficSecret>,
+    read: Option<Keyed>,
+    write: Option<Keyed>,
     out: Vec<u8>,
-    /// Whether the handshake's Finished was received: a change_cipher_spec after it is an error.
-    pub peer_finished: bool,
     pub sent_close: bool,
     pub received_close: bool,
 }
 
 impl Common {
-    pub fn new(rng: ChaCha20Rng, phase: Phase, options: RecordOptions) -> Self {
+    pub fn new(rng: ChaCha20Rng, me: Endpoint, phase: Phase, options: RecordOptions) -> Self {
         let max_fragment = options.max_fragment.clamp(1, MAX_PLAINTEXT);
         Common {
             rng,
-            phase,
+            me,
+            status: Status::Handshaking,
+            reported: phase,
             events: Vec::new(),
             transcript: Transcript::default(),
             options: RecordOptions { max_fragment, ..options },
@@ -134,10 +171,7 @@ impl Common {
             hs_out: Vec::new(),
             read: None,
             write: None,
-            read_secret: None,
-            write_secret: None,
             out: Vec::new(),
-            peer_finished: false,
             sent_close: false,
             received_close: false,
         }
@@ -149,15 +183,16 @@ impl Common {
         b
     }
 
-    pub fn set_phase(&mut self, to: Phase) {
-        if to != self.phase {
-            self.events.push(Event::Phase { from: self.phase, to });
-            self.phase = to;
+    /// The handshake is complete: application data may flow.
+    pub fn connected(&mut self) {
+        if self.status == Status::Handshaking {
+            self.status = Status::Connected;
         }
     }
 
-    pub fn note(&mut self, text: impl Into<String>) {
-        self.events.push(Event::Note { text: text.into() });
+    /// Add a message the peer sent to the transcript, once it has been accepted.
+    pub fn accept(&mut self, message: Message, raw: &[u8]) {
+        self.transcript.add(message, self.me.peer(), raw);
     }
 
     pub fn log_derivations(&mut self, log: Vec<Derivation>) {
@@ -165,7 +200,7 @@ impl Common {
     }
 
     pub fn is_active(&self) -> bool {
-        !matches!(self.phase, Phase::Failed | Phase::Closed)
+        matches!(self.status, Status::Handshaking | Status::Connected)
     }
 
     pub fn take_output(&mut self) -> Vec<u8> {
@@ -182,17 +217,17 @@ impl Common {
 
     // ---- keys -------------------------------------------------------------------------------
 
-    fn install(&mut self, dir: Direction, secret: &TrafficSecret) -> TrafficKeys {
+    fn install(&mut self, dir: Direction, secret: TrafficSecret) -> Keyed {
         let mut log = Vec::new();
         let keys = secret.keys(&mut log);
         self.log_derivations(log);
         self.events.push(Event::KeysInstalled {
             direction: dir,
-            secret: secret.name.clone(),
+            secret: secret.name,
             key: Bytes(keys.key.to_vec()),
             iv: Bytes(keys.iv.to_vec()),
         });
-        keys
+        Keyed { cipher: RecordCipher::new(keys), secret }
     }
 
     /// Start decrypting with keys from `secret`. RFC 8446 §5.1: a handshake message may not span
@@ -201,29 +236,30 @@ impl Common {
         if !self.hs_buf.is_empty() {
             return Err(Error::UnexpectedMessage("a handshake message spans a key change"));
         }
-        let keys = self.install(Direction::Read, &secret);
-        self.read = Some(RecordCipher::new(keys));
-        self.read_secret = Some(secret);
+        self.read = Some(self.install(Direction::Read, secret));
         Ok(())
     }
 
     /// Flush pending handshake bytes under the old keys, then encrypt with keys from `secret`.
     pub fn set_write_keys(&mut self, secret: TrafficSecret) -> Result<(), Error> {
         self.flush()?;
-        let keys = self.install(Direction::Write, &secret);
-        self.write = Some(RecordCipher::new(keys));
-        self.write_secret = Some(secret);
+        self.write = Some(self.install(Direction::Write, secret));
         Ok(())
     }
 
-    pub fn discard_keys(&mut self, why: &str) {
-        if self.read.is_some() || self.write.is_some() {
-            self.read = None;
-            self.write = None;
-            self.read_secret = None;
-            self.write_secret = None;
-            self.events.push(Event::KeysDiscarded { what: why.into() });
+    /// Erase both directions' keys and secrets (they zero themselves when dropped), and say so.
+    fn discard_keys(&mut self, reason: DiscardReason) {
+        let secrets: Vec<Secret> = [self.read.take(), self.write.take()].into_iter().flatten().map(|k| k.secret.name).collect();
+        if !secrets.is_empty() {
+            self.events.push(Event::KeysDiscarded { secrets, reason });
         }
+    }
+
+    /// Say that the handshake traffic secrets (already replaced by application keys and dropped
+    /// with the handshake state) are gone.
+    pub fn handshake_keys_discarded(&mut self) {
+        let secrets = vec![Secret::ClientHandshakeTraffic, Secret::ServerHandshakeTraffic];
+        self.events.push(Event::KeysDiscarded { secrets, reason: DiscardReason::HandshakeDone });
     }
 
     // ---- writing ----------------------------------------------------------------------------
@@ -232,8 +268,9 @@ impl Common {
     pub fn send_handshake(&mut self, msg: &Handshake) -> Vec<u8> {
         let bytes = msg.encode();
         let (_, fields) = Handshake::decode(&bytes);
-        self.events.push(Event::HandshakeSent { name: msg.name().into(), bytes: Bytes(bytes.clone()), fields });
-        self.transcript.add(msg.name(), &bytes);
+        let message = msg.message();
+        self.events.push(Event::HandshakeSent { message, bytes: Bytes(bytes.clone()), fields });
+        self.transcript.add(message, self.me, &bytes);
         self.hs_out.extend_from_slice(&bytes);
         bytes
     }
@@ -250,13 +287,13 @@ impl Common {
 
     fn write_record(&mut self, typ: ContentType, content: &[u8]) -> Result<(), Error> {
         let (bytes, protection) = match self.write.as_mut() {
-            Some(c) => {
-                let (b, p) = c.seal(typ, content, self.options.padding)?;
+            Some(k) => {
+                let (b, p) = k.cipher.seal(typ, content, self.options.padding)?;
                 (b, Some(p))
             }
             None => (plaintext_record(typ, content), None),
         };
-        self.events.push(Event::RecordSent { fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
+        self.events.push(Event::RecordSent { content_type: typ, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }
@@ -264,14 +301,15 @@ impl Common {
     /// RFC 8446 §D.4: the compatibility change_cipher_spec, always in plaintext.
     pub fn send_ccs(&mut self) -> Result<(), Error> {
         self.flush()?;
-        let bytes = plaintext_record(ContentType::change_cipher_spec, &[1]);
-        self.events.push(Event::RecordSent { fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
+        let typ = ContentType::change_cipher_spec;
+        let bytes = plaintext_record(typ, &[1]);
+        self.events.push(Event::RecordSent { content_type: typ, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }
 
     pub fn send_app_data(&mut self, data: &[u8]) -> Result<(), Error> {
-        if self.phase != Phase::Connected || self.sent_close {
+        if self.status != Status::Connected || self.sent_close {
             return Err(Error::Usage("application data can only be sent on an open, connected session"));
         }
         self.events.push(Event::AppDataSent { data: Bytes(data.to_vec()) });
@@ -304,32 +342,36 @@ impl Common {
 
     fn maybe_closed(&mut self) {
         if self.sent_close && self.received_close {
-            self.set_phase(Phase::Closed);
-            self.discard_keys("both sides sent close_notify");
+            self.status = Status::Closed;
+            self.discard_keys(DiscardReason::Closed);
         }
     }
 
-    /// RFC 8446 §7.2: the next generation of a traffic secret, logged.
-    fn next_secret(&mut self, current: Option<TrafficSecret>) -> Option<TrafficSecret> {
+    /// RFC 8446 §7.2: the next generation of the traffic secret of one direction, logged.
+    fn next_secret(&mut self, dir: Direction) -> Option<TrafficSecret> {
+        let keyed = match dir {
+            Direction::Read => self.read.as_ref(),
+            Direction::Write => self.write.as_ref(),
+        };
         let mut log = Vec::new();
-        let next = current?.next(&mut log);
+        let next = keyed?.secret.next(&mut log);
         self.log_derivations(log);
-        Some(next)
+        next
     }
 
     /// RFC 8446 §4.6.3: send a KeyUpdate and move to the next write secret.
     pub fn send_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
-        if self.phase != Phase::Connected || self.sent_close {
+        if self.status != Status::Connected || self.sent_close {
             return Err(Error::Usage("KeyUpdate needs a connected session"));
         }
+        let next = self.next_secret(Direction::Write).ok_or(Error::Usage("KeyUpdate needs application traffic keys"))?;
         self.send_handshake(&Handshake::KeyUpdate(request));
-        let next = self.next_secret(self.write_secret.clone()).ok_or(Error::Internal("no write secret"))?;
         self.set_write_keys(next)
     }
 
     /// RFC 8446 §4.6.3: the peer moved to its next secret; follow it, and answer if asked.
     pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
-        let next = self.next_secret(self.read_secret.clone()).ok_or(Error::UnexpectedMessage("KeyUpdate before keys"))?;
+        let next = self.next_secret(Direction::Read).ok_or(Error::UnexpectedMessage("KeyUpdate before application keys"))?;
         self.set_read_keys(next)?;
         if request == KeyUpdateRequest::update_requested && !self.sent_close {
             self.send_key_update(KeyUpdateRequest::update_not_requested)?;
@@ -340,7 +382,7 @@ impl Common {
     /// End the connection for `err`: the alert it maps to goes out (encrypted if keys exist),
     /// nothing is sent after it, and the keys are dropped.
     pub fn fail(&mut self, err: &Error) {
-        if self.phase == Phase::Failed {
+        if self.status == Status::Failed {
             return;
         }
         // Anything queued but not sent is dropped: the alert is the last thing on the wire.
@@ -352,8 +394,8 @@ impl Common {
                 let _ = self.send_alert(a, AlertLevel::fatal);
             }
         }
-        self.set_phase(Phase::Failed);
-        self.discard_keys("the connection failed");
+        self.status = Status::Failed;
+        self.discard_keys(DiscardReason::Failed);
     }
 
     /// Whether a live connection waits for the rest of a record or of a handshake message.
@@ -373,7 +415,7 @@ impl Common {
         if !self.hs_buf.is_empty() {
             return Err(Error::Decode("the connection ended inside a handshake message"));
         }
-        if self.phase != Phase::Connected {
+        if self.status != Status::Connected {
             return Err(Error::HandshakeFailure("the connection ended before the handshake finished"));
         }
         Ok(())
@@ -408,44 +450,49 @@ impl Common {
         }
         let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
         let (res, fields) = Handshake::decode(&raw);
-        let name = res.as_ref().map(|m| m.name().to_string()).unwrap_or_else(|_| "undecodable message".into());
-        self.events.push(Event::HandshakeReceived { name, bytes: Bytes(raw.clone()), fields });
+        let message = res.as_ref().ok().map(Handshake::message);
+        self.events.push(Event::HandshakeReceived { message, bytes: Bytes(raw.clone()), fields });
         Ok(Some(Incoming::Handshake(res?, raw)))
     }
 
     /// Process one record. Returns application data, if the record carried some.
     fn read_record(&mut self, rec: RawRecord) -> Result<Option<Vec<u8>>, Error> {
+        let received = |rec: &RawRecord, protection, ignored| Event::RecordReceived {
+            content_type: rec.typ,
+            bytes: Bytes(rec.bytes.clone()),
+            protection,
+            ignored,
+        };
         // RFC 8446 §5, D.4: a plaintext change_cipher_spec of exactly 0x01, after the first
         // ClientHello and before the peer's Finished, is dropped (a client in compatibility mode
         // may send it before its second ClientHello); anything else of that type is an error.
         if rec.typ == ContentType::change_cipher_spec {
-            let ok = rec.payload == [1] && !self.peer_finished && !self.transcript.is_empty();
-            self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: ok });
+            let ok = rec.payload == [1] && self.status == Status::Handshaking && !self.transcript.is_empty();
+            self.events.push(received(&rec, None, ok));
             if !ok {
                 return Err(Error::UnexpectedMessage("change_cipher_spec that is not a single 0x01 before Finished"));
             }
             return Ok(None);
         }
         let (typ, content, protection) = match (self.read.as_mut(), rec.typ) {
-            (Some(c), ContentType::application_data) => {
-                let (t, content, p) = match c.open(&rec) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: false });
-                        return Err(e);
-                    }
-                };
-                (t, content, Some(p))
-            }
+            (Some(k), ContentType::application_data) => match k.cipher.open(&rec) {
+                Ok((t, content, p)) => (t, content, Some(p)),
+                Err(e) => {
+                    let check = CheckKind::RecordDecryption { secret: k.secret.name, sequence_number: k.cipher.sequence_number() };
+                    self.events.push(received(&rec, None, false));
+                    self.events.push(Event::Check(Check { kind: check, ok: false, failure: Some(Failure::of(&e)) }));
+                    return Err(e);
+                }
+            },
             // A plaintext alert is accepted at any time: a peer that failed early may not have keys.
             (_, ContentType::alert) => (ContentType::alert, rec.payload.clone(), None),
             (Some(_), _) => {
-                self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes.clone()), protection: None, ignored: false });
+                self.events.push(received(&rec, None, false));
                 return Err(Error::UnexpectedMessage("a plaintext record after encryption started"));
             }
             (None, t) => (t, rec.payload.clone(), None),
         };
-        self.events.push(Event::RecordReceived { bytes: Bytes(rec.bytes), protection, ignored: false });
+        self.events.push(received(&rec, protection, false));
         match typ {
             ContentType::handshake => {
                 if content.is_empty() {
@@ -459,7 +506,7 @@ impl Common {
                 Ok(None)
             }
             ContentType::application_data => {
-                if self.phase != Phase::Connected || self.read.is_none() {
+                if self.status != Status::Connected || self.read.is_none() {
                     return Err(Error::UnexpectedMessage("application data before the handshake finished"));
                 }
                 if !self.hs_buf.is_empty() {
@@ -490,8 +537,8 @@ impl Common {
             return Ok(());
         }
         if fatal || *level == AlertLevel::fatal.0 {
-            self.set_phase(Phase::Failed);
-            self.discard_keys("the peer sent a fatal alert");
+            self.status = Status::Failed;
+            self.discard_keys(DiscardReason::PeerFailed);
             return Err(Error::PeerAlert(desc));
         }
         Ok(())

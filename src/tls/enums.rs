@@ -3,7 +3,17 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::codec::Wire;
+
+/// An integer newtype that is a TLS code point (`CipherSuite(0x1301)`).
+pub trait Wire: Copy {
+    const SIZE: usize;
+    fn from_raw(v: u32) -> Self;
+    fn raw(self) -> u32;
+    /// The RFC's name, or `unknown` for a code point this engine does not know.
+    fn name(self) -> String;
+    fn meaning(self) -> String;
+}
+
 
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident($int:ty, $size:expr) { $($(#[$vdoc:meta])* $konst:ident = $val:expr => $meaning:expr,)* }) => {
@@ -110,6 +120,26 @@ wire_enum! {
     }
 }
 
+impl HandshakeType {
+    /// The message's name as RFC 8446 writes it (`ClientHello`).
+    pub fn message_name(self) -> &'static str {
+        match self {
+            HandshakeType::client_hello => "ClientHello",
+            HandshakeType::server_hello => "ServerHello",
+            HandshakeType::new_session_ticket => "NewSessionTicket",
+            HandshakeType::end_of_early_data => "EndOfEarlyData",
+            HandshakeType::encrypted_extensions => "EncryptedExtensions",
+            HandshakeType::certificate => "Certificate",
+            HandshakeType::certificate_request => "CertificateRequest",
+            HandshakeType::certificate_verify => "CertificateVerify",
+            HandshakeType::finished => "Finished",
+            HandshakeType::key_update => "KeyUpdate",
+            HandshakeType::message_hash => "message_hash",
+            _ => "Handshake",
+        }
+    }
+}
+
 wire_enum! {
     /// RFC 8446 §4.1.2 and §4.2.1 protocol versions.
     ProtocolVersion(u16, 2) {
@@ -210,6 +240,14 @@ wire_enum! {
         unrecognized_name = 112 => "no server is known by the requested name",
         certificate_required = 116 => "a client certificate is required",
         no_application_protocol = 120 => "no application protocol in common",
+    }
+}
+
+wire_enum! {
+    /// RFC 8446 §4.2.9 `PskKeyExchangeMode`.
+    PskKeyExchangeMode(u8, 1) {
+        psk_ke = 0 => "resume with the PSK alone (no new key exchange)",
+        psk_dhe_ke = 1 => "resume with the PSK and a fresh (EC)DHE key exchange",
     }
 }
 

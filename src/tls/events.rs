@@ -1,12 +1,42 @@
-//! What a connection reports as it runs. The simulation turns these into the trace; the page shows
-//! them. Every value here is the one the engine computed, never a copy typed by hand.
+//! What a connection reports as it runs: typed values only. The simulation turns these into the
+//! trace; the page and the command line make sentences from them. Every value here is the one the
+//! engine computed, never a copy typed by hand, and nothing here is text to be parsed back.
 
 use serde::{Deserialize, Serialize};
 
 use super::codec::{Bytes, Field};
-use super::enums::{AlertDescription, ContentType};
+use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
+use super::asn1::DateTime;
+use super::error::Error;
 
-/// What a connection is waiting for (rustls names its states the same way).
+/// The two ends of a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Endpoint {
+    Client,
+    Server,
+}
+
+impl Endpoint {
+    pub fn peer(self) -> Endpoint {
+        match self {
+            Endpoint::Client => Endpoint::Server,
+            Endpoint::Server => Endpoint::Client,
+        }
+    }
+}
+
+impl core::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Endpoint::Client => "client",
+            Endpoint::Server => "server",
+        })
+    }
+}
+
+/// What a connection is waiting for (rustls names its states the same way). Derived from the
+/// engine's state; the page shows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     Start,
@@ -22,58 +52,251 @@ pub enum Phase {
     Failed,
 }
 
-impl Phase {
-    /// A plain description for the page.
-    pub fn waiting_for(self) -> &'static str {
-        match self {
-            Phase::Start => "not started",
-            Phase::ExpectServerHello => "waiting for ServerHello",
-            Phase::ExpectEncryptedExtensions => "waiting for EncryptedExtensions",
-            Phase::ExpectCertificate => "waiting for the server's Certificate",
-            Phase::ExpectCertificateVerify => "waiting for CertificateVerify",
-            Phase::ExpectFinished => "waiting for the server's Finished",
-            Phase::ExpectClientHello => "waiting for ClientHello",
-            Phase::ExpectClientFinished => "waiting for the client's Finished",
-            Phase::Connected => "connected: application data may flow",
-            Phase::Closed => "closed",
-            Phase::Failed => "failed",
+/// A handshake message as the trace names it: its `HandshakeType`, and whether a `server_hello`
+/// is the HelloRetryRequest (RFC 8446 §4.1.4: same type, a special random).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    #[serde(rename = "type")]
+    pub typ: HandshakeType,
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub hello_retry_request: bool,
+}
+
+impl Message {
+    pub fn new(typ: HandshakeType) -> Self {
+        Message { typ, hello_retry_request: false }
+    }
+}
+
+/// RFC 8446's name for the message: `ClientHello`, `HelloRetryRequest`, `Finished`.
+impl core::fmt::Display for Message {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        if self.hello_retry_request {
+            f.write_str("HelloRetryRequest")
+        } else {
+            f.write_str(self.typ.message_name())
         }
     }
+}
+
+/// One message a transcript hash covers, and who sent it (`None`: the synthetic message_hash).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Covered {
+    pub message: Message,
+    pub sender: Option<Endpoint>,
+}
+
+/// The secrets of the RFC 8446 §7.1 key schedule, named as the RFC names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Secret {
+    EarlySecret,
+    BinderKey,
+    ClientEarlyTraffic,
+    /// Derive-Secret(Early Secret, "derived", ""): the salt of the handshake secret.
+    DerivedFromEarly,
+    HandshakeSecret,
+    ClientHandshakeTraffic,
+    ServerHandshakeTraffic,
+    /// Derive-Secret(Handshake Secret, "derived", ""): the salt of the master secret.
+    DerivedFromHandshake,
+    MasterSecret,
+    /// client_application_traffic_secret_N (RFC 8446 §7.2: N counts KeyUpdates).
+    ClientApplicationTraffic(u32),
+    ServerApplicationTraffic(u32),
+    ExporterMaster,
+    ResumptionMaster,
+    /// RFC 8446 §4.6.1: the PSK the ticket with this nonce stands for.
+    TicketPsk(u32),
+}
+
+impl Secret {
+    /// RFC 8446 §7.2: the next generation of an application traffic secret.
+    pub fn next_generation(self) -> Option<Secret> {
+        match self {
+            Secret::ClientApplicationTraffic(n) => Some(Secret::ClientApplicationTraffic(n.checked_add(1)?)),
+            Secret::ServerApplicationTraffic(n) => Some(Secret::ServerApplicationTraffic(n.checked_add(1)?)),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a traffic secret (one that keys records).
+    pub fn is_traffic(self) -> bool {
+        matches!(
+            self,
+            Secret::ClientEarlyTraffic
+                | Secret::ClientHandshakeTraffic
+                | Secret::ServerHandshakeTraffic
+                | Secret::ClientApplicationTraffic(_)
+                | Secret::ServerApplicationTraffic(_)
+        )
+    }
+
+    /// Who writes with the keys of a traffic secret.
+    pub fn writer(self) -> Option<Endpoint> {
+        match self {
+            Secret::ClientEarlyTraffic | Secret::ClientHandshakeTraffic | Secret::ClientApplicationTraffic(_) => Some(Endpoint::Client),
+            Secret::ServerHandshakeTraffic | Secret::ServerApplicationTraffic(_) => Some(Endpoint::Server),
+            _ => None,
+        }
+    }
+
+    const FIXED: [(Secret, &'static str); 11] = [
+        (Secret::EarlySecret, "early_secret"),
+        (Secret::BinderKey, "binder_key"),
+        (Secret::ClientEarlyTraffic, "client_early_traffic_secret"),
+        (Secret::DerivedFromEarly, "derived_from_early_secret"),
+        (Secret::HandshakeSecret, "handshake_secret"),
+        (Secret::ClientHandshakeTraffic, "client_handshake_traffic_secret"),
+        (Secret::ServerHandshakeTraffic, "server_handshake_traffic_secret"),
+        (Secret::DerivedFromHandshake, "derived_from_handshake_secret"),
+        (Secret::MasterSecret, "master_secret"),
+        (Secret::ExporterMaster, "exporter_master_secret"),
+        (Secret::ResumptionMaster, "resumption_master_secret"),
+    ];
+    const NUMBERED: [(&'static str, fn(u32) -> Secret); 3] = [
+        ("client_application_traffic_secret_", Secret::ClientApplicationTraffic),
+        ("server_application_traffic_secret_", Secret::ServerApplicationTraffic),
+        ("ticket_psk_", Secret::TicketPsk),
+    ];
+}
+
+/// The RFC's label for the secret (`client_handshake_traffic_secret`, `master_secret`); the
+/// trace's JSON uses the same text.
+impl core::fmt::Display for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (prefix, n) = match *self {
+            Secret::ClientApplicationTraffic(n) => (Secret::NUMBERED[0].0, n),
+            Secret::ServerApplicationTraffic(n) => (Secret::NUMBERED[1].0, n),
+            Secret::TicketPsk(n) => (Secret::NUMBERED[2].0, n),
+            fixed => {
+                let name = Secret::FIXED.iter().find(|(s, _)| *s == fixed).map_or("secret", |(_, n)| n);
+                return f.write_str(name);
+            }
+        };
+        write!(f, "{prefix}{n}")
+    }
+}
+
+impl core::str::FromStr for Secret {
+    type Err = &'static str;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some((secret, _)) = Secret::FIXED.iter().find(|(_, n)| *n == s) {
+            return Ok(*secret);
+        }
+        Secret::NUMBERED
+            .iter()
+            .find_map(|(prefix, make)| s.strip_prefix(prefix).and_then(|n| n.parse().ok()).map(make))
+            .ok_or("not the name of a TLS 1.3 secret")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a derivation produced: a secret, or the traffic key, IV or finished key of one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    Secret(Secret),
+    /// RFC 8446 §7.3 `[sender]_write_key`.
+    Key(Secret),
+    /// RFC 8446 §7.3 `[sender]_write_iv`.
+    Iv(Secret),
+    /// RFC 8446 §4.4.4 finished_key.
+    FinishedKey(Secret),
+}
+
+impl Output {
+    /// The secret this output is, or belongs to.
+    pub fn secret(self) -> Secret {
+        match self {
+            Output::Secret(s) | Output::Key(s) | Output::Iv(s) | Output::FinishedKey(s) => s,
+        }
+    }
+}
+
+impl core::fmt::Display for Output {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Output::Secret(s) => write!(f, "{s}"),
+            Output::Key(s) => write!(f, "{s} key"),
+            Output::Iv(s) => write!(f, "{s} iv"),
+            Output::FinishedKey(s) => write!(f, "{s} finished_key"),
+        }
+    }
+}
+
+/// An input of HKDF-Extract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyInput {
+    /// A string of Hash.length zero bytes (RFC 8446 §7.1: "0").
+    Zeros,
+    /// The (EC)DHE shared secret.
+    SharedSecret,
+    /// A pre-shared key.
+    Psk,
+    Secret(Secret),
+}
+
+/// The HKDF function of a derivation, with its inputs (RFC 8446 §7.1, RFC 5869).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "function", rename_all = "snake_case")]
+pub enum Hkdf {
+    /// HKDF-Extract(salt, IKM).
+    Extract { salt: KeyInput, ikm: KeyInput },
+    /// Derive-Secret(Secret, Label, Messages) = HKDF-Expand-Label(Secret, Label, Transcript-Hash(Messages), Hash.length).
+    DeriveSecret { secret: Secret, label: String, transcript_hash: Bytes, messages: Vec<Covered> },
+    /// HKDF-Expand-Label(Secret, Label, Context, Length).
+    ExpandLabel { secret: Secret, label: String, context: Bytes, context_is: ExpandContext, length: usize },
+}
+
+/// What the context of an HKDF-Expand-Label is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpandContext {
+    /// The empty string.
+    Empty,
+    /// RFC 8446 §4.6.1: the ticket_nonce of a NewSessionTicket.
+    TicketNonce,
 }
 
 /// One step of the key schedule (RFC 8446 §7.1).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Derivation {
-    /// What was derived (`client_handshake_traffic_secret`, `… key`, `… iv`).
-    pub name: String,
-    /// `HKDF-Extract`, `Derive-Secret` or `HKDF-Expand-Label`.
-    pub function: String,
-    /// The secret (or salt and IKM) it was derived from.
-    pub from: String,
-    /// The HKDF label, without the `tls13 ` prefix.
-    pub label: String,
-    /// The transcript hash used as context, when there is one.
-    pub transcript_hash: Option<Bytes>,
-    /// The handshake messages that hash covers.
-    pub covers: Vec<String>,
+    pub output: Output,
+    #[serde(flatten)]
+    pub hkdf: Hkdf,
     pub value: Bytes,
 }
 
 impl Derivation {
-    /// For an HKDF-Extract step, its salt and input keying material, as named in `from`
-    /// ("salt = …, IKM = …"); `None` for the other functions.
-    pub fn extract_inputs(&self) -> Option<(&str, &str)> {
-        if self.function != "HKDF-Extract" {
-            return None;
+    /// The value this one was computed from: the salt of an extract (the key schedule's trunk),
+    /// the secret of an expansion; `None` for the first extract.
+    pub fn parent(&self) -> Option<Secret> {
+        match &self.hkdf {
+            Hkdf::Extract { salt: KeyInput::Secret(s), .. } => Some(*s),
+            Hkdf::Extract { .. } => None,
+            Hkdf::DeriveSecret { secret, .. } | Hkdf::ExpandLabel { secret, .. } => Some(*secret),
         }
-        let rest = self.from.strip_prefix("salt = ").unwrap_or(&self.from);
-        Some(rest.split_once(", IKM = ").unwrap_or((rest, "")))
     }
 
-    /// What this value was computed from: the salt of an extract (the key schedule's trunk), the
-    /// secret otherwise.
-    pub fn parent(&self) -> &str {
-        self.extract_inputs().map_or(&self.from, |(salt, _)| salt)
+    /// The HKDF label, without the `tls13 ` prefix (empty for an extract).
+    pub fn label(&self) -> &str {
+        match &self.hkdf {
+            Hkdf::Extract { .. } => "",
+            Hkdf::DeriveSecret { label, .. } | Hkdf::ExpandLabel { label, .. } => label,
+        }
     }
 }
 
@@ -81,7 +304,8 @@ impl Derivation {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Protection {
     /// The traffic secret the key and IV come from.
-    pub secret: String,
+    pub secret: Secret,
+    pub suite: CipherSuite,
     pub key: Bytes,
     pub iv: Bytes,
     pub sequence_number: u64,
@@ -99,16 +323,30 @@ pub struct Protection {
     pub inner_fields: Vec<Field>,
 }
 
+/// A point in time, in Unix seconds; shown as UTC (`2026-11-20 10:13:20 UTC`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UnixTime(pub u64);
+
+impl core::fmt::Display for UnixTime {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match DateTime::from_unix(self.0) {
+            Some(t) => write!(f, "{t}"),
+            None => write!(f, "{} s after 1970", self.0),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateInfo {
     pub subject: String,
     pub issuer: String,
     pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
+    pub not_before: UnixTime,
+    pub not_after: UnixTime,
     pub dns_names: Vec<String>,
-    pub key_usage: String,
-    pub extended_key_usage: String,
+    pub key_usage: Vec<String>,
+    pub extended_key_usage: Vec<String>,
     pub is_ca: bool,
     pub public_key: Bytes,
     pub signature_algorithm: String,
@@ -118,37 +356,191 @@ pub struct CertificateInfo {
     pub fields: Vec<Field>,
 }
 
+/// A check one side made, with its evidence (RFC 8446 §4.4.2.4, §4.4.3, §4.4.4, §5.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
+pub enum CheckKind {
+    /// The chain leads to the trust anchor: `certificate`'s issuer is the anchor's subject and its
+    /// signature verifies with the anchor's key.
+    TrustAnchor { certificate: String, issuer: String, anchor: String, names_match: bool, signature_valid: bool, algorithm: String },
+    /// `issuer` signed `certificate` (an intermediate in the chain).
+    IssuerSignature { certificate: String, issuer: String, algorithm: String },
+    /// The certificate is valid at `now`.
+    Validity { certificate: String, not_before: UnixTime, not_after: UnixTime, now: UnixTime },
+    /// The name the client asked for is among the certificate's subjectAltName dNSNames.
+    Name { asked: String, names: Vec<String> },
+    /// The leaf may sign TLS handshakes for a server: not a CA, digitalSignature, serverAuth.
+    Usage { certificate: String, is_ca: bool, key_usage: Vec<String>, extended_key_usage: Vec<String> },
+    /// RFC 8446 §4.4.3: the CertificateVerify signature over the transcript verifies with the
+    /// certificate's key.
+    CertificateVerify { signer: Endpoint, scheme: SignatureScheme, content: Bytes, signature: Bytes },
+    /// RFC 8446 §4.4.4: the peer's Finished equals the value this side computes.
+    Finished { sender: Endpoint, verify_data: Bytes },
+    /// RFC 8446 §5.2: a protected record authenticated under the current read key.
+    RecordDecryption { secret: Secret, sequence_number: u64 },
+}
+
+/// Why a check failed: the engine's reason and the alert it sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    pub error: String,
+    pub alert: AlertDescription,
+}
+
+impl Failure {
+    /// The failure `e` ends the connection with.
+    pub fn of(e: &Error) -> Self {
+        Failure { error: e.to_string(), alert: e.alert() }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    #[serde(flatten)]
+    pub kind: CheckKind,
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Failure>,
+}
+
+/// Why a side let keys go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscardReason {
+    /// RFC 8446 §4.4.4: the handshake is over; its traffic secrets and keys are no longer needed.
+    HandshakeDone,
+    /// RFC 8446 §6.1: both sides sent close_notify.
+    Closed,
+    /// RFC 8446 §6.2: a fatal alert was sent.
+    Failed,
+    /// RFC 8446 §6.2: a fatal alert was received.
+    PeerFailed,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
-    Phase { from: Phase, to: Phase },
+    Phase {
+        from: Phase,
+        to: Phase,
+    },
     /// A whole handshake message this side encoded, with its annotations.
-    HandshakeSent { name: String, bytes: Bytes, fields: Vec<Field> },
-    HandshakeReceived { name: String, bytes: Bytes, fields: Vec<Field> },
+    HandshakeSent {
+        message: Message,
+        bytes: Bytes,
+        fields: Vec<Field>,
+    },
+    /// A whole handshake message this side reassembled (`message` is `None` when its type byte
+    /// is one the engine does not decode).
+    HandshakeReceived {
+        message: Option<Message>,
+        bytes: Bytes,
+        fields: Vec<Field>,
+    },
     /// A record this side wrote to the wire.
-    RecordSent { bytes: Bytes, fields: Vec<Field>, protection: Option<Protection> },
+    RecordSent {
+        content_type: ContentType,
+        bytes: Bytes,
+        fields: Vec<Field>,
+        protection: Option<Protection>,
+    },
     /// A record this side read from the wire (`ignored`: a compatibility change_cipher_spec).
-    RecordReceived { bytes: Bytes, protection: Option<Protection>, ignored: bool },
-    KeyPair { group: String, private_key: Bytes, public_key: Bytes },
-    PeerPublicKey { group: String, public_key: Bytes },
-    SharedSecret { value: Bytes },
+    RecordReceived {
+        content_type: ContentType,
+        bytes: Bytes,
+        protection: Option<Protection>,
+        ignored: bool,
+    },
+    /// What this side offered (client) or chose (server) in its hello.
+    Negotiated {
+        version: super::enums::ProtocolVersion,
+        suite: CipherSuite,
+        group: NamedGroup,
+        signature_scheme: SignatureScheme,
+    },
+    /// RFC 8446 §4.1.4: the server asks for a key share for `group` (sent by the server, acted
+    /// upon by the client).
+    HelloRetry {
+        group: NamedGroup,
+    },
+    KeyPair {
+        group: NamedGroup,
+        private_key: Bytes,
+        public_key: Bytes,
+    },
+    /// The peer's key share, checked to be a valid public key of `group`.
+    PeerPublicKey {
+        group: NamedGroup,
+        public_key: Bytes,
+    },
+    SharedSecret {
+        group: NamedGroup,
+        value: Bytes,
+    },
     /// The ephemeral private key was erased once the shared secret was computed.
-    EphemeralKeyErased { group: String },
+    EphemeralKeyErased {
+        group: NamedGroup,
+    },
     Derived(Derivation),
     /// New keys in use for one direction.
-    KeysInstalled { direction: Direction, secret: String, key: Bytes, iv: Bytes },
-    Certificate { info: CertificateInfo },
-    Check { check: String, ok: bool, detail: String },
-    /// A CertificateVerify signature made or checked.
-    Signature { signed: bool, scheme: String, content: Bytes, signature: Bytes, ok: bool },
-    Finished { sent: bool, verify_data: Bytes, ok: bool },
-    AppDataSent { data: Bytes },
-    AppDataReceived { data: Bytes },
-    AlertSent { description: AlertDescription, fatal: bool, encrypted: bool },
-    AlertReceived { description: AlertDescription, fatal: bool },
-    Note { text: String },
-    KeysDiscarded { what: String },
-    Error { message: String, alert: Option<AlertDescription> },
+    KeysInstalled {
+        direction: Direction,
+        secret: Secret,
+        key: Bytes,
+        iv: Bytes,
+    },
+    Certificate {
+        info: CertificateInfo,
+    },
+    Check(Check),
+    /// This side signed CertificateVerify content.
+    Signed {
+        scheme: SignatureScheme,
+        content: Bytes,
+        signature: Bytes,
+    },
+    /// This side computed its Finished.
+    FinishedComputed {
+        verify_data: Bytes,
+    },
+    /// RFC 8446 §4.6.1: a ticket the client keeps, and the PSK it stands for.
+    TicketIssued {
+        lifetime: u32,
+        age_add: u32,
+        nonce: Bytes,
+        ticket: Bytes,
+        psk: Secret,
+    },
+    TicketStored {
+        lifetime: u32,
+        ticket_len: usize,
+        psk: Secret,
+    },
+    AppDataSent {
+        data: Bytes,
+    },
+    AppDataReceived {
+        data: Bytes,
+    },
+    AlertSent {
+        description: AlertDescription,
+        fatal: bool,
+        encrypted: bool,
+    },
+    AlertReceived {
+        description: AlertDescription,
+        fatal: bool,
+    },
+    /// Traffic secrets and keys this side erased (RFC 8446 §6.1, §6.2, §4.4.4).
+    KeysDiscarded {
+        secrets: Vec<Secret>,
+        reason: DiscardReason,
+    },
+    /// The connection ends for this error; `alert` is what went to the peer, if anything did.
+    Error {
+        message: String,
+        alert: Option<AlertDescription>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,4 +548,26 @@ pub enum Event {
 pub enum Direction {
     Read,
     Write,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_named_as_rfc_8446_names_them_and_parse_back() {
+        assert_eq!(Secret::ClientHandshakeTraffic.to_string(), "client_handshake_traffic_secret");
+        assert_eq!(Secret::ServerApplicationTraffic(2).to_string(), "server_application_traffic_secret_2");
+        for s in [Secret::EarlySecret, Secret::DerivedFromHandshake, Secret::ClientApplicationTraffic(0), Secret::TicketPsk(3)] {
+            assert_eq!(s.to_string().parse::<Secret>(), Ok(s));
+        }
+        assert!("client_application_traffic_secret_x".parse::<Secret>().is_err());
+    }
+
+    #[test]
+    fn a_hello_retry_request_is_named_as_such() {
+        let hrr = Message { typ: HandshakeType::server_hello, hello_retry_request: true };
+        assert_eq!(hrr.to_string(), "HelloRetryRequest");
+        assert_eq!(Message::new(HandshakeType::server_hello).to_string(), "ServerHello");
+    }
 }

@@ -1,7 +1,7 @@
 //! RFC 8446 §4.2 extensions: the ones this engine speaks, and a raw form for all others.
 
 use super::codec::{Reader, Writer};
-use super::enums::{ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::enums::{ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
 
 /// The message an extension block belongs to; it decides the format of some extensions and which
@@ -36,6 +36,8 @@ pub enum Extension {
     KeyShareRetry(NamedGroup),
     Alpn(Vec<Vec<u8>>),
     Cookie(Vec<u8>),
+    /// RFC 8446 §4.2.9: how the client may use a ticket's PSK.
+    PskKeyExchangeModes(Vec<PskKeyExchangeMode>),
     Other(ExtensionType, Vec<u8>),
 }
 
@@ -53,6 +55,7 @@ impl Extension {
             }
             Extension::Alpn(_) => ExtensionType::application_layer_protocol_negotiation,
             Extension::Cookie(_) => ExtensionType::cookie,
+            Extension::PskKeyExchangeModes(_) => ExtensionType::psk_key_exchange_modes,
             Extension::Other(t, _) => *t,
         }
     }
@@ -74,6 +77,7 @@ impl Extension {
             Extension::KeyShareRetry(g) => w.wire(*g),
             Extension::Alpn(protocols) => w.vector(2, |w| protocols.iter().for_each(|p| w.opaque_vector(1, p))),
             Extension::Cookie(c) => w.opaque_vector(2, c),
+            Extension::PskKeyExchangeModes(m) => w.vector(1, |w| m.iter().for_each(|x| w.wire(*x))),
             Extension::Other(_, data) => w.bytes(data),
         });
     }
@@ -220,6 +224,14 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
                 Ok(v)
             },
         )?),
+        (ExtensionType::psk_key_exchange_modes, _) => Extension::PskKeyExchangeModes(r.vector(
+            1,
+            1,
+            255,
+            "ke_modes",
+            "how a ticket's PSK may be used",
+            |r| read_list(r, 1, "mode"),
+        )?),
         (ExtensionType::cookie, _) => {
             Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec())
         }
@@ -231,7 +243,7 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
 }
 
 /// Read a list of 2-byte code points; an odd number of bytes is a decode_error (RFC 8446 §6).
-fn read_list<T: super::codec::Wire>(r: &mut Reader<'_>, size: usize, name: &str) -> Result<Vec<T>, Error> {
+fn read_list<T: super::enums::Wire>(r: &mut Reader<'_>, size: usize, name: &str) -> Result<Vec<T>, Error> {
     if !r.remaining().is_multiple_of(size) {
         return Err(Error::Decode("a list of pairs with an odd length"));
     }
@@ -242,7 +254,7 @@ fn read_list<T: super::codec::Wire>(r: &mut Reader<'_>, size: usize, name: &str)
     Ok(v)
 }
 
-pub fn read_code_points<T: super::codec::Wire>(r: &mut Reader<'_>, name: &str) -> Result<Vec<T>, Error> {
+pub fn read_code_points<T: super::enums::Wire>(r: &mut Reader<'_>, name: &str) -> Result<Vec<T>, Error> {
     read_list(r, T::SIZE, name)
 }
 

@@ -3,6 +3,7 @@
 use super::codec::{hex, Field, Reader, Writer};
 use super::enums::{CipherSuite, HandshakeType, KeyUpdateRequest, ProtocolVersion, SignatureScheme};
 use super::error::Error;
+use super::events::Message;
 use super::extensions::{read_code_points, read_extensions, ExtContext, Extension};
 
 /// RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest (SHA-256 of
@@ -84,19 +85,10 @@ impl Handshake {
         }
     }
 
-    /// The message's name as the page shows it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Handshake::ClientHello(_) => "ClientHello",
-            Handshake::ServerHello(sh) if sh.is_retry_request() => "HelloRetryRequest",
-            Handshake::ServerHello(_) => "ServerHello",
-            Handshake::EncryptedExtensions(_) => "EncryptedExtensions",
-            Handshake::Certificate { .. } => "Certificate",
-            Handshake::CertificateVerify { .. } => "CertificateVerify",
-            Handshake::Finished(_) => "Finished",
-            Handshake::NewSessionTicket(_) => "NewSessionTicket",
-            Handshake::KeyUpdate(_) => "KeyUpdate",
-        }
+    /// The message as the trace names it (a HelloRetryRequest is told apart from a ServerHello).
+    pub fn message(&self) -> Message {
+        let hello_retry_request = matches!(self, Handshake::ServerHello(sh) if sh.is_retry_request());
+        Message { typ: self.typ(), hello_retry_request }
     }
 
     /// The whole message: `msg_type`, a 24-bit length, the body (RFC 8446 §4).
@@ -164,7 +156,7 @@ impl Handshake {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Handshake, Error> {
-        let name = r.peek().map(message_name).unwrap_or("Handshake");
+        let name = r.peek().map_or("Handshake", |t| HandshakeType(t).message_name());
         r.group(name, "one handshake message", |r| {
             let typ = r.wire::<HandshakeType>("msg_type")?;
             r.vector(3, 0, 0xff_ffff, "body", "the message body", |r| Self::read_body(r, typ))
@@ -242,22 +234,6 @@ impl Handshake {
             }
             _ => return Err(Error::UnexpectedMessage("a handshake type this engine does not expect")),
         })
-    }
-}
-
-/// The message's name as RFC 8446 writes it (`ClientHello`), from its `msg_type` byte.
-fn message_name(typ: u8) -> &'static str {
-    match HandshakeType(typ) {
-        HandshakeType::client_hello => "ClientHello",
-        HandshakeType::server_hello => "ServerHello",
-        HandshakeType::new_session_ticket => "NewSessionTicket",
-        HandshakeType::encrypted_extensions => "EncryptedExtensions",
-        HandshakeType::certificate => "Certificate",
-        HandshakeType::certificate_request => "CertificateRequest",
-        HandshakeType::certificate_verify => "CertificateVerify",
-        HandshakeType::finished => "Finished",
-        HandshakeType::key_update => "KeyUpdate",
-        _ => "Handshake",
     }
 }
 

@@ -24,7 +24,7 @@ impl KeyExchange {
     pub fn from_secret(common: &mut Common, secret: SecretKey) -> Self {
         let public = secret.public_key().to_sec1_point(false).as_bytes().to_vec();
         common.events.push(Event::KeyPair {
-            group: NamedGroup::secp256r1.to_string(),
+            group: NamedGroup::secp256r1,
             private_key: Bytes(secret.to_bytes().to_vec()),
             public_key: Bytes(public.clone()),
         });
@@ -36,9 +36,9 @@ impl KeyExchange {
     /// dropped, so the side keeps no way to recompute this secret (forward secrecy).
     pub fn agree(self, common: &mut Common, peer: &PublicKey) -> Vec<u8> {
         let shared = self.secret.diffie_hellman(peer).raw_secret_bytes().to_vec();
-        common.events.push(Event::SharedSecret { value: Bytes(shared.clone()) });
+        common.events.push(Event::SharedSecret { group: NamedGroup::secp256r1, value: Bytes(shared.clone()) });
         drop(self);
-        common.events.push(Event::EphemeralKeyErased { group: NamedGroup::secp256r1.to_string() });
+        common.events.push(Event::EphemeralKeyErased { group: NamedGroup::secp256r1 });
         shared
     }
 }

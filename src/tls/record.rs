@@ -2,7 +2,7 @@
 
 use super::codec::{hex, opaque_value, Bytes, Field, Reader};
 use super::crypto::{aead_open, aead_seal, IV_LEN, TAG_LEN};
-use super::enums::{ContentType, ProtocolVersion};
+use super::enums::{CipherSuite, ContentType, ProtocolVersion};
 use super::error::Error;
 use super::events::Protection;
 use super::handshake::Handshake;
@@ -161,6 +161,11 @@ impl RecordCipher {
         RecordCipher { keys, seq: 0 }
     }
 
+    /// The sequence number of the next record.
+    pub fn sequence_number(&self) -> u64 {
+        self.seq
+    }
+
     /// RFC 8446 §5.3: the per-record nonce.
     fn nonce(&self) -> [u8; IV_LEN] {
         let mut n = self.keys.iv;
@@ -230,7 +235,8 @@ impl RecordCipher {
     ) -> Protection {
         let inner_fields = annotate_inner(&inner, typ, padding);
         Protection {
-            secret: self.keys.secret_name.clone(),
+            secret: self.keys.secret,
+            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
             key: Bytes(self.keys.key.to_vec()),
             iv: Bytes(self.keys.iv.to_vec()),
             sequence_number: self.seq,

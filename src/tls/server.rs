@@ -1,18 +1,18 @@
-//! The TLS 1.3 server (RFC 8446 §4, §2 figure 1).
+//! The TLS 1.3 server (RFC 8446 §4, §2 figure 1). Each state owns exactly what the server holds
+//! while it waits for the next message.
 
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
+use p256::ecdsa::SigningKey;
 use rand_chacha::ChaCha20Rng;
 
-use super::client::signed_content;
+use super::auth;
 use super::codec::Bytes;
-use super::conn::{Common, RecordOptions, Role};
-use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use super::conn::{Common, RecordOptions, Role, Status};
+use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use super::error::Error;
-use super::events::{Event, Phase};
+use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase, Secret};
 use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{CertificateEntry, ClientHello, Handshake, NewSessionTicket, ServerHello, HRR_RANDOM};
-use super::key_schedule::{self, verify_data, EarlySecret, TrafficSecret};
+use super::key_schedule::{verify_data, EarlySecret, MasterSecret, TrafficSecret};
 use super::kx::{self, KeyExchange};
 
 #[derive(Clone)]
@@ -21,55 +21,71 @@ pub struct ServerConfig {
     pub chain: Vec<Vec<u8>>,
     pub key: SigningKey,
     pub alpn: Vec<Vec<u8>>,
-    /// NewSessionTickets sent after the handshake.
+    /// NewSessionTickets sent after the handshake, to a client that can use them.
     pub tickets: usize,
     pub records: RecordOptions,
 }
 
-pub const SERVER_CONTEXT: &[u8] = b"TLS 1.3, server CertificateVerify";
-
-struct AwaitFinished {
-    client_hs: TrafficSecret,
-    client_ap: TrafficSecret,
-    master: key_schedule::MasterSecret,
+enum State {
+    ExpectClientHello,
+    /// A HelloRetryRequest went out: the second ClientHello must repeat this one.
+    ExpectSecondClientHello(ClientHello),
+    /// The server's flight is sent; the client's Finished is checked with `client_hs`.
+    ExpectClientFinished {
+        client_hs: TrafficSecret,
+        client_ap: TrafficSecret,
+        master: MasterSecret,
+        /// Whether the client offered psk_dhe_ke (RFC 8446 §4.2.9: tickets only then).
+        send_tickets: bool,
+    },
+    Connected,
+    Ended,
 }
 
 pub struct Server {
     pub common: Common,
     config: ServerConfig,
-    sent_retry: bool,
+    state: State,
     sent_ccs: bool,
-    first_hello: Option<ClientHello>,
-    pending: Option<AwaitFinished>,
+    /// The name the client asked for, if it sent one.
     pub server_name: Option<String>,
+    /// The protocol ALPN agreed on, if any.
     pub alpn: Option<Vec<u8>>,
 }
 
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
 const GROUP: NamedGroup = NamedGroup::secp256r1;
-const SCHEME: SignatureScheme = SignatureScheme::ecdsa_secp256r1_sha256;
 
 impl Server {
     pub fn new(config: ServerConfig, rng: ChaCha20Rng) -> Self {
-        let common = Common::new(rng, Phase::ExpectClientHello, config.records.clone());
-        Server { common, config, sent_retry: false, sent_ccs: false, first_hello: None, pending: None, server_name: None, alpn: None }
+        let common = Common::new(rng, Endpoint::Server, Phase::ExpectClientHello, config.records.clone());
+        Server { common, config, state: State::ExpectClientHello, sent_ccs: false, server_name: None, alpn: None }
     }
 
+    /// What the server waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
-        self.common.phase
+        <Self as Role>::phase(self)
     }
 
-    fn dispatch(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
-        match (self.common.phase, m) {
-            (Phase::ExpectClientHello, Handshake::ClientHello(ch)) => self.on_client_hello(ch, raw),
-            (Phase::ExpectClientFinished, Handshake::Finished(v)) => self.on_finished(&v, raw),
-            (Phase::Connected, Handshake::KeyUpdate(k)) => self.common.receive_key_update(k),
+    fn dispatch(&mut self, state: State, m: Handshake, raw: &[u8]) -> Result<State, Error> {
+        let message = m.message();
+        match (state, m) {
+            (State::ExpectClientHello, Handshake::ClientHello(ch)) => self.on_client_hello(None, ch, message, raw),
+            (State::ExpectSecondClientHello(first), Handshake::ClientHello(ch)) => self.on_client_hello(Some(first), ch, message, raw),
+            (State::ExpectClientFinished { client_hs, client_ap, master, send_tickets }, Handshake::Finished(v)) => {
+                self.on_finished(&client_hs, client_ap, master, send_tickets, &v, message, raw)?;
+                Ok(State::Connected)
+            }
+            (State::Connected, Handshake::KeyUpdate(k)) => {
+                self.common.receive_key_update(k)?;
+                Ok(State::Connected)
+            }
             _ => Err(Error::UnexpectedMessage("a handshake message out of order")),
         }
     }
 
-    /// RFC 8446 §4.1.2, §4.2, §9.2: what a ClientHello must carry.
-    fn on_client_hello(&mut self, ch: ClientHello, raw: &[u8]) -> Result<(), Error> {
+    /// RFC 8446 §4.1.2, §4.2, §9.2: what a ClientHello must carry; then the server's flight.
+    fn on_client_hello(&mut self, first: Option<ClientHello>, ch: ClientHello, message: Message, raw: &[u8]) -> Result<State, Error> {
         if ch.legacy_compression_methods != [0] {
             return Err(Error::IllegalParameter("legacy_compression_methods is not [0]"));
         }
@@ -77,7 +93,7 @@ impl Server {
             Some(Extension::SupportedVersionsOffered(v)) if v.contains(&ProtocolVersion::TLSv1_3) => {}
             _ => return Err(Error::ProtocolVersion),
         }
-        if let Some(first) = &self.first_hello {
+        if let Some(first) = &first {
             // RFC 8446 §4.1.2: the second ClientHello may change only the key share and cookie.
             if first.cipher_suites != ch.cipher_suites || first.random != ch.random || first.legacy_session_id != ch.legacy_session_id {
                 return Err(Error::IllegalParameter("the second ClientHello changed more than its key share"));
@@ -96,9 +112,9 @@ impl Server {
             (None, None) => return Err(Error::MissingExtension("no supported_groups and key_share: (EC)DHE is required")),
             _ => return Err(Error::MissingExtension("supported_groups and key_share must come together")),
         };
-        if !matches!(find(&ch.extensions, ExtensionType::signature_algorithms), Some(Extension::SignatureAlgorithms(_))) {
+        let Some(Extension::SignatureAlgorithms(schemes)) = find(&ch.extensions, ExtensionType::signature_algorithms) else {
             return Err(Error::MissingExtension("no signature_algorithms"));
-        }
+        };
         if !ch.cipher_suites.contains(&SUITE) {
             return Err(Error::HandshakeFailure("no cipher suite in common"));
         }
@@ -113,9 +129,8 @@ impl Server {
                 return Err(Error::IllegalParameter("two key shares for one group"));
             }
         }
-        match find(&ch.extensions, ExtensionType::signature_algorithms) {
-            Some(Extension::SignatureAlgorithms(s)) if s.contains(&SCHEME) => {}
-            _ => return Err(Error::HandshakeFailure("no signature scheme in common")),
+        if !schemes.contains(&auth::SCHEME) {
+            return Err(Error::HandshakeFailure("no signature scheme in common"));
         }
         if let Some(Extension::ServerName(Some(n))) = find(&ch.extensions, ExtensionType::server_name) {
             self.server_name = Some(n.clone());
@@ -123,16 +138,29 @@ impl Server {
         if let Some(Extension::Alpn(offered)) = find(&ch.extensions, ExtensionType::application_layer_protocol_negotiation) {
             self.alpn = self.config.alpn.iter().find(|p| offered.contains(p)).cloned();
         }
+        let send_tickets = matches!(
+            find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
+            Some(Extension::PskKeyExchangeModes(m)) if m.contains(&PskKeyExchangeMode::psk_dhe_ke)
+        );
+        if first.is_none() {
+            self.common.events.push(Event::Negotiated {
+                version: ProtocolVersion::TLSv1_3,
+                suite: SUITE,
+                group: GROUP,
+                signature_scheme: auth::SCHEME,
+            });
+        }
 
         let Some(share) = shares.iter().find(|s| s.group == GROUP).cloned() else {
-            if self.sent_retry {
+            if first.is_some() {
                 return Err(Error::IllegalParameter("the second ClientHello still has no P-256 key share"));
             }
-            return self.send_retry(ch, raw);
+            self.send_retry(&ch, message, raw)?;
+            return Ok(State::ExpectSecondClientHello(ch));
         };
         let peer = kx::parse_public(&share.key_exchange)?;
-        self.common.transcript.add("ClientHello", raw);
-        self.common.events.push(Event::PeerPublicKey { group: GROUP.to_string(), public_key: Bytes(share.key_exchange.clone()) });
+        self.common.accept(message, raw);
+        self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
         let key = KeyExchange::generate(&mut self.common);
         let public = key.public.clone();
         let shared = key.agree(&mut self.common, &peer);
@@ -177,18 +205,17 @@ impl Server {
         self.common.send_handshake(&Handshake::Certificate { context: vec![], entries });
 
         // RFC 8446 §4.4.3 CertificateVerify.
-        let content = signed_content(&self.common.transcript.current().hash, SERVER_CONTEXT);
-        let sig: Signature = self.config.key.sign(&content);
-        let sig = super::asn1::ecdsa_signature_to_der(&sig);
-        self.common.events.push(Event::Signature { signed: true, scheme: SCHEME.to_string(), content: Bytes(content), signature: Bytes(sig.clone()), ok: true });
-        self.common.send_handshake(&Handshake::CertificateVerify { algorithm: SCHEME, signature: sig });
+        let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Server);
+        let sig = auth::sign(&self.config.key, &content);
+        self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
+        self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
 
         // RFC 8446 §4.4.4 Finished.
         let mut log = Vec::new();
         let fk = server_hs.finished_key(&mut log);
         self.common.log_derivations(log);
         let vd = verify_data(&fk, &self.common.transcript.current());
-        self.common.events.push(Event::Finished { sent: true, verify_data: Bytes(vd.to_vec()), ok: true });
+        self.common.events.push(Event::FinishedComputed { verify_data: Bytes(vd.to_vec()) });
         self.common.send_handshake(&Handshake::Finished(vd.to_vec()));
 
         // Application secrets: the transcript now ends with the server's Finished.
@@ -200,9 +227,7 @@ impl Server {
         master.exporter(&mut log, &th);
         self.common.log_derivations(log);
         self.common.set_write_keys(server_ap)?;
-        self.pending = Some(AwaitFinished { client_hs, client_ap, master });
-        self.common.set_phase(Phase::ExpectClientFinished);
-        Ok(())
+        Ok(State::ExpectClientFinished { client_hs, client_ap, master, send_tickets })
     }
 
     /// RFC 8446 §D.4: in middlebox compatibility mode (the client sent a session id) the server
@@ -216,9 +241,8 @@ impl Server {
     }
 
     /// RFC 8446 §4.1.4: ask for a P-256 key share.
-    fn send_retry(&mut self, ch: ClientHello, raw: &[u8]) -> Result<(), Error> {
-        self.sent_retry = true;
-        self.common.transcript.add("ClientHello", raw);
+    fn send_retry(&mut self, ch: &ClientHello, message: Message, raw: &[u8]) -> Result<(), Error> {
+        self.common.accept(message, raw);
         self.common.transcript.replace_with_message_hash();
         let hrr = ServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
@@ -226,52 +250,66 @@ impl Server {
             legacy_session_id_echo: ch.legacy_session_id.clone(),
             cipher_suite: SUITE,
             legacy_compression_method: 0,
-            extensions: vec![
-                Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3),
-                Extension::KeyShareRetry(GROUP),
-            ],
+            extensions: vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3), Extension::KeyShareRetry(GROUP)],
         };
-        self.common.note("found no P-256 key share in the ClientHello: it asks for one with HelloRetryRequest");
+        self.common.events.push(Event::HelloRetry { group: GROUP });
         self.common.send_handshake(&Handshake::ServerHello(hrr));
-        self.compat_ccs(&ch)?;
-        self.first_hello = Some(ch);
-        Ok(())
+        self.compat_ccs(ch)
     }
 
-    /// RFC 8446 §4.4.4: the client's Finished completes the handshake.
-    fn on_finished(&mut self, v: &[u8], raw: &[u8]) -> Result<(), Error> {
-        let p = self.pending.take().ok_or(Error::Internal("no pending handshake"))?;
+    /// RFC 8446 §4.4.4: the client's Finished completes the handshake; tickets follow (§4.6.1).
+    #[allow(clippy::too_many_arguments)]
+    fn on_finished(
+        &mut self,
+        client_hs: &TrafficSecret,
+        client_ap: TrafficSecret,
+        master: MasterSecret,
+        send_tickets: bool,
+        v: &[u8],
+        message: Message,
+        raw: &[u8],
+    ) -> Result<(), Error> {
         let mut log = Vec::new();
-        let expected = verify_data(&p.client_hs.finished_key(&mut log), &self.common.transcript.current());
+        let expected = verify_data(&client_hs.finished_key(&mut log), &self.common.transcript.current());
         self.common.log_derivations(log);
         let ok = kx::ct_eq(&expected, v);
-        self.common.events.push(Event::Finished { sent: false, verify_data: Bytes(v.to_vec()), ok });
-        if !ok {
-            return Err(Error::DecryptError("the client's Finished is wrong"));
+        let err = (!ok).then_some(Error::DecryptError("the client's Finished is wrong"));
+        let kind = CheckKind::Finished { sender: Endpoint::Client, verify_data: Bytes(v.to_vec()) };
+        self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
+        if let Some(e) = err {
+            return Err(e);
         }
-        self.common.peer_finished = true;
-        self.common.transcript.add("Finished (client)", raw);
-        self.common.set_read_keys(p.client_ap)?;
+        self.common.accept(message, raw);
+        self.common.set_read_keys(client_ap)?;
         let mut log = Vec::new();
-        let rms = p.master.resumption(&mut log, &self.common.transcript.current());
+        let rms = master.into_resumption(&mut log, &self.common.transcript.current());
         self.common.log_derivations(log);
-        self.common.set_phase(Phase::Connected);
-        for i in 0..self.config.tickets {
-            let nonce = vec![u8::try_from(i).unwrap_or(0)];
+        self.common.handshake_keys_discarded();
+        self.common.connected();
+        let tickets = if send_tickets { self.config.tickets } else { 0 };
+        for i in 0..u32::try_from(tickets).unwrap_or(u32::MAX) {
+            let nonce = i.to_be_bytes().to_vec();
             let mut log = Vec::new();
-            key_schedule::ticket_psk(&mut log, &rms, &nonce);
+            rms.ticket_psk(&mut log, i, &nonce);
             self.common.log_derivations(log);
             let age_add = u32::from_be_bytes(self.common.random::<4>());
             let ticket = self.common.random::<32>().to_vec();
+            let lifetime = 7200;
+            self.common.events.push(Event::TicketIssued {
+                lifetime,
+                age_add,
+                nonce: Bytes(nonce.clone()),
+                ticket: Bytes(ticket.clone()),
+                psk: Secret::TicketPsk(i),
+            });
             self.common.send_handshake(&Handshake::NewSessionTicket(NewSessionTicket {
-                ticket_lifetime: 7200,
+                ticket_lifetime: lifetime,
                 ticket_age_add: age_add,
                 ticket_nonce: nonce,
                 ticket,
                 extensions: vec![],
             }));
         }
-        self.common.note("finished the handshake: its handshake keys are no longer needed");
         Ok(())
     }
 }
@@ -282,6 +320,22 @@ impl Role for Server {
     }
 
     fn handle(&mut self, m: Handshake, raw: &[u8]) -> Result<(), Error> {
-        self.dispatch(m, raw)
+        let state = std::mem::replace(&mut self.state, State::Ended);
+        self.state = self.dispatch(state, m, raw)?;
+        Ok(())
+    }
+
+    fn phase(&self) -> Phase {
+        match (self.common.status, &self.state) {
+            (Status::Closed, _) => Phase::Closed,
+            (Status::Failed, _) | (_, State::Ended) => Phase::Failed,
+            (_, State::ExpectClientHello | State::ExpectSecondClientHello(_)) => Phase::ExpectClientHello,
+            (_, State::ExpectClientFinished { .. }) => Phase::ExpectClientFinished,
+            (_, State::Connected) => Phase::Connected,
+        }
+    }
+
+    fn end(&mut self) {
+        self.state = State::Ended;
     }
 }

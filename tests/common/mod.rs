@@ -5,7 +5,7 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use tlsviz::sim::{self, Scenario};
+use tlsviz::sim::{self, Anchor};
 use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::crypto::aead_seal;
@@ -23,7 +23,7 @@ pub fn pair(seed: u64) -> (Client, Server) {
 
 pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> (Client, Server) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = sim::make_pki(&mut rng, "example.com", NOW, &Scenario::Normal).unwrap();
+    let pki = sim::make_pki(&mut rng, "example.com", NOW, Anchor::Issuer).unwrap();
     let client = Client::new(
         ClientConfig {
             server_name: "example.com".into(),
@@ -167,7 +167,7 @@ pub fn alert_after<R: Role>(side: &mut R, bytes: &[u8], encrypted: bool) -> Aler
     side.receive(bytes);
     let out = side.common().take_output();
     let ev = side.common().take_events();
-    let phase = side.phase_now();
+    let phase = side.phase();
     single_fatal_alert(&ev, &out, encrypted, phase)
 }
 

@@ -1,0 +1,128 @@
+//! The page's "what goes wrong" demonstrations, each a configuration of the two endpoints and the
+//! network: nothing in the engine knows which one runs. A scenario that needs no new protocol
+//! feature is added here and nowhere else (the page lists [`Scenario::ALL`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::network::{Action, Network, Rule, Select};
+use super::Options;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scenario {
+    /// Everything as it should be.
+    Normal,
+    /// The client sends no key share at first: the server answers with HelloRetryRequest.
+    HelloRetry,
+    /// An attacker on the wire flips bits of one byte of one record (records counted from 0, both
+    /// directions; the byte counted from the record's first header byte).
+    Tamper { record: usize, offset: usize, xor: u8 },
+    /// The client asks for a name the certificate does not carry.
+    WrongName,
+    /// The client's clock is past the certificate's validity.
+    Expired,
+    /// The server's certificate comes from a CA the client does not trust.
+    UntrustedCa,
+}
+
+/// Which CA the client trusts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The CA that issued the server's certificate.
+    Issuer,
+    /// Another CA, made for this run, with the same name.
+    Stranger,
+}
+
+/// How a scenario sets up one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Setup {
+    /// The server_name the client asks for.
+    pub server_name: String,
+    /// The client's clock, in Unix seconds.
+    pub client_now: u64,
+    /// Whether the first ClientHello carries a key share.
+    pub initial_key_share: bool,
+    pub anchor: Anchor,
+    pub network: Network,
+}
+
+/// The tamper scenario the page offers: one bit of the server's first encrypted record.
+pub const PAGE_TAMPER: Scenario = Scenario::Tamper { record: 3, offset: 60, xor: 0x01 };
+
+impl Scenario {
+    /// Every scenario the page offers, in its menu's order.
+    pub const ALL: [Scenario; 6] =
+        [Scenario::Normal, Scenario::HelloRetry, PAGE_TAMPER, Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa];
+
+    /// The name in the page's address (`?scenario=wrong-name`): a public interface, kept stable.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Scenario::Normal => "normal",
+            Scenario::HelloRetry => "retry",
+            Scenario::Tamper { .. } => "tamper",
+            Scenario::WrongName => "wrong-name",
+            Scenario::Expired => "expired",
+            Scenario::UntrustedCa => "untrusted",
+        }
+    }
+
+    /// The label of the page's menu.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Scenario::Normal => "Everything goes right",
+            Scenario::HelloRetry => "Server asks again (HelloRetryRequest)",
+            Scenario::Tamper { .. } => "An attacker flips a bit on the wire",
+            Scenario::WrongName => "Certificate for another name",
+            Scenario::Expired => "Expired certificate",
+            Scenario::UntrustedCa => "Certificate from an unknown CA",
+        }
+    }
+
+    /// The scenario with this key, as the page offers it.
+    pub fn from_key(key: &str) -> Option<Scenario> {
+        Scenario::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// The endpoints and the network of a run of this scenario.
+    pub fn setup(&self, opts: &Options) -> Setup {
+        let mut s = Setup {
+            server_name: opts.hostname.clone(),
+            client_now: opts.now,
+            initial_key_share: true,
+            anchor: Anchor::Issuer,
+            network: Network::honest(),
+        };
+        match *self {
+            Scenario::Normal => {}
+            Scenario::HelloRetry => s.initial_key_share = false,
+            Scenario::Tamper { record, offset, xor } => {
+                s.network = Network::with(Rule { select: Select::Record(record), action: Action::Flip { offset, xor } })
+            }
+            Scenario::WrongName => s.server_name = format!("not-{}", opts.hostname),
+            // Past the end of the leaf's validity (it is issued for 90 days around `now`).
+            Scenario::Expired => s.client_now = opts.now.saturating_add(400 * 86_400),
+            Scenario::UntrustedCa => s.anchor = Anchor::Stranger,
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_has_a_distinct_key_that_finds_it_again() {
+        for s in Scenario::ALL {
+            assert_eq!(Scenario::from_key(s.key()), Some(s.clone()));
+        }
+        assert_eq!(Scenario::from_key("nonsense"), None);
+    }
+
+    #[test]
+    fn an_expired_clock_near_the_end_of_time_does_not_overflow() {
+        let opts = Options { now: u64::MAX - 5, ..Options::default() };
+        assert_eq!(Scenario::Expired.setup(&opts).client_now, u64::MAX);
+    }
+}
