@@ -1,6 +1,7 @@
-//! X.509 certificates (RFC 5280): a P-256 CA and a server certificate encoded with [`asn1`],
-//! parsed back into named fields (the same parse annotates the bytes), and the client's checks of
-//! RFC 8446 §4.4.2 and §6.2: chain to a trust anchor, validity, name, key usage.
+//! X.509 certificates (RFC 5280): a P-256 CA and a server certificate encoded with
+//! [`super::x509::der`], parsed back into named fields (the same parse annotates the bytes), and
+//! the client's checks of RFC 8446 §4.4.2 and §6.2: chain to a trust anchor, validity, name, key
+//! usage.
 //!
 //! Written against DER directly rather than through `x509-cert`: the page carries this code in its
 //! WebAssembly, and the general-purpose crates cost it about 75 KB gzipped. `tests/x509_crosscheck.rs`
@@ -12,10 +13,12 @@ use p256::elliptic_curve::sec1::ToSec1Point;
 use p256::SecretKey;
 use rand_core::CryptoRng;
 
-use super::asn1::{self, context, malformed, DateTime, DerReader, DerWriter, OCTET_STRING, SEQUENCE, SET};
 use super::codec::{hex, Bytes, Field};
 use super::error::Error;
 use super::events::CertificateInfo;
+use super::x509::der::{self, context, malformed, DerReader, DerWriter, OCTET_STRING, SEQUENCE, SET};
+use super::x509::time::DateTime;
+use super::x509::{ecdsa, oid};
 
 pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
@@ -70,7 +73,7 @@ pub fn encode_name(attrs: &[(&str, &str)]) -> Vec<u8> {
             w.tlv(SET, |w| {
                 w.tlv(SEQUENCE, |w| {
                     w.oid(oid);
-                    w.primitive(asn1::UTF8_STRING, value.as_bytes());
+                    w.primitive(der::UTF8_STRING, value.as_bytes());
                 })
             });
         }
@@ -169,7 +172,7 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
     w.tlv(SEQUENCE, |w| {
         w.buf.extend_from_slice(&tbs);
         algorithm(w, ECDSA_SHA256);
-        w.bit_string(0, &asn1::ecdsa_signature_to_der(&signature));
+        w.bit_string(0, &ecdsa::ecdsa_signature_to_der(&signature));
     });
     Ok(w.buf)
 }
@@ -315,7 +318,7 @@ fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(Stri
         let oid = r.oid("algorithm", "the algorithm's identifier")?;
         let params = match r.peek_tag() {
             None => None,
-            Some(asn1::OID) => Some(r.oid("parameters", "the named curve")?),
+            Some(der::OID) => Some(r.oid("parameters", "the named curve")?),
             Some(_) => Some(hex(r.any("parameters", "the algorithm's parameters")?.1)),
         };
         Ok((oid, params))
@@ -327,7 +330,7 @@ fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(Stri
 fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut Extensions) -> Result<(), Error> {
     match id {
         BASIC_CONSTRAINTS => r.constructed(SEQUENCE, "BasicConstraints", "whether the subject is a CA", |r| {
-            if r.peek_tag() == Some(asn1::BOOLEAN) {
+            if r.peek_tag() == Some(der::BOOLEAN) {
                 ext.is_ca = r.boolean("cA", "TRUE: the subject may sign certificates")?;
             }
             if !r.is_empty() {
@@ -397,7 +400,7 @@ fn read_extensions(r: &mut DerReader) -> Result<Extensions, Error> {
                     if seen.contains(&id) {
                         return Err(malformed(&format!("extension {id} appears twice")));
                     }
-                    let critical = if r.peek_tag() == Some(asn1::BOOLEAN) {
+                    let critical = if r.peek_tag() == Some(der::BOOLEAN) {
                         r.boolean("critical", "TRUE: a client that does not understand it must reject the certificate")?
                     } else {
                         false
@@ -517,7 +520,7 @@ fn signed_by(cert: &Parsed, issuer_key: &VerifyingKey) -> bool {
     if cert.signature_algorithm != ECDSA_SHA256 || cert.tbs_signature_algorithm != ECDSA_SHA256 {
         return false;
     }
-    asn1::ecdsa_signature_from_der(cert.signature).is_some_and(|sig| issuer_key.verify(cert.tbs, &sig).is_ok())
+    ecdsa::ecdsa_signature_from_der(cert.signature).is_some_and(|sig| issuer_key.verify(cert.tbs, &sig).is_ok())
 }
 
 fn name_matches(pattern: &str, host: &str) -> bool {
@@ -615,7 +618,7 @@ fn key_usage_text(ext: &Extensions) -> String {
 
 fn extended_key_usage_text(ext: &Extensions) -> String {
     let purposes = ext.extended_key_usage.as_deref().unwrap_or_default();
-    purposes.iter().map(|o| asn1::oid_name(o)).collect::<Vec<_>>().join(", ")
+    purposes.iter().map(|o| oid::oid_name(o)).collect::<Vec<_>>().join(", ")
 }
 
 /// Uppercase hex bytes separated by colons, as certificate viewers show serial numbers.
@@ -637,7 +640,7 @@ pub fn describe(der_bytes: &[u8]) -> Result<CertificateInfo, Error> {
         extended_key_usage: extended_key_usage_text(&cert.extensions),
         is_ca: cert.extensions.is_ca,
         public_key: Bytes(cert.public_key.to_vec()),
-        signature_algorithm: asn1::oid_name(&cert.signature_algorithm),
+        signature_algorithm: oid::oid_name(&cert.signature_algorithm),
         signature: Bytes(cert.signature.to_vec()),
         der: Bytes(der_bytes.to_vec()),
         fields: cert.fields,
@@ -705,14 +708,14 @@ mod tests {
         let mut w = DerWriter::new();
         w.tlv(context(3, true), |w| {
             w.tlv(SEQUENCE, |w| {
-                extension(w, "1.2.3.4", false, |w| w.primitive(asn1::INTEGER, &[1]));
+                extension(w, "1.2.3.4", false, |w| w.primitive(der::INTEGER, &[1]));
                 extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
             })
         });
         let ext = read_extensions(&mut DerReader::new(&w.buf, 0)).unwrap();
         assert_eq!(ext.key_usage, Some(vec!["digitalSignature"]));
         let mut w = DerWriter::new();
-        w.tlv(context(3, true), |w| w.tlv(SEQUENCE, |w| extension(w, "1.2.3.4", true, |w| w.primitive(asn1::INTEGER, &[1]))));
+        w.tlv(context(3, true), |w| w.tlv(SEQUENCE, |w| extension(w, "1.2.3.4", true, |w| w.primitive(der::INTEGER, &[1]))));
         assert!(matches!(read_extensions(&mut DerReader::new(&w.buf, 0)), Err(Error::BadCertificate(_))));
     }
 

@@ -305,7 +305,7 @@ impl Client {
         }
         let key = self.hs.as_ref().and_then(|h| h.server_key).ok_or(Error::Internal("no server key"))?;
         let content = signed_content(&self.common.transcript.current().hash, SERVER_CONTEXT);
-        let ok = super::asn1::ecdsa_signature_from_der(sig).is_some_and(|s| key.verify(&content, &s).is_ok());
+        let ok = super::x509::ecdsa::ecdsa_signature_from_der(sig).is_some_and(|s| key.verify(&content, &s).is_ok());
         self.common.events.push(Event::Signature {
             signed: false,
             scheme: scheme.to_string(),

@@ -179,7 +179,7 @@ impl Server {
         // RFC 8446 §4.4.3 CertificateVerify.
         let content = signed_content(&self.common.transcript.current().hash, SERVER_CONTEXT);
         let sig: Signature = self.config.key.sign(&content);
-        let sig = super::asn1::ecdsa_signature_to_der(&sig);
+        let sig = super::x509::ecdsa::ecdsa_signature_to_der(&sig);
         self.common.events.push(Event::Signature { signed: true, scheme: SCHEME.to_string(), content: Bytes(content), signature: Bytes(sig.clone()), ok: true });
         self.common.send_handshake(&Handshake::CertificateVerify { algorithm: SCHEME, signature: sig });
 
