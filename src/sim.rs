@@ -9,7 +9,6 @@ pub mod trace;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::tls::cert::{self, Issued};
 use crate::tls::client::{Client, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
@@ -17,6 +16,7 @@ use crate::tls::error::Error;
 use crate::tls::events::{Event, Phase};
 use crate::tls::record::HEADER_LEN;
 use crate::tls::server::{Server, ServerConfig};
+use crate::tls::x509::issue::{self, Issued};
 pub use trace::{Side, Step, Trace, TraceEvent};
 
 /// What goes wrong in a run, if anything: the page's "what goes wrong" demonstrations.
@@ -185,9 +185,9 @@ pub struct Pki {
 }
 
 pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, scenario: &Scenario) -> Result<Pki, Error> {
-    let ca = cert::generate_ca(rng, now)?;
-    let leaf = cert::generate_leaf(rng, &ca, hostname, now)?;
-    let anchor = if *scenario == Scenario::UntrustedCa { cert::generate_ca(rng, now)? } else { ca.clone() };
+    let ca = issue::generate_ca(rng, now)?;
+    let leaf = issue::generate_leaf(rng, &ca, hostname, now)?;
+    let anchor = if *scenario == Scenario::UntrustedCa { issue::generate_ca(rng, now)? } else { ca.clone() };
     Ok(Pki { ca, leaf, anchor })
 }
 

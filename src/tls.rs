@@ -2,7 +2,6 @@
 //! ecdsa_secp256r1_sha256: bytes in, bytes and [`events::Event`]s out. Time and randomness are
 //! parameters; nothing here touches the network, a clock or the OS.
 
-pub mod cert;
 pub mod client;
 pub mod codec;
 pub mod conn;

@@ -109,8 +109,8 @@ impl Trace {
     }
 
     pub fn set_pki(&mut self, pki: &Pki) {
-        self.ca = crate::tls::cert::describe(&pki.ca.der).ok();
-        self.trust_anchor = crate::tls::cert::describe(&pki.anchor.der).ok();
+        self.ca = crate::tls::x509::describe::describe(&pki.ca.der).ok();
+        self.trust_anchor = crate::tls::x509::describe::describe(&pki.anchor.der).ok();
     }
 
     pub fn push(&mut self, side: Side, event: Event) {

@@ -49,6 +49,18 @@ pub fn oid_decode(c: &[u8]) -> Option<String> {
     Some(arcs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join("."))
 }
 
+// The identifiers the certificate code writes and matches on.
+pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+pub const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+pub const COMMON_NAME: &str = "2.5.4.3";
+pub const ORGANIZATION: &str = "2.5.4.10";
+pub(crate) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
+pub(crate) const KEY_USAGE: &str = "2.5.29.15";
+pub(crate) const EXT_KEY_USAGE: &str = "2.5.29.37";
+pub(crate) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
+pub(crate) const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+
 /// The object identifiers these certificates use, with their names.
 pub const OIDS: &[(&str, &str)] = &[
     ("1.2.840.10045.2.1", "id-ecPublicKey"),
