@@ -7,20 +7,20 @@
 //! checks both directions against `x509-cert`, and the interop tests against OpenSSL.
 //!
 //! One concern per file:
-//! - [`der`]: the DER writer and strict reader;
-//! - [`oid`]: object identifiers, their encoding and names;
+//! - `der`: the DER writer and strict reader;
+//! - `oid`: object identifiers, their encoding and names;
 //! - [`time`]: calendar times, UTCTime and GeneralizedTime;
-//! - [`ecdsa`]: ECDSA signatures in DER, for certificates and CertificateVerify alike;
+//! - `ecdsa`: ECDSA signatures in DER, for certificates and CertificateVerify alike;
 //! - [`issue`]: the demo PKI, a CA and the server certificates it signs;
 //! - [`parse`]: a certificate decoded into named fields;
 //! - [`verify`]: the client's checks of a server's chain;
 //! - [`describe`]: what the page shows of a certificate.
 
-pub mod der;
+pub(crate) mod der;
 pub mod describe;
-pub mod ecdsa;
+pub(crate) mod ecdsa;
 pub mod issue;
-pub mod oid;
+pub(crate) mod oid;
 pub mod parse;
 pub mod time;
 pub mod verify;

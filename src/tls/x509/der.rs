@@ -9,32 +9,32 @@ use super::time::DateTime;
 use crate::tls::codec::{hex, opaque_value, Field};
 use crate::tls::error::Error;
 
-pub const BOOLEAN: u8 = 0x01;
-pub const INTEGER: u8 = 0x02;
-pub const BIT_STRING: u8 = 0x03;
-pub const OCTET_STRING: u8 = 0x04;
-pub const OID: u8 = 0x06;
-pub const UTF8_STRING: u8 = 0x0c;
-pub const PRINTABLE_STRING: u8 = 0x13;
-pub const IA5_STRING: u8 = 0x16;
-pub const UTC_TIME: u8 = 0x17;
-pub const GENERALIZED_TIME: u8 = 0x18;
-pub const SEQUENCE: u8 = 0x30;
-pub const SET: u8 = 0x31;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const OID: u8 = 0x06;
+pub(crate) const UTF8_STRING: u8 = 0x0c;
+pub(crate) const PRINTABLE_STRING: u8 = 0x13;
+pub(crate) const IA5_STRING: u8 = 0x16;
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+pub(crate) const SEQUENCE: u8 = 0x30;
+pub(crate) const SET: u8 = 0x31;
 
 /// The tag of a context-specific element `[n]`.
-pub const fn context(n: u8, constructed: bool) -> u8 {
+pub(crate) const fn context(n: u8, constructed: bool) -> u8 {
     0x80 | if constructed { 0x20 } else { 0 } | n
 }
 
 /// Every decoding failure in a certificate is a bad certificate (RFC 8446 §6.2).
-pub fn malformed(what: &str) -> Error {
+pub(crate) fn malformed(what: &str) -> Error {
     Error::BadCertificate(format!("the certificate does not parse: {what}"))
 }
 
 /// An encoder: each element's length is written after its content, in DER's shortest form.
 #[derive(Default)]
-pub struct DerWriter {
+pub(crate) struct DerWriter {
     pub buf: Vec<u8>,
 }
 
@@ -107,7 +107,7 @@ impl DerWriter {
 }
 
 /// A strict DER decoder over one buffer that records each element it reads.
-pub struct DerReader<'a> {
+pub(crate) struct DerReader<'a> {
     buf: &'a [u8],
     pos: usize,
     /// Offset of `buf[0]` in the annotated buffer.
@@ -271,6 +271,7 @@ impl<'a> DerReader<'a> {
         Ok((content[0], &content[1..]))
     }
 
+    #[allow(dead_code, reason = "certificates read their OCTET STRINGs as constructed; the tests read bare ones")]
     pub fn octet_string(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
         self.primitive(OCTET_STRING, name, meaning, |c| Ok(opaque_value(c)))
     }

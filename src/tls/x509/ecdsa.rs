@@ -4,7 +4,7 @@ use super::der::{malformed, DerReader, DerWriter, SEQUENCE};
 
 /// RFC 5480 §2.2 / RFC 3279 §2.2.3 `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`, the
 /// signature format of certificates and of TLS 1.3's ecdsa_secp256r1_sha256 (RFC 8446 §4.2.3).
-pub fn ecdsa_signature_to_der(sig: &p256::ecdsa::Signature) -> Vec<u8> {
+pub(crate) fn ecdsa_signature_to_der(sig: &p256::ecdsa::Signature) -> Vec<u8> {
     let rs = sig.to_bytes();
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
@@ -15,7 +15,7 @@ pub fn ecdsa_signature_to_der(sig: &p256::ecdsa::Signature) -> Vec<u8> {
 }
 
 /// The inverse of [`ecdsa_signature_to_der`]: strict DER, each integer in 1..n.
-pub fn ecdsa_signature_from_der(der: &[u8]) -> Option<p256::ecdsa::Signature> {
+pub(crate) fn ecdsa_signature_from_der(der: &[u8]) -> Option<p256::ecdsa::Signature> {
     let mut r = DerReader::new(der, 0);
     let mut rs = [0u8; 64];
     r.constructed(SEQUENCE, "ECDSA-Sig-Value", "", |r| {

@@ -1,5 +1,5 @@
 //! The demo PKI (RFC 5280 §4.1): fresh P-256 keys, a self-signed CA, and server certificates it
-//! signs, encoded with [`super::der::DerWriter`].
+//! signs, encoded with the DER writer (`der::DerWriter`).
 
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -25,10 +25,10 @@ pub struct Issued {
 }
 
 /// The demo CA's name, in DER order (RFC 4514 writes it the other way round).
-pub const CA_NAME: [(&str, &str); 2] = [(ORGANIZATION, "TLS Handshake Visualizer"), (COMMON_NAME, "Handshake Visualizer Demo CA")];
+const CA_NAME: [(&str, &str); 2] = [(ORGANIZATION, "TLS Handshake Visualizer"), (COMMON_NAME, "Handshake Visualizer Demo CA")];
 
 /// A fresh P-256 private key from `rng`.
-pub fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
+pub(crate) fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
     loop {
         let mut b = [0u8; 32];
         rng.fill_bytes(&mut b);
@@ -39,7 +39,7 @@ pub fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
 }
 
 /// A `Name` (RFC 5280 §4.1.2.4): one attribute per relative distinguished name, as UTF8String.
-pub fn encode_name(attrs: &[(&str, &str)]) -> Vec<u8> {
+fn encode_name(attrs: &[(&str, &str)]) -> Vec<u8> {
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
         for (oid, value) in attrs {

@@ -2,7 +2,7 @@
 //! the names they are shown with.
 
 /// X.690 §8.19: the content octets of an OBJECT IDENTIFIER given in dotted form.
-pub fn oid_encode(dotted: &str) -> Vec<u8> {
+pub(crate) fn oid_encode(dotted: &str) -> Vec<u8> {
     let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
     let mut out = Vec::new();
     let (a, b) = (arcs.first().copied().unwrap_or(0), arcs.get(1).copied().unwrap_or(0));
@@ -19,7 +19,7 @@ pub fn oid_encode(dotted: &str) -> Vec<u8> {
 }
 
 /// The dotted form of an OBJECT IDENTIFIER's content octets; `None` if they are malformed.
-pub fn oid_decode(c: &[u8]) -> Option<String> {
+pub(crate) fn oid_decode(c: &[u8]) -> Option<String> {
     if c.is_empty() || c.last().is_some_and(|&b| b & 0x80 != 0) {
         return None;
     }
@@ -50,11 +50,11 @@ pub fn oid_decode(c: &[u8]) -> Option<String> {
 }
 
 // The identifiers the certificate code writes and matches on.
-pub const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
-pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
-pub const PRIME256V1: &str = "1.2.840.10045.3.1.7";
-pub const COMMON_NAME: &str = "2.5.4.3";
-pub const ORGANIZATION: &str = "2.5.4.10";
+pub(crate) const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+pub(crate) const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+pub(crate) const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+pub(crate) const COMMON_NAME: &str = "2.5.4.3";
+pub(crate) const ORGANIZATION: &str = "2.5.4.10";
 pub(crate) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
 pub(crate) const KEY_USAGE: &str = "2.5.29.15";
 pub(crate) const EXT_KEY_USAGE: &str = "2.5.29.37";
@@ -62,7 +62,7 @@ pub(crate) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
 pub(crate) const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 
 /// The object identifiers these certificates use, with their names.
-pub const OIDS: &[(&str, &str)] = &[
+const OIDS: &[(&str, &str)] = &[
     ("1.2.840.10045.2.1", "id-ecPublicKey"),
     ("1.2.840.10045.3.1.7", "prime256v1 (P-256)"),
     ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
@@ -81,7 +81,7 @@ pub const OIDS: &[(&str, &str)] = &[
 ];
 
 /// `name (dotted)` for a known identifier, the dotted form otherwise.
-pub fn oid_name(dotted: &str) -> String {
+pub(crate) fn oid_name(dotted: &str) -> String {
     match OIDS.iter().find(|(o, _)| *o == dotted) {
         Some((_, n)) => format!("{n} ({dotted})"),
         None => dotted.to_string(),

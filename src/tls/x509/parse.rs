@@ -232,7 +232,7 @@ fn read_extensions(r: &mut DerReader) -> Result<Extensions, Error> {
 
 /// Decode a certificate (RFC 5280 §4.1), annotating every element; byte offsets in the fields
 /// are relative to `base`.
-pub fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
+pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
     let mut r = DerReader::new(der, base);
     let mut cert = r.constructed(SEQUENCE, "Certificate", "an X.509 certificate (RFC 5280 §4.1)", |r| {
         let mut cert = r.constructed(SEQUENCE, "tbsCertificate", "everything the issuer signs", |r| {

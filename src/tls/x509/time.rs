@@ -1,6 +1,5 @@
 //! Certificate times (RFC 5280 §4.1.2.5): a calendar time in UTC, converted to and from seconds
-//! since 1970 and read from a UTCTime or GeneralizedTime. [`super::der::DerWriter::time`] writes
-//! them.
+//! since 1970 and read from a UTCTime or GeneralizedTime (`der::DerWriter::time` writes them).
 
 use super::der::{malformed, UTC_TIME};
 use crate::tls::error::Error;
@@ -65,7 +64,7 @@ impl DateTime {
 
     /// RFC 5280 §4.1.2.5.1 and §4.1.2.5.2: `YYMMDDHHMMSSZ` (years 1950–2049) or
     /// `YYYYMMDDHHMMSSZ`, in UTC, with seconds and no fraction.
-    pub fn parse(tag: u8, c: &[u8]) -> Result<DateTime, Error> {
+    pub(crate) fn parse(tag: u8, c: &[u8]) -> Result<DateTime, Error> {
         let digits = if tag == UTC_TIME { 12 } else { 14 };
         if c.len() != digits + 1 || c[digits] != b'Z' || !c[..digits].iter().all(u8::is_ascii_digit) {
             return Err(malformed("a time not in the form RFC 5280 requires"));
