@@ -1,7 +1,6 @@
-//! The engine's own certificate code (src/tls/asn1.rs, src/tls/cert.rs) checked against
-//! RustCrypto's `x509-cert`, an independent implementation of RFC 5280: it reads our
-//! certificates with the same meaning, its builder writes the same bytes from the same inputs,
-//! and what it writes, ours reads and verifies.
+//! The engine's own certificate code (src/tls/x509/) checked against RustCrypto's `x509-cert`, an
+//! independent implementation of RFC 5280: it reads our certificates with the same meaning, its
+//! builder writes the same bytes from the same inputs, and what it writes, ours reads and verifies.
 
 use std::str::FromStr;
 use std::time::Duration;
