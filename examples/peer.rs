@@ -18,12 +18,12 @@ use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use p256::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use tlsviz::tls::cert;
 use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::server::{Server, ServerConfig};
+use tlsviz::tls::x509::issue;
 
 fn usage() -> ExitCode {
     eprintln!(
@@ -93,8 +93,8 @@ fn os_rng() -> ChaCha20Rng {
 
 fn gen_cert(hostname: &str, out: &str) -> Result<(), String> {
     let mut rng = os_rng();
-    let ca = cert::generate_ca(&mut rng, now()).map_err(|e| e.to_string())?;
-    let leaf = cert::generate_leaf(&mut rng, &ca, hostname, now()).map_err(|e| e.to_string())?;
+    let ca = issue::generate_ca(&mut rng, now()).map_err(|e| e.to_string())?;
+    let leaf = issue::generate_leaf(&mut rng, &ca, hostname, now()).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(out).map_err(|e| format!("{out}: {e}"))?;
     let pem = |der: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| e.to_string());
     let key = leaf.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;

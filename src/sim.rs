@@ -11,7 +11,7 @@ pub mod trace;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::tls::cert::{self, Issued};
+use crate::tls::x509::issue::{self, Issued};
 use crate::tls::client::{Client, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
@@ -173,11 +173,11 @@ pub struct Pki {
 }
 
 pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor) -> Result<Pki, Error> {
-    let ca = cert::generate_ca(rng, now)?;
-    let leaf = cert::generate_leaf(rng, &ca, hostname, now)?;
+    let ca = issue::generate_ca(rng, now)?;
+    let leaf = issue::generate_leaf(rng, &ca, hostname, now)?;
     let anchor = match anchor {
         Anchor::Issuer => ca.clone(),
-        Anchor::Stranger => cert::generate_ca(rng, now)?,
+        Anchor::Stranger => issue::generate_ca(rng, now)?,
     };
     Ok(Pki { ca, leaf, anchor })
 }

@@ -2,9 +2,7 @@
 //! ecdsa_secp256r1_sha256: bytes in, bytes and [`events::Event`]s out. Time and randomness are
 //! parameters; nothing here touches the network, a clock or the OS.
 
-pub mod asn1;
 pub mod auth;
-pub mod cert;
 pub mod client;
 pub mod codec;
 pub mod conn;
@@ -20,3 +18,4 @@ pub mod kx;
 pub mod record;
 pub mod server;
 pub mod transcript;
+pub mod x509;

@@ -1,7 +1,6 @@
-//! The engine's own certificate code (src/tls/asn1.rs, src/tls/cert.rs) checked against
-//! RustCrypto's `x509-cert`, an independent implementation of RFC 5280: it reads our
-//! certificates with the same meaning, its builder writes the same bytes from the same inputs,
-//! and what it writes, ours reads and verifies.
+//! The engine's own certificate code (src/tls/x509/) checked against RustCrypto's `x509-cert`, an
+//! independent implementation of RFC 5280: it reads our certificates with the same meaning, its
+//! builder writes the same bytes from the same inputs, and what it writes, ours reads and verifies.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,8 +11,11 @@ use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::EncodePublicKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use tlsviz::tls::cert::{self, Issued};
 use tlsviz::tls::error::Error;
+use tlsviz::tls::x509::describe::describe;
+use tlsviz::tls::x509::issue::{self, Issued};
+use tlsviz::tls::x509::parse::parse;
+use tlsviz::tls::x509::verify::verify_server_chain;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::ext::pkix::name::GeneralName;
@@ -29,8 +31,8 @@ const NOW: u64 = 1_795_000_000;
 
 fn chain(seed: u64, host: &str) -> (Issued, Issued) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let ca = cert::generate_ca(&mut rng, NOW).unwrap();
-    let leaf = cert::generate_leaf(&mut rng, &ca, host, NOW).unwrap();
+    let ca = issue::generate_ca(&mut rng, NOW).unwrap();
+    let leaf = issue::generate_leaf(&mut rng, &ca, host, NOW).unwrap();
     (ca, leaf)
 }
 
@@ -42,7 +44,7 @@ fn x509_cert_reads_our_certificates_with_the_same_fields() {
             let theirs = Certificate::from_der(der).expect("x509-cert parses the certificate");
             assert_eq!(&theirs.to_der().unwrap(), der, "x509-cert re-encodes it identically, so it is DER");
             let tbs = theirs.tbs_certificate();
-            let ours = cert::describe(der).unwrap();
+            let ours = describe(der).unwrap();
             assert_eq!(ours.subject, tbs.subject().to_string());
             assert_eq!(ours.issuer, tbs.issuer().to_string());
             assert_eq!(ours.serial, tbs.serial_number().to_string());
@@ -50,10 +52,10 @@ fn x509_cert_reads_our_certificates_with_the_same_fields() {
             assert_eq!(ours.not_after.0, tbs.validity().not_after.to_unix_duration().as_secs());
             assert_eq!(ours.public_key.0, tbs.subject_public_key_info().subject_public_key.raw_bytes());
             assert_eq!(ours.signature.0, theirs.signature().raw_bytes());
-            let parsed = cert::parse(der).unwrap();
+            let parsed = parse(der).unwrap();
             assert_eq!(parsed.tbs, tbs.to_der().unwrap(), "the signed bytes");
         }
-        let (ca_info, leaf_info) = (cert::describe(&ca.der).unwrap(), cert::describe(&leaf.der).unwrap());
+        let (ca_info, leaf_info) = (describe(&ca.der).unwrap(), describe(&leaf.der).unwrap());
         assert!(ca_info.is_ca && !leaf_info.is_ca);
         assert_eq!(leaf_info.dns_names, ["www.example.com"]);
         assert_eq!(ca_info.key_usage, ["digitalSignature", "keyCertSign", "cRLSign"]);
@@ -162,16 +164,16 @@ fn our_checks_accept_a_certificate_x509_cert_wrote() {
     let der = foreign_leaf(&ca, 2_556_143_999);
     let theirs = Certificate::from_der(&der).unwrap();
     assert!(matches!(theirs.tbs_certificate().validity().not_after, Time::GeneralTime(_)));
-    let info = cert::describe(&der).unwrap();
+    let info = describe(&der).unwrap();
     assert_eq!(info.subject, theirs.tbs_certificate().subject().to_string());
     assert_eq!(info.not_after.0, theirs.tbs_certificate().validity().not_after.to_unix_duration().as_secs());
     assert_eq!(info.dns_names, ["a.example", "*.b.example"]);
     for host in ["a.example", "www.b.example"] {
         let mut checks = Vec::new();
-        assert!(cert::verify_server_chain(std::slice::from_ref(&der), &ca.der, host, NOW, &mut checks).is_ok(), "{host}");
+        assert!(verify_server_chain(std::slice::from_ref(&der), &ca.der, host, NOW, &mut checks).is_ok(), "{host}");
         assert!(checks.iter().all(|c| c.ok));
     }
-    let err = cert::verify_server_chain(&[der], &ca.der, "b.example", NOW, &mut Vec::new()).unwrap_err();
+    let err = verify_server_chain(&[der], &ca.der, "b.example", NOW, &mut Vec::new()).unwrap_err();
     assert!(matches!(err, Error::BadCertificate(_)), "a wildcard does not match the bare domain");
 }
 
@@ -182,5 +184,5 @@ fn a_certificate_x509_cert_decodes_differently_is_not_accepted_by_ours() {
     let mut ber = vec![leaf.der[0], 0x83, 0x00];
     ber.extend_from_slice(&leaf.der[2..]);
     assert!(Certificate::from_der(&ber).is_err());
-    assert!(cert::parse(&ber).is_err());
+    assert!(parse(&ber).is_err());
 }

@@ -152,8 +152,8 @@ impl Trace {
     }
 
     pub fn set_pki(&mut self, pki: &Pki) {
-        self.ca = crate::tls::cert::describe(&pki.ca.der).ok();
-        self.trust_anchor = crate::tls::cert::describe(&pki.anchor.der).ok();
+        self.ca = crate::tls::x509::describe::describe(&pki.ca.der).ok();
+        self.trust_anchor = crate::tls::x509::describe::describe(&pki.anchor.der).ok();
     }
 
     fn push_happening(&mut self, connection: u32, side: Side, happening: Happening) {

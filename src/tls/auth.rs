@@ -5,7 +5,7 @@
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
-use super::asn1::{ecdsa_signature_from_der, ecdsa_signature_to_der};
+use super::x509::ecdsa::{ecdsa_signature_from_der, ecdsa_signature_to_der};
 use super::enums::SignatureScheme;
 use super::events::Endpoint;
 

@@ -275,12 +275,12 @@ impl Client {
             return Err(Error::Decode("the server sent an empty certificate list"));
         }
         for der in &chain {
-            if let Ok(info) = super::cert::describe(der) {
+            if let Ok(info) = super::x509::describe::describe(der) {
                 self.common.events.push(Event::Certificate { info });
             }
         }
         let mut checks = Vec::new();
-        let res = super::cert::verify_server_chain(&chain, &self.config.trust_anchor, &self.config.server_name, self.config.now, &mut checks);
+        let res = super::x509::verify::verify_server_chain(&chain, &self.config.trust_anchor, &self.config.server_name, self.config.now, &mut checks);
         self.common.events.extend(checks.into_iter().map(Event::Check));
         res
     }

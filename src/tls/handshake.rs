@@ -182,7 +182,7 @@ impl Handshake {
                                 let (start, n) = (r.position(), r.remaining());
                                 let der = r.opaque(n, "data", "an X.509 certificate in DER")?;
                                 // The certificate's own structure, from the same parse that checks it.
-                                if let Ok(c) = super::cert::parse_at(der, start) {
+                                if let Ok(c) = super::x509::parse::parse_at(der, start) {
                                     r.annotate_last(c.fields);
                                 }
                                 Ok(der.to_vec())
@@ -321,8 +321,8 @@ mod tests {
     fn a_certificate_message_is_annotated_down_to_the_der_and_its_parts_line_up() {
         use rand_core::SeedableRng;
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
-        let ca = crate::tls::cert::generate_ca(&mut rng, 1_795_000_000).unwrap();
-        let leaf = crate::tls::cert::generate_leaf(&mut rng, &ca, "example.com", 1_795_000_000).unwrap();
+        let ca = crate::tls::x509::issue::generate_ca(&mut rng, 1_795_000_000).unwrap();
+        let leaf = crate::tls::x509::issue::generate_leaf(&mut rng, &ca, "example.com", 1_795_000_000).unwrap();
         let m = Handshake::Certificate { context: vec![], entries: vec![CertificateEntry { cert_data: leaf.der.clone(), extensions: vec![] }] };
         let bytes = m.encode();
         let (res, fields) = Handshake::decode(&bytes);
@@ -346,7 +346,7 @@ mod tests {
         // Header (4), context (1), list length (3), cert_data length (3), then the DER.
         let der_start = 11;
         let key = leaves.iter().find(|l| l.name == "subjectPublicKey").expect("the key is named");
-        let spki = crate::tls::cert::parse(&leaf.der).unwrap().public_key;
+        let spki = crate::tls::x509::parse::parse(&leaf.der).unwrap().public_key;
         assert_eq!(&bytes[key.start + key.len - 65..key.start + key.len], spki);
         assert!(key.start > der_start);
         let dns = leaves.iter().find(|l| l.name == "dNSName").expect("the name is named");

@@ -17,7 +17,7 @@ pub struct KeyExchange {
 
 impl KeyExchange {
     pub fn generate(common: &mut Common) -> Self {
-        let secret = super::cert::generate_key(&mut common.rng);
+        let secret = super::x509::issue::generate_key(&mut common.rng);
         Self::from_secret(common, secret)
     }
 

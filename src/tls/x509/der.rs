@@ -1,37 +1,40 @@
 //! DER (ITU-T X.690), the encoding of X.509 certificates: a writer that fills in each length after
 //! its content, and a strict reader that records every element it decodes as an annotated
-//! [`Field`], as [`super::codec::Reader`] does for TLS messages. Only what certificates need is
-//! here: definite lengths in their shortest form, low tag numbers, the universal types of RFC 5280.
+//! [`Field`], as [`crate::tls::codec::Reader`] does for TLS messages. Only what certificates need
+//! is here: definite lengths in their shortest form, low tag numbers, the universal types of
+//! RFC 5280. Object identifiers are in [`super::oid`], times in [`super::time`].
 
-use super::codec::{hex, opaque_value, Field};
-use super::error::Error;
+use super::oid::{oid_decode, oid_encode, oid_name};
+use super::time::DateTime;
+use crate::tls::codec::{hex, opaque_value, Field};
+use crate::tls::error::Error;
 
-pub const BOOLEAN: u8 = 0x01;
-pub const INTEGER: u8 = 0x02;
-pub const BIT_STRING: u8 = 0x03;
-pub const OCTET_STRING: u8 = 0x04;
-pub const OID: u8 = 0x06;
-pub const UTF8_STRING: u8 = 0x0c;
-pub const PRINTABLE_STRING: u8 = 0x13;
-pub const IA5_STRING: u8 = 0x16;
-pub const UTC_TIME: u8 = 0x17;
-pub const GENERALIZED_TIME: u8 = 0x18;
-pub const SEQUENCE: u8 = 0x30;
-pub const SET: u8 = 0x31;
+pub(crate) const BOOLEAN: u8 = 0x01;
+pub(crate) const INTEGER: u8 = 0x02;
+pub(crate) const BIT_STRING: u8 = 0x03;
+pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const OID: u8 = 0x06;
+pub(crate) const UTF8_STRING: u8 = 0x0c;
+pub(crate) const PRINTABLE_STRING: u8 = 0x13;
+pub(crate) const IA5_STRING: u8 = 0x16;
+pub(crate) const UTC_TIME: u8 = 0x17;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
+pub(crate) const SEQUENCE: u8 = 0x30;
+pub(crate) const SET: u8 = 0x31;
 
 /// The tag of a context-specific element `[n]`.
-pub const fn context(n: u8, constructed: bool) -> u8 {
+pub(crate) const fn context(n: u8, constructed: bool) -> u8 {
     0x80 | if constructed { 0x20 } else { 0 } | n
 }
 
 /// Every decoding failure in a certificate is a bad certificate (RFC 8446 §6.2).
-pub fn malformed(what: &str) -> Error {
+pub(crate) fn malformed(what: &str) -> Error {
     Error::BadCertificate(format!("the certificate does not parse: {what}"))
 }
 
 /// An encoder: each element's length is written after its content, in DER's shortest form.
 #[derive(Default)]
-pub struct DerWriter {
+pub(crate) struct DerWriter {
     pub buf: Vec<u8>,
 }
 
@@ -104,7 +107,7 @@ impl DerWriter {
 }
 
 /// A strict DER decoder over one buffer that records each element it reads.
-pub struct DerReader<'a> {
+pub(crate) struct DerReader<'a> {
     buf: &'a [u8],
     pos: usize,
     /// Offset of `buf[0]` in the annotated buffer.
@@ -268,6 +271,7 @@ impl<'a> DerReader<'a> {
         Ok((content[0], &content[1..]))
     }
 
+    #[allow(dead_code, reason = "certificates read their OCTET STRINGs as constructed; the tests read bare ones")]
     pub fn octet_string(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
         self.primitive(OCTET_STRING, name, meaning, |c| Ok(opaque_value(c)))
     }
@@ -324,39 +328,6 @@ impl<'a> DerReader<'a> {
     }
 }
 
-/// RFC 5480 §2.2 / RFC 3279 §2.2.3 `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }`, the
-/// signature format of certificates and of TLS 1.3's ecdsa_secp256r1_sha256 (RFC 8446 §4.2.3).
-pub fn ecdsa_signature_to_der(sig: &p256::ecdsa::Signature) -> Vec<u8> {
-    let rs = sig.to_bytes();
-    let mut w = DerWriter::new();
-    w.tlv(SEQUENCE, |w| {
-        w.uint(&rs[..32]);
-        w.uint(&rs[32..]);
-    });
-    w.buf
-}
-
-/// The inverse of [`ecdsa_signature_to_der`]: strict DER, each integer in 1..n.
-pub fn ecdsa_signature_from_der(der: &[u8]) -> Option<p256::ecdsa::Signature> {
-    let mut r = DerReader::new(der, 0);
-    let mut rs = [0u8; 64];
-    r.constructed(SEQUENCE, "ECDSA-Sig-Value", "", |r| {
-        for half in rs.chunks_mut(32) {
-            let v = r.uint("integer", "")?;
-            if v.len() > 32 {
-                return Err(malformed("an ECDSA integer over 32 bytes"));
-            }
-            half[32 - v.len()..].copy_from_slice(v);
-        }
-        Ok(())
-    })
-    .ok()?;
-    if !r.is_empty() {
-        return None;
-    }
-    p256::ecdsa::Signature::from_slice(&rs).ok()
-}
-
 /// X.690 §8.3.2: an INTEGER's content is at least one byte, with no redundant leading byte; and
 /// RFC 5280 integers here are non-negative.
 fn check_integer(c: &[u8]) -> Result<(), Error> {
@@ -365,174 +336,6 @@ fn check_integer(c: &[u8]) -> Result<(), Error> {
         [0, b, ..] if b & 0x80 == 0 => Err(malformed("an INTEGER with a redundant leading zero")),
         [b, ..] if b & 0x80 != 0 => Err(malformed("a negative INTEGER")),
         _ => Ok(()),
-    }
-}
-
-/// X.690 §8.19: the content octets of an OBJECT IDENTIFIER given in dotted form.
-pub fn oid_encode(dotted: &str) -> Vec<u8> {
-    let arcs: Vec<u64> = dotted.split('.').filter_map(|a| a.parse().ok()).collect();
-    let mut out = Vec::new();
-    let (a, b) = (arcs.first().copied().unwrap_or(0), arcs.get(1).copied().unwrap_or(0));
-    for arc in std::iter::once(a * 40 + b).chain(arcs.iter().skip(2).copied()) {
-        let mut groups = vec![(arc & 0x7f) as u8];
-        let mut v = arc >> 7;
-        while v > 0 {
-            groups.push((v & 0x7f) as u8 | 0x80);
-            v >>= 7;
-        }
-        out.extend(groups.iter().rev());
-    }
-    out
-}
-
-/// The dotted form of an OBJECT IDENTIFIER's content octets; `None` if they are malformed.
-pub fn oid_decode(c: &[u8]) -> Option<String> {
-    if c.is_empty() || c.last().is_some_and(|&b| b & 0x80 != 0) {
-        return None;
-    }
-    let mut arcs: Vec<u64> = Vec::new();
-    let mut v: u64 = 0;
-    let mut fresh = true;
-    for &b in c {
-        if fresh && b == 0x80 {
-            return None; // a non-minimal subidentifier
-        }
-        if v > u64::MAX >> 7 {
-            return None;
-        }
-        v = (v << 7) | u64::from(b & 0x7f);
-        fresh = b & 0x80 == 0;
-        if fresh {
-            if arcs.is_empty() {
-                let first = (v / 40).min(2);
-                arcs.push(first);
-                arcs.push(v - first * 40);
-            } else {
-                arcs.push(v);
-            }
-            v = 0;
-        }
-    }
-    Some(arcs.iter().map(|a| a.to_string()).collect::<Vec<_>>().join("."))
-}
-
-/// The object identifiers these certificates use, with their names.
-pub const OIDS: &[(&str, &str)] = &[
-    ("1.2.840.10045.2.1", "id-ecPublicKey"),
-    ("1.2.840.10045.3.1.7", "prime256v1 (P-256)"),
-    ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
-    ("2.5.4.3", "commonName"),
-    ("2.5.4.6", "countryName"),
-    ("2.5.4.10", "organizationName"),
-    ("2.5.4.11", "organizationalUnitName"),
-    ("2.5.29.14", "subjectKeyIdentifier"),
-    ("2.5.29.15", "keyUsage"),
-    ("2.5.29.17", "subjectAltName"),
-    ("2.5.29.19", "basicConstraints"),
-    ("2.5.29.35", "authorityKeyIdentifier"),
-    ("2.5.29.37", "extKeyUsage"),
-    ("1.3.6.1.5.5.7.3.1", "serverAuth"),
-    ("1.3.6.1.5.5.7.3.2", "clientAuth"),
-];
-
-/// `name (dotted)` for a known identifier, the dotted form otherwise.
-pub fn oid_name(dotted: &str) -> String {
-    match OIDS.iter().find(|(o, _)| *o == dotted) {
-        Some((_, n)) => format!("{n} ({dotted})"),
-        None => dotted.to_string(),
-    }
-}
-
-/// A calendar time in UTC, to the second.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DateTime {
-    pub year: u32,
-    pub month: u32,
-    pub day: u32,
-    pub hour: u32,
-    pub minute: u32,
-    pub second: u32,
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-impl DateTime {
-    /// Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`), for years 1970–9999.
-    pub fn from_unix(secs: u64) -> Option<DateTime> {
-        let days = secs / 86400;
-        let rem = secs % 86400;
-        let z = days + 719_468;
-        let era = z / 146_097;
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + u64::from(month <= 2);
-        if year > 9999 {
-            return None;
-        }
-        Some(DateTime {
-            year: year as u32,
-            month: month as u32,
-            day: day as u32,
-            hour: (rem / 3600) as u32,
-            minute: (rem / 60 % 60) as u32,
-            second: (rem % 60) as u32,
-        })
-    }
-
-    /// Seconds since 1970 (`days_from_civil`, the inverse of [`DateTime::from_unix`]).
-    pub fn unix(&self) -> u64 {
-        let (y, m) = (u64::from(self.year) - u64::from(self.month <= 2), u64::from(self.month));
-        let era = y / 400;
-        let yoe = y - era * 400;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + u64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        days * 86400 + u64::from(self.hour) * 3600 + u64::from(self.minute) * 60 + u64::from(self.second)
-    }
-
-    /// RFC 5280 §4.1.2.5.1 and §4.1.2.5.2: `YYMMDDHHMMSSZ` (years 1950–2049) or
-    /// `YYYYMMDDHHMMSSZ`, in UTC, with seconds and no fraction.
-    pub fn parse(tag: u8, c: &[u8]) -> Result<DateTime, Error> {
-        let digits = if tag == UTC_TIME { 12 } else { 14 };
-        if c.len() != digits + 1 || c[digits] != b'Z' || !c[..digits].iter().all(u8::is_ascii_digit) {
-            return Err(malformed("a time not in the form RFC 5280 requires"));
-        }
-        let n = |i: usize| u32::from(c[i] - b'0') * 10 + u32::from(c[i + 1] - b'0');
-        let (year, at) = if tag == UTC_TIME {
-            let yy = n(0);
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, 2)
-        } else {
-            (n(0) * 100 + n(2), 4)
-        };
-        let t = DateTime { year, month: n(at), day: n(at + 2), hour: n(at + 4), minute: n(at + 6), second: n(at + 8) };
-        let valid = year >= 1970
-            && (1..=12).contains(&t.month)
-            && t.day >= 1
-            && t.day <= days_in_month(year, t.month)
-            && t.hour < 24
-            && t.minute < 60
-            && t.second < 60;
-        if !valid {
-            return Err(malformed("a time that is not a real date"));
-        }
-        Ok(t)
-    }
-}
-
-impl core::fmt::Display for DateTime {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", self.year, self.month, self.day, self.hour, self.minute, self.second)
     }
 }
 
@@ -562,52 +365,5 @@ mod tests {
         assert_eq!(int(&[0x02, 0x02, 0x00, 0x80]).unwrap(), vec![0x80]);
         assert!(int(&[0x02, 0x02, 0x00, 0x7f]).is_err(), "redundant zero");
         assert!(int(&[0x02, 0x01, 0x80]).is_err(), "negative");
-    }
-
-    #[test]
-    fn object_identifiers_match_x690_examples() {
-        // X.690 §8.19.5's example 2.999.3 and the P-256 OID as OpenSSL writes it.
-        assert_eq!(oid_encode("2.999.3"), vec![0x88, 0x37, 0x03]);
-        assert_eq!(oid_decode(&[0x88, 0x37, 0x03]).as_deref(), Some("2.999.3"));
-        assert_eq!(oid_encode("1.2.840.10045.3.1.7"), vec![0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]);
-        assert_eq!(oid_decode(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07]).as_deref(), Some("1.2.840.10045.3.1.7"));
-        assert_eq!(oid_decode(&[0x2a, 0x80, 0x01]), None, "non-minimal");
-        assert_eq!(oid_decode(&[0x2a, 0x86]), None, "truncated");
-    }
-
-    #[test]
-    fn ecdsa_signatures_round_trip_and_reject_non_der() {
-        use p256::ecdsa::signature::Signer;
-        let key = p256::ecdsa::SigningKey::from_slice(&[7; 32]).unwrap();
-        let sig: p256::ecdsa::Signature = key.sign(b"message");
-        let der = ecdsa_signature_to_der(&sig);
-        assert_eq!(ecdsa_signature_from_der(&der), Some(sig));
-        assert_eq!(der[0], SEQUENCE);
-        assert_eq!(usize::from(der[1]) + 2, der.len());
-        // A zero integer, an extra byte, a long-form length for a short value.
-        assert_eq!(ecdsa_signature_from_der(&[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01]), None);
-        let mut longer = der.clone();
-        longer.push(0);
-        assert_eq!(ecdsa_signature_from_der(&longer), None);
-        let mut long_form = vec![0x30, 0x81, der[1]];
-        long_form.extend_from_slice(&der[2..]);
-        assert_eq!(ecdsa_signature_from_der(&long_form), None);
-    }
-
-    #[test]
-    fn times_convert_both_ways() {
-        // 2000-02-29 (a leap day in a century year) and the UTCTime/GeneralizedTime switch.
-        let t = DateTime::parse(UTC_TIME, b"000229123456Z").unwrap();
-        assert_eq!(t.unix(), 951_827_696);
-        assert_eq!(DateTime::from_unix(951_827_696), Some(t));
-        assert_eq!(t.to_string(), "2000-02-29T12:34:56Z");
-        assert_eq!(DateTime::parse(UTC_TIME, b"491231235959Z").unwrap().year, 2049);
-        assert_eq!(DateTime::parse(UTC_TIME, b"500101000000Z").map(|t| t.year).ok(), None, "1950 is before 1970");
-        assert_eq!(DateTime::parse(GENERALIZED_TIME, b"20500101000000Z").unwrap().unix(), 2_524_608_000);
-        assert!(DateTime::parse(UTC_TIME, b"010229000000Z").is_err(), "2001 has no 29 February");
-        assert!(DateTime::parse(UTC_TIME, b"0102280000Z").is_err(), "no seconds");
-        let mut w = DerWriter::new();
-        w.time(DateTime::from_unix(2_524_608_000).unwrap());
-        assert_eq!(w.buf[0], GENERALIZED_TIME);
     }
 }

@@ -1,0 +1,26 @@
+//! X.509 certificates (RFC 5280): a P-256 CA and a server certificate encoded over a small DER
+//! codec, parsed back into named fields (the same parse annotates the bytes), and the client's
+//! checks of RFC 8446 §4.4.2 and §6.2: chain to a trust anchor, validity, name, key usage.
+//!
+//! Written against DER directly rather than through `x509-cert`: the page carries this code in its
+//! WebAssembly, and the general-purpose crates cost it about 75 KB gzipped. `tests/x509_crosscheck.rs`
+//! checks both directions against `x509-cert`, and the interop tests against OpenSSL.
+//!
+//! One concern per file:
+//! - `der`: the DER writer and strict reader;
+//! - `oid`: object identifiers, their encoding and names;
+//! - [`time`]: calendar times, UTCTime and GeneralizedTime;
+//! - `ecdsa`: ECDSA signatures in DER, for certificates and CertificateVerify alike;
+//! - [`issue`]: the demo PKI, a CA and the server certificates it signs;
+//! - [`parse`]: a certificate decoded into named fields;
+//! - [`verify`]: the client's checks of a server's chain;
+//! - [`describe`]: what the page shows of a certificate.
+
+pub(crate) mod der;
+pub mod describe;
+pub(crate) mod ecdsa;
+pub mod issue;
+pub(crate) mod oid;
+pub mod parse;
+pub mod time;
+pub mod verify;

@@ -1,0 +1,372 @@
+//! A certificate decoded (RFC 5280 §4.1) into [`Parsed`]: its names in RFC 4514 form, its
+//! algorithms, validity and key, and the extensions the checks use. The same strict DER parse
+//! records every element as an annotated field.
+
+use super::der::{self, context, malformed, DerReader, OCTET_STRING, SEQUENCE, SET};
+use super::oid::{BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME};
+use super::time::DateTime;
+use crate::tls::codec::{hex, Field};
+use crate::tls::error::Error;
+
+/// RFC 5280 §4.2.1.3, in bit order.
+const KEY_USAGE_BITS: [&str; 9] = [
+    "digitalSignature",
+    "nonRepudiation",
+    "keyEncipherment",
+    "dataEncipherment",
+    "keyAgreement",
+    "keyCertSign",
+    "cRLSign",
+    "encipherOnly",
+    "decipherOnly",
+];
+
+/// A distinguished name as decoded: its encoding (compared byte for byte when chaining, RFC 5280
+/// §7.1) and its text in RFC 4514 form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name<'a> {
+    pub der: &'a [u8],
+    pub text: String,
+}
+
+/// What the extensions say (RFC 5280 §4.2).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Extensions {
+    pub dns_names: Vec<String>,
+    /// The KeyUsage bits that are set, `None` without the extension.
+    pub key_usage: Option<Vec<&'static str>>,
+    /// The ExtendedKeyUsage purposes, `None` without the extension.
+    pub extended_key_usage: Option<Vec<String>>,
+    pub is_ca: bool,
+}
+
+/// A decoded certificate. Byte slices point into the DER it came from.
+#[derive(Clone, Debug)]
+pub struct Parsed<'a> {
+    /// The whole `tbsCertificate`: the bytes the signature covers.
+    pub tbs: &'a [u8],
+    pub serial: &'a [u8],
+    pub tbs_signature_algorithm: String,
+    pub issuer: Name<'a>,
+    pub subject: Name<'a>,
+    pub not_before: DateTime,
+    pub not_after: DateTime,
+    pub key_algorithm: String,
+    pub key_parameters: Option<String>,
+    pub public_key: &'a [u8],
+    pub extensions: Extensions,
+    pub signature_algorithm: String,
+    pub signature: &'a [u8],
+    /// Every element, named, with its byte range.
+    pub fields: Vec<Field>,
+}
+
+/// RFC 4514 §2.4: escape what would change the meaning of the string form.
+fn escape_rdn_value(v: &str) -> String {
+    let mut out = String::new();
+    let last = v.chars().count().saturating_sub(1);
+    for (i, c) in v.chars().enumerate() {
+        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
+            || (i == 0 && (c == '#' || c == ' '))
+            || (i == last && c == ' ');
+        if special {
+            out.push('\\');
+        }
+        if c == '\0' {
+            out.push_str("\\00");
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn short_name(oid: &str) -> &str {
+    match oid {
+        COMMON_NAME => "CN",
+        ORGANIZATION => "O",
+        "2.5.4.11" => "OU",
+        "2.5.4.6" => "C",
+        "2.5.4.7" => "L",
+        "2.5.4.8" => "ST",
+        other => other,
+    }
+}
+
+/// A `Name`: a SEQUENCE of RelativeDistinguishedName SETs of type-value pairs.
+fn read_name<'a>(r: &mut DerReader<'a>, field: &str, meaning: &str) -> Result<Name<'a>, Error> {
+    let rdns = r.constructed(SEQUENCE, field, meaning, |r| {
+        let mut rdns = Vec::new();
+        while !r.is_empty() {
+            let rdn = r.constructed(SET, "RelativeDistinguishedName", "one part of the name", |r| {
+                let mut parts = Vec::new();
+                while !r.is_empty() {
+                    parts.push(r.constructed(SEQUENCE, "AttributeTypeAndValue", "an attribute and its value", |r| {
+                        let oid = r.oid("type", "which attribute this is")?;
+                        let value = r.string("value", "the attribute's value")?;
+                        Ok(format!("{}={}", short_name(&oid), escape_rdn_value(&value)))
+                    })?);
+                }
+                if parts.is_empty() {
+                    return Err(malformed("an empty RelativeDistinguishedName"));
+                }
+                Ok(parts.join("+"))
+            })?;
+            r.describe_last(rdn.clone());
+            rdns.push(rdn);
+        }
+        Ok(rdns)
+    })?;
+    let text = rdns.iter().rev().cloned().collect::<Vec<_>>().join(",");
+    r.describe_last(text.clone());
+    Ok(Name { der: r.last(), text })
+}
+
+/// An AlgorithmIdentifier: the algorithm and its parameters (a named curve, or absent).
+fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(String, Option<String>), Error> {
+    r.constructed(SEQUENCE, field, meaning, |r| {
+        let oid = r.oid("algorithm", "the algorithm's identifier")?;
+        let params = match r.peek_tag() {
+            None => None,
+            Some(der::OID) => Some(r.oid("parameters", "the named curve")?),
+            Some(_) => Some(hex(r.any("parameters", "the algorithm's parameters")?.1)),
+        };
+        Ok((oid, params))
+    })
+}
+
+/// One extension's value (the DER inside extnValue). Unknown extensions are skipped, unless they
+/// are critical: RFC 5280 §4.2 says such a certificate MUST be rejected.
+fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut Extensions) -> Result<(), Error> {
+    match id {
+        BASIC_CONSTRAINTS => r.constructed(SEQUENCE, "BasicConstraints", "whether the subject is a CA", |r| {
+            if r.peek_tag() == Some(der::BOOLEAN) {
+                ext.is_ca = r.boolean("cA", "TRUE: the subject may sign certificates")?;
+            }
+            if !r.is_empty() {
+                r.uint("pathLenConstraint", "how many CAs may follow below this one")?;
+            }
+            Ok(())
+        }),
+        KEY_USAGE => {
+            let (unused, bits) = r.bit_string("KeyUsage", "what the key may be used for")?;
+            let mut set = Vec::new();
+            let total = bits.len() * 8 - usize::from(unused);
+            for i in 0..total.min(KEY_USAGE_BITS.len()) {
+                if bits[i / 8] & (0x80 >> (i % 8)) != 0 {
+                    set.push(KEY_USAGE_BITS[i]);
+                }
+            }
+            r.describe_last(set.join(", "));
+            ext.key_usage = Some(set);
+            Ok(())
+        }
+        EXT_KEY_USAGE => {
+            let purposes = r.constructed(SEQUENCE, "ExtKeyUsageSyntax", "the purposes the key may serve", |r| {
+                let mut v = Vec::new();
+                while !r.is_empty() {
+                    v.push(r.oid("KeyPurposeId", "one purpose")?);
+                }
+                Ok(v)
+            })?;
+            if purposes.is_empty() {
+                return Err(malformed("an empty extKeyUsage"));
+            }
+            ext.extended_key_usage = Some(purposes);
+            Ok(())
+        }
+        SUBJECT_ALT_NAME => {
+            r.constructed(SEQUENCE, "GeneralNames", "other names for the subject", |r| {
+                if r.is_empty() {
+                    return Err(malformed("an empty subjectAltName"));
+                }
+                while !r.is_empty() {
+                    if r.peek_tag() == Some(context(2, false)) {
+                        let name = r.ascii(context(2, false), "dNSName", "a host name this certificate is for")?;
+                        ext.dns_names.push(name);
+                    } else {
+                        r.any("GeneralName", "a kind of name this client does not match against")?;
+                    }
+                }
+                Ok(())
+            })
+        }
+        _ if critical => Err(Error::BadCertificate(format!("an unknown critical extension {id}"))),
+        _ => {
+            r.rest("value", "an extension this client does not interpret");
+            Ok(())
+        }
+    }
+}
+
+fn read_extensions(r: &mut DerReader) -> Result<Extensions, Error> {
+    r.constructed(context(3, true), "extensions", "[3] EXPLICIT: what the certificate may be used for", |r| {
+        r.constructed(SEQUENCE, "Extensions", "one entry per extension", |r| {
+            let mut ext = Extensions::default();
+            let mut seen: Vec<String> = Vec::new();
+            while !r.is_empty() {
+                r.constructed(SEQUENCE, "Extension", "one extension", |r| {
+                    let id = r.oid("extnID", "which extension this is")?;
+                    if seen.contains(&id) {
+                        return Err(malformed(&format!("extension {id} appears twice")));
+                    }
+                    let critical = if r.peek_tag() == Some(der::BOOLEAN) {
+                        r.boolean("critical", "TRUE: a client that does not understand it must reject the certificate")?
+                    } else {
+                        false
+                    };
+                    r.constructed(OCTET_STRING, "extnValue", "the extension's value, itself DER", |r| {
+                        read_extension_value(r, &id, critical, &mut ext)
+                    })?;
+                    seen.push(id);
+                    Ok(())
+                })?;
+            }
+            if seen.is_empty() {
+                return Err(malformed("an empty extensions list"));
+            }
+            Ok(ext)
+        })
+    })
+}
+
+/// Decode a certificate (RFC 5280 §4.1), annotating every element; byte offsets in the fields
+/// are relative to `base`.
+pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
+    let mut r = DerReader::new(der, base);
+    let mut cert = r.constructed(SEQUENCE, "Certificate", "an X.509 certificate (RFC 5280 §4.1)", |r| {
+        let mut cert = r.constructed(SEQUENCE, "tbsCertificate", "everything the issuer signs", |r| {
+            let version = if r.peek_tag() == Some(context(0, true)) {
+                r.constructed(context(0, true), "version", "[0] EXPLICIT", |r| {
+                    let v = r.uint("version", "2 means X.509 v3")?;
+                    match v {
+                        [0] | [1] | [2] => Ok(v[0]),
+                        _ => Err(malformed("an unknown version")),
+                    }
+                })?
+            } else {
+                0
+            };
+            let serial = r.uint("serialNumber", "a number the issuer gives each certificate it signs")?;
+            let (tbs_signature_algorithm, _) = read_algorithm(r, "signature", "the algorithm the issuer signs with")?;
+            let issuer = read_name(r, "issuer", "who signed this certificate")?;
+            let (not_before, not_after) = r.constructed(SEQUENCE, "validity", "the certificate is valid only between these times", |r| {
+                let nb = r.time("notBefore", "valid from")?;
+                let na = r.time("notAfter", "valid until")?;
+                Ok((nb, na))
+            })?;
+            let subject = read_name(r, "subject", "whom this certificate is for")?;
+            let (key_algorithm, key_parameters, public_key) =
+                r.constructed(SEQUENCE, "subjectPublicKeyInfo", "the subject's public key", |r| {
+                    let (alg, params) = read_algorithm(r, "algorithm", "the kind of key")?;
+                    let (unused, key) = r.bit_string("subjectPublicKey", "the public key itself: 04 || x || y for P-256")?;
+                    if unused != 0 {
+                        return Err(malformed("a public key that is not whole bytes"));
+                    }
+                    Ok((alg, params, key))
+                })?;
+            // issuerUniqueID [1] and subjectUniqueID [2] (v2 and later) carry nothing checked here.
+            for n in [1, 2] {
+                if version >= 1 && r.peek_tag() == Some(context(n, false)) {
+                    r.any("uniqueIdentifier", "an obsolete identifier")?;
+                }
+            }
+            let extensions = if r.peek_tag().is_some() {
+                if version != 2 {
+                    return Err(malformed("extensions in a certificate that is not v3"));
+                }
+                read_extensions(r)?
+            } else {
+                Extensions::default()
+            };
+            Ok(Parsed {
+                tbs: &[],
+                serial,
+                tbs_signature_algorithm,
+                issuer,
+                subject,
+                not_before: DateTime::from_unix(not_before).ok_or_else(|| malformed("a time out of range"))?,
+                not_after: DateTime::from_unix(not_after).ok_or_else(|| malformed("a time out of range"))?,
+                key_algorithm,
+                key_parameters,
+                public_key,
+                extensions,
+                signature_algorithm: String::new(),
+                signature: &[],
+                fields: Vec::new(),
+            })
+        })?;
+        cert.tbs = r.last();
+        (cert.signature_algorithm, _) = read_algorithm(r, "signatureAlgorithm", "the algorithm of the signature below")?;
+        let (unused, sig) = r.bit_string("signatureValue", "the issuer's signature over tbsCertificate")?;
+        if unused != 0 {
+            return Err(malformed("a signature that is not whole bytes"));
+        }
+        cert.signature = sig;
+        Ok(cert)
+    })?;
+    if !r.is_empty() {
+        return Err(malformed("bytes after the certificate"));
+    }
+    cert.fields = r.into_fields();
+    Ok(cert)
+}
+
+pub fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
+    parse_at(der, 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::x509::der::DerWriter;
+    use crate::tls::x509::issue::{extension, generate_ca, generate_leaf, key_usage};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    const NOW: u64 = 1_790_000_000;
+
+    #[test]
+    fn the_parse_names_every_field_of_the_tbs_certificate() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let ca = generate_ca(&mut rng, NOW).unwrap();
+        let c = parse_at(&ca.der, 10).unwrap();
+        assert_eq!((c.fields[0].start, c.fields[0].len), (10, ca.der.len()));
+        let names: Vec<&str> = c.fields[0].children[0].children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["version", "serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo", "extensions"]);
+        assert_eq!(c.subject.text, "CN=Handshake Visualizer Demo CA,O=TLS Handshake Visualizer");
+    }
+
+    #[test]
+    fn rfc4514_escapes_special_characters() {
+        assert_eq!(escape_rdn_value("a,b+c"), "a\\,b\\+c");
+        assert_eq!(escape_rdn_value(" #x "), "\\ #x\\ ");
+        assert_eq!(escape_rdn_value("#x"), "\\#x");
+    }
+
+    #[test]
+    fn an_unknown_critical_extension_is_rejected_and_a_known_one_is_not() {
+        let mut w = DerWriter::new();
+        w.tlv(context(3, true), |w| {
+            w.tlv(SEQUENCE, |w| {
+                extension(w, "1.2.3.4", false, |w| w.primitive(der::INTEGER, &[1]));
+                extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
+            })
+        });
+        let ext = read_extensions(&mut DerReader::new(&w.buf, 0)).unwrap();
+        assert_eq!(ext.key_usage, Some(vec!["digitalSignature"]));
+        let mut w = DerWriter::new();
+        w.tlv(context(3, true), |w| w.tlv(SEQUENCE, |w| extension(w, "1.2.3.4", true, |w| w.primitive(der::INTEGER, &[1]))));
+        assert!(matches!(read_extensions(&mut DerReader::new(&w.buf, 0)), Err(Error::BadCertificate(_))));
+    }
+
+    #[test]
+    fn every_truncation_of_a_certificate_is_an_error_not_a_panic() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let ca = generate_ca(&mut rng, NOW).unwrap();
+        let leaf = generate_leaf(&mut rng, &ca, "example.com", NOW).unwrap();
+        for n in 0..leaf.der.len() {
+            assert!(parse(&leaf.der[..n]).is_err(), "{n} bytes parsed");
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Certificate times (RFC 5280 §4.1.2.5): a calendar time in UTC, converted to and from seconds
+//! since 1970 and read from a UTCTime or GeneralizedTime (`der::DerWriter::time` writes them).
+
+use super::der::{malformed, UTC_TIME};
+use crate::tls::error::Error;
+
+/// A calendar time in UTC, to the second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DateTime {
+    pub year: u32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+impl DateTime {
+    /// Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`), for years 1970–9999.
+    pub fn from_unix(secs: u64) -> Option<DateTime> {
+        let days = secs / 86400;
+        let rem = secs % 86400;
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + u64::from(month <= 2);
+        if year > 9999 {
+            return None;
+        }
+        Some(DateTime {
+            year: year as u32,
+            month: month as u32,
+            day: day as u32,
+            hour: (rem / 3600) as u32,
+            minute: (rem / 60 % 60) as u32,
+            second: (rem % 60) as u32,
+        })
+    }
+
+    /// Seconds since 1970 (`days_from_civil`, the inverse of [`DateTime::from_unix`]).
+    pub fn unix(&self) -> u64 {
+        let (y, m) = (u64::from(self.year) - u64::from(self.month <= 2), u64::from(self.month));
+        let era = y / 400;
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + u64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        days * 86400 + u64::from(self.hour) * 3600 + u64::from(self.minute) * 60 + u64::from(self.second)
+    }
+
+    /// RFC 5280 §4.1.2.5.1 and §4.1.2.5.2: `YYMMDDHHMMSSZ` (years 1950–2049) or
+    /// `YYYYMMDDHHMMSSZ`, in UTC, with seconds and no fraction.
+    pub(crate) fn parse(tag: u8, c: &[u8]) -> Result<DateTime, Error> {
+        let digits = if tag == UTC_TIME { 12 } else { 14 };
+        if c.len() != digits + 1 || c[digits] != b'Z' || !c[..digits].iter().all(u8::is_ascii_digit) {
+            return Err(malformed("a time not in the form RFC 5280 requires"));
+        }
+        let n = |i: usize| u32::from(c[i] - b'0') * 10 + u32::from(c[i + 1] - b'0');
+        let (year, at) = if tag == UTC_TIME {
+            let yy = n(0);
+            (if yy < 50 { 2000 + yy } else { 1900 + yy }, 2)
+        } else {
+            (n(0) * 100 + n(2), 4)
+        };
+        let t = DateTime { year, month: n(at), day: n(at + 2), hour: n(at + 4), minute: n(at + 6), second: n(at + 8) };
+        let valid = year >= 1970
+            && (1..=12).contains(&t.month)
+            && t.day >= 1
+            && t.day <= days_in_month(year, t.month)
+            && t.hour < 24
+            && t.minute < 60
+            && t.second < 60;
+        if !valid {
+            return Err(malformed("a time that is not a real date"));
+        }
+        Ok(t)
+    }
+}
+
+impl core::fmt::Display for DateTime {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", self.year, self.month, self.day, self.hour, self.minute, self.second)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::x509::der::{DerWriter, GENERALIZED_TIME};
+
+    #[test]
+    fn times_convert_both_ways() {
+        // 2000-02-29 (a leap day in a century year) and the UTCTime/GeneralizedTime switch.
+        let t = DateTime::parse(UTC_TIME, b"000229123456Z").unwrap();
+        assert_eq!(t.unix(), 951_827_696);
+        assert_eq!(DateTime::from_unix(951_827_696), Some(t));
+        assert_eq!(t.to_string(), "2000-02-29T12:34:56Z");
+        assert_eq!(DateTime::parse(UTC_TIME, b"491231235959Z").unwrap().year, 2049);
+        assert_eq!(DateTime::parse(UTC_TIME, b"500101000000Z").map(|t| t.year).ok(), None, "1950 is before 1970");
+        assert_eq!(DateTime::parse(GENERALIZED_TIME, b"20500101000000Z").unwrap().unix(), 2_524_608_000);
+        assert!(DateTime::parse(UTC_TIME, b"010229000000Z").is_err(), "2001 has no 29 February");
+        assert!(DateTime::parse(UTC_TIME, b"0102280000Z").is_err(), "no seconds");
+        let mut w = DerWriter::new();
+        w.time(DateTime::from_unix(2_524_608_000).unwrap());
+        assert_eq!(w.buf[0], GENERALIZED_TIME);
+    }
+}
