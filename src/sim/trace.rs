@@ -123,6 +123,7 @@ pub struct Outcome {
     pub closed_cleanly: bool,
     /// What the server chose, if it got that far.
     pub agreed: Option<Agreed>,
+    /// The application protocol the server chose (RFC 7301), if any.
     pub alpn: Option<String>,
     /// Every alert sent, by whom.
     pub alerts: Vec<(Side, AlertDescription)>,
@@ -176,16 +177,17 @@ impl Trace {
 
     /// Close the record of one connection, from its events.
     pub fn finish(&mut self, connection: u32, client: &Client, server: &Server) {
-        let alpn = client.alpn.as_ref().map(|a| String::from_utf8_lossy(a).into_owned());
         let (client, server) = (client.phase(), server.phase());
         let of = |side: Side| self.events.iter().filter(move |e| e.connection == connection && e.side == side).filter_map(TraceEvent::event);
         let connected = |side: Side| of(side).any(|e| matches!(e, Event::Phase { to: Phase::Connected, .. }));
-        let agreed = of(Side::Server).find_map(|e| match e {
-            Event::Negotiated { suite, group, signature_scheme, .. } => {
-                Some(Agreed { suite: *suite, group: *group, signature_scheme: *signature_scheme })
-            }
-            _ => None,
-        });
+        let (agreed, alpn) = of(Side::Server)
+            .find_map(|e| match e {
+                Event::Chose { suite, group, signature_scheme, alpn } => {
+                    Some((Some(Agreed { suite: *suite, group: *group, signature_scheme: *signature_scheme }), alpn.clone()))
+                }
+                _ => None,
+            })
+            .unwrap_or((None, None));
         let alerts = self
             .events
             .iter()
@@ -236,7 +238,7 @@ fn classify(event: &Event, prev: Step) -> Step {
     };
     match event {
         Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } => message_step(message.typ),
-        Event::Negotiated { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => Step::Hello,
+        Event::Offered { .. } | Event::Chose { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => Step::Hello,
         Event::SharedSecret { .. } => Step::SessionKeys,
         Event::Derived(_) | Event::KeysInstalled { .. } if after_handshake => prev,
         Event::Derived(d) if matches!(d.output, crate::tls::events::Output::FinishedKey(_)) => prev,

@@ -87,12 +87,6 @@ impl Client {
         if !matches!(self.state, State::Start) {
             return;
         }
-        self.common.events.push(Event::Negotiated {
-            version: ProtocolVersion::TLSv1_3,
-            suite: SUITE,
-            group: GROUP,
-            signature_scheme: auth::SCHEME,
-        });
         let random = self.common.random::<32>();
         let session_id = self.common.random::<32>().to_vec();
         let with_share = self.config.initial_key_share;
@@ -129,6 +123,13 @@ impl Client {
             legacy_compression_methods: vec![0],
             extensions,
         };
+        self.common.events.push(Event::Offered {
+            suites: hello.cipher_suites.clone(),
+            groups: vec![GROUP],
+            key_shares: key.iter().map(|_| GROUP).collect(),
+            signature_schemes: vec![auth::SCHEME],
+            alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
+        });
         self.common.send_handshake(&Handshake::ClientHello(hello.clone()));
         State::ExpectServerHello { hello, key, retried }
     }

@@ -451,12 +451,21 @@ pub enum Event {
         protection: Option<Protection>,
         ignored: bool,
     },
-    /// What this side offered (client) or chose (server) in its hello.
-    Negotiated {
-        version: super::enums::ProtocolVersion,
+    /// What the client offers in a ClientHello (RFC 8446 §4.1.2): TLS 1.3 only, its cipher
+    /// suites, groups, the groups it sends key shares for, signature schemes and ALPN protocols.
+    Offered {
+        suites: Vec<CipherSuite>,
+        groups: Vec<NamedGroup>,
+        key_shares: Vec<NamedGroup>,
+        signature_schemes: Vec<SignatureScheme>,
+        alpn: Vec<String>,
+    },
+    /// What the server chose for this connection (RFC 8446 §4.1.3, §4.3.1).
+    Chose {
         suite: CipherSuite,
         group: NamedGroup,
         signature_scheme: SignatureScheme,
+        alpn: Option<String>,
     },
     /// RFC 8446 §4.1.4: the server asks for a key share for `group` (sent by the server, acted
     /// upon by the client).

@@ -142,14 +142,6 @@ impl Server {
             find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
             Some(Extension::PskKeyExchangeModes(m)) if m.contains(&PskKeyExchangeMode::psk_dhe_ke)
         );
-        if first.is_none() {
-            self.common.events.push(Event::Negotiated {
-                version: ProtocolVersion::TLSv1_3,
-                suite: SUITE,
-                group: GROUP,
-                signature_scheme: auth::SCHEME,
-            });
-        }
 
         let Some(share) = shares.iter().find(|s| s.group == GROUP).cloned() else {
             if first.is_some() {
@@ -160,6 +152,12 @@ impl Server {
         };
         let peer = kx::parse_public(&share.key_exchange)?;
         self.common.accept(message, raw);
+        self.common.events.push(Event::Chose {
+            suite: SUITE,
+            group: GROUP,
+            signature_scheme: auth::SCHEME,
+            alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
+        });
         self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
         let key = KeyExchange::generate(&mut self.common);
         let public = key.public.clone();
