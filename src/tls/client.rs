@@ -124,6 +124,7 @@ impl Client {
             extensions,
         };
         self.common.events.push(Event::Offered {
+            server_name: Some(self.config.server_name.clone()),
             suites: hello.cipher_suites.clone(),
             groups: vec![GROUP],
             key_shares: key.iter().map(|_| GROUP).collect(),

@@ -8,7 +8,7 @@ use rand_core::Rng;
 use super::codec::Bytes;
 use super::enums::{AlertDescription, AlertLevel, ContentType, KeyUpdateRequest};
 use super::error::Error;
-use super::events::{Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, Failure, Message, Phase, Secret};
+use super::events::{Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, Failure, Message, Phase, Secret};
 use super::handshake::Handshake;
 use super::key_schedule::TrafficSecret;
 use super::record::{annotate_record, plaintext_record, Deframer, RawRecord, RecordCipher, MAX_PLAINTEXT};
@@ -146,8 +146,9 @@ pub struct Common {
     deframer: Deframer,
     /// Handshake bytes received but not yet a whole message.
     hs_buf: Vec<u8>,
-    /// Handshake messages written but not yet cut into records.
+    /// Handshake messages written but not yet cut into records, and where each ends in it.
     hs_out: Vec<u8>,
+    hs_out_ends: Vec<(Message, usize)>,
     read: Option<Keyed>,
     write: Option<Keyed>,
     out: Vec<u8>,
@@ -169,6 +170,7 @@ impl Common {
             deframer: Deframer::default(),
             hs_buf: Vec::new(),
             hs_out: Vec::new(),
+            hs_out_ends: Vec::new(),
             read: None,
             write: None,
             out: Vec::new(),
@@ -272,6 +274,7 @@ impl Common {
         self.events.push(Event::HandshakeSent { message, bytes: Bytes(bytes.clone()), fields });
         self.transcript.add(message, self.me, &bytes);
         self.hs_out.extend_from_slice(&bytes);
+        self.hs_out_ends.push((message, self.hs_out.len()));
         bytes
     }
 
@@ -279,13 +282,35 @@ impl Common {
     /// `max_fragment`), protected when write keys are installed.
     pub fn flush(&mut self) -> Result<(), Error> {
         let pending = std::mem::take(&mut self.hs_out);
+        let ends = std::mem::take(&mut self.hs_out_ends);
+        let mut start = 0;
         for chunk in pending.chunks(self.options.max_fragment) {
-            self.write_record(ContentType::handshake, chunk)?;
+            let end = start + chunk.len();
+            // The messages with a byte in [start, end): each begins before the end and ends after the start.
+            let mut begin = 0;
+            let mut carried = Vec::new();
+            for (m, e) in &ends {
+                if begin < end && *e > start {
+                    carried.push(*m);
+                }
+                begin = *e;
+            }
+            self.write_record_carrying(ContentType::handshake, chunk, Carries::Handshake(carried))?;
+            start = end;
         }
         Ok(())
     }
 
     fn write_record(&mut self, typ: ContentType, content: &[u8]) -> Result<(), Error> {
+        let carries = match typ {
+            ContentType::alert => Carries::Alert(AlertDescription(content.get(1).copied().unwrap_or(0))),
+            ContentType::change_cipher_spec => Carries::ChangeCipherSpec,
+            _ => Carries::ApplicationData(content.len()),
+        };
+        self.write_record_carrying(typ, content, carries)
+    }
+
+    fn write_record_carrying(&mut self, typ: ContentType, content: &[u8], carries: Carries) -> Result<(), Error> {
         let (bytes, protection) = match self.write.as_mut() {
             Some(k) => {
                 let (b, p) = k.cipher.seal(typ, content, self.options.padding)?;
@@ -293,7 +318,7 @@ impl Common {
             }
             None => (plaintext_record(typ, content), None),
         };
-        self.events.push(Event::RecordSent { content_type: typ, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
+        self.events.push(Event::RecordSent { content_type: typ, carries, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }
@@ -303,7 +328,8 @@ impl Common {
         self.flush()?;
         let typ = ContentType::change_cipher_spec;
         let bytes = plaintext_record(typ, &[1]);
-        self.events.push(Event::RecordSent { content_type: typ, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
+        let carries = Carries::ChangeCipherSpec;
+        self.events.push(Event::RecordSent { content_type: typ, carries, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }
@@ -387,6 +413,7 @@ impl Common {
         }
         // Anything queued but not sent is dropped: the alert is the last thing on the wire.
         self.hs_out.clear();
+        self.hs_out_ends.clear();
         let alert = err.sends_alert().then(|| err.alert());
         self.events.push(Event::Error { message: err.to_string(), alert });
         if let Some(a) = alert {

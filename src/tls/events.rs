@@ -323,6 +323,18 @@ pub struct Protection {
     pub inner_fields: Vec<Field>,
 }
 
+/// What a record carries, as its sender knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Carries {
+    /// These handshake messages, whole or in part (a message may be split across records).
+    Handshake(Vec<Message>),
+    Alert(AlertDescription),
+    /// This many bytes of application data.
+    ApplicationData(usize),
+    ChangeCipherSpec,
+}
+
 /// A point in time, in Unix seconds; shown as UTC (`2026-11-20 10:13:20 UTC`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -437,9 +449,11 @@ pub enum Event {
         bytes: Bytes,
         fields: Vec<Field>,
     },
-    /// A record this side wrote to the wire.
+    /// A record this side wrote to the wire. `content_type` is the real type (for a protected
+    /// record, the one inside the encryption; on the wire it says application_data).
     RecordSent {
         content_type: ContentType,
+        carries: Carries,
         bytes: Bytes,
         fields: Vec<Field>,
         protection: Option<Protection>,
@@ -454,6 +468,8 @@ pub enum Event {
     /// What the client offers in a ClientHello (RFC 8446 §4.1.2): TLS 1.3 only, its cipher
     /// suites, groups, the groups it sends key shares for, signature schemes and ALPN protocols.
     Offered {
+        /// The host name of server_name (RFC 6066 §3), readable by anyone on the network.
+        server_name: Option<String>,
         suites: Vec<CipherSuite>,
         groups: Vec<NamedGroup>,
         key_shares: Vec<NamedGroup>,
