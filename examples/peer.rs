@@ -4,8 +4,23 @@
 //! peer gen-cert --hostname NAME --out DIR
 //! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
-//! peer trace [--seed N] > trace.json
+//! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
+//!            [--max-fragment N] > trace.json
 //! ```
+//!
+//! `peer trace` prints the JSON trace (docs/trace-schema.md) of the run the page shows for the same
+//! options, byte for byte, so a run seen on the page can be reproduced and diffed here:
+//!
+//! - `--seed N`: the seed of every random value (drawn from the OS when absent, and recorded);
+//! - `--scenario KEY`: one of the page's scenarios (`normal`, `retry`, `tamper`, `wrong-name`,
+//!   `expired`, `untrusted`, as in its address);
+//! - `--hostname NAME`: the name the certificate is issued for and the client asks for;
+//! - `--message TEXT`: a message the client sends after the handshake; repeat it for several, in
+//!   order. Given at all, these replace the default request (the server's replies stay as they are);
+//! - `--key-update`: a KeyUpdate after the messages;
+//! - `--max-fragment N`: the largest record fragment, 1 to 16384 (small values split messages).
+//!
+//! A bad value exits with status 2 and one line on stderr saying what is wrong.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -18,17 +33,29 @@ use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use p256::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use tlsviz::sim::{check_message, Options, Scenario};
 use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
+use tlsviz::tls::record::MAX_PLAINTEXT;
 use tlsviz::tls::server::{Server, ServerConfig};
 use tlsviz::tls::x509::issue;
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  peer gen-cert --hostname NAME --out DIR\n  peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]\n  \
-         peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  peer trace [--seed N]"
+         peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  \
+         peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n\
+         \n\
+         trace options:\n  \
+         --seed N          the seed of the run, 0 to 18446744073709551615 (default: fresh from the OS)\n  \
+         --scenario KEY    {} (default: normal)\n  \
+         --hostname NAME   the server's name (default: example.com)\n  \
+         --message TEXT    a message the client sends; repeat for several (default: an HTTP request)\n  \
+         --key-update      run a KeyUpdate after the messages\n  \
+         --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)",
+        scenario_keys()
     );
     ExitCode::from(2)
 }
@@ -36,6 +63,27 @@ fn usage() -> ExitCode {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else { return usage() };
+    if cmd == "trace" {
+        // Its own parser: `--key-update` takes no value and `--message` may be repeated.
+        return match trace_options(&args[1..]) {
+            Ok(opts) => {
+                let json = tlsviz::sim::run(&opts).to_json();
+                match writeln!(std::io::stdout().lock(), "{json}") {
+                    Ok(()) => ExitCode::SUCCESS,
+                    // `peer trace | head` closed the pipe: nothing more to say.
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
+                    Err(e) => {
+                        eprintln!("peer trace: could not write the trace: {e}");
+                        ExitCode::from(1)
+                    }
+                }
+            }
+            Err(why) => {
+                eprintln!("peer trace: {why}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let mut flags = HashMap::new();
     let mut it = args[1..].iter();
     while let Some(k) = it.next() {
@@ -57,19 +105,6 @@ fn main() -> ExitCode {
             (Some(a), Some(n), Some(ca)) => client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog")),
             _ => return usage(),
         },
-        "trace" => {
-            let seed = match get("seed").map(|s| s.parse::<u64>()) {
-                Some(Ok(s)) => Some(s),
-                Some(Err(_)) => {
-                    eprintln!("--seed takes a whole number");
-                    return ExitCode::from(2);
-                }
-                None => None,
-            };
-            let trace = tlsviz::sim::run(&tlsviz::sim::Options { seed, ..Default::default() });
-            println!("{}", trace.to_json());
-            Ok(())
-        }
         _ => return usage(),
     };
     match res {
@@ -79,6 +114,80 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The page's scenario keys, for messages: `normal, retry, …`.
+fn scenario_keys() -> String {
+    Scenario::ALL.iter().map(Scenario::key).collect::<Vec<_>>().join(", ")
+}
+
+/// The options of `peer trace`.
+const OPTIONS: [&str; 6] = ["--seed", "--scenario", "--hostname", "--message", "--key-update", "--max-fragment"];
+
+/// The options of `peer trace`, or one line saying what is wrong with them.
+fn trace_options(args: &[String]) -> Result<Options, String> {
+    let mut opts = Options::default();
+    let mut messages: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let name = arg.as_str();
+        let takes_value = match name {
+            "--key-update" => false,
+            _ if OPTIONS.contains(&name) => true,
+            _ if name.starts_with("--") => return Err(format!("unknown option {name:?}; run `peer` with no arguments for the list")),
+            _ => return Err(format!("unexpected argument {name:?}: every value follows its option, as in --seed 5")),
+        };
+        // Repeating a single option would leave it unclear which run is meant.
+        if name != "--message" {
+            if seen.contains(&name) {
+                return Err(format!("{name} is given more than once"));
+            }
+            seen.push(name);
+        }
+        if !takes_value {
+            opts.key_update = true;
+            continue;
+        }
+        let value = match it.next() {
+            // `--hostname --key-update` is a forgotten value, not a name (message text is free).
+            Some(v) if name != "--message" && OPTIONS.contains(&v.as_str()) => return Err(format!("{name} needs a value before {v}")),
+            Some(v) => v,
+            None => return Err(format!("{name} needs a value")),
+        };
+        match name {
+            "--seed" => {
+                opts.seed = Some(value.parse().map_err(|_| format!("--seed takes a whole number from 0 to {}, not {value:?}", u64::MAX))?)
+            }
+            "--scenario" => {
+                opts.scenario =
+                    Scenario::from_key(value).ok_or_else(|| format!("there is no scenario {value:?}; the scenarios are {}", scenario_keys()))?
+            }
+            "--hostname" => {
+                if value.trim().is_empty() {
+                    return Err("--hostname needs a name, not an empty string".into());
+                }
+                opts.hostname = value.clone();
+            }
+            "--max-fragment" => {
+                let range = 1..=MAX_PLAINTEXT;
+                let bad = || format!("--max-fragment takes a whole number from 1 to {MAX_PLAINTEXT}, not {value:?}");
+                let n: usize = value.parse().map_err(|_| bad())?;
+                if !range.contains(&n) {
+                    return Err(bad());
+                }
+                opts.max_fragment = n;
+            }
+            _ => {
+                check_message(value).map_err(|why| format!("--message #{}: {why}", messages.len() + 1))?;
+                messages.push(value.clone());
+            }
+        }
+    }
+    if !messages.is_empty() {
+        opts.client_messages = messages;
+    }
+    Ok(opts)
 }
 
 fn now() -> u64 {
