@@ -2,5 +2,6 @@
 //! over TCP), recording everything for the handshake visualizer page.
 #![forbid(unsafe_code)]
 
+pub mod model;
 pub mod sim;
 pub mod tls;

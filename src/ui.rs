@@ -3,21 +3,21 @@
 //! trace.
 
 mod components;
-mod narration;
 mod state;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
-use tlsviz::sim::{self, Options};
+use tlsviz::sim::{self, Options, Scenario};
 use tlsviz::tls::events::Event;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use components::{Controls, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
-use state::{scenarios, Action, State, Tab};
+use state::{Action, State, Tab};
 
 /// How long an event stays on screen at speed 1, by kind (records fly, derivations flash).
-fn delay_ms(e: Option<&Event>) -> u32 {
+fn delay_ms(e: Option<&sim::TraceEvent>) -> u32 {
+    let e = e.and_then(|e| e.event());
     match e {
         Some(Event::RecordSent { .. }) => 1400,
         Some(Event::Derived(_)) | Some(Event::KeysInstalled { .. }) => 350,
@@ -39,8 +39,8 @@ fn options_from_url() -> (Options, Option<String>) {
             }
         }
         if let Some(name) = params.get("scenario") {
-            match scenarios().into_iter().find(|(k, _, _)| *k == name) {
-                Some((_, _, s)) => opts.scenario = s,
+            match Scenario::from_key(&name) {
+                Some(s) => opts.scenario = s,
                 None => problems.push(format!("there is no scenario \"{}\", so the normal handshake is shown", clip(&name))),
             }
         }
@@ -83,7 +83,7 @@ fn run_bench() {
         let t = now_ms();
         let trace = sim::run(&Options { seed: Some(u64::from(i) + 1000), ..Options::default() });
         times.push(now_ms() - t);
-        assert!(trace.outcome.handshake_complete, "benchmark handshake failed");
+        assert!(trace.outcome().is_some_and(|o| o.handshake_complete), "benchmark handshake failed");
     }
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
@@ -103,7 +103,7 @@ fn app() -> Html {
     // Playback: while playing, advance one event after a delay that depends on what is shown.
     {
         let dispatcher = state.dispatcher();
-        let delay = delay_ms(state.current().map(|e| &e.event)) / state.speed;
+        let delay = delay_ms(state.current()) / state.speed;
         use_effect_with((state.cursor, state.playing, state.speed, state.trace.seed), move |(_, playing, _, _)| {
             let t = playing.then(|| Timeout::new(delay, move || dispatcher.dispatch(Action::Next)));
             move || drop(t)
@@ -146,7 +146,7 @@ fn app() -> Html {
     // Keep the address a permalink to this run.
     {
         let seed = state.trace.seed;
-        let scenario = state::scenario_key(&state.trace.options.scenario);
+        let scenario = state.trace.options.scenario.key();
         use_effect_with((seed, scenario), move |(seed, scenario)| {
             if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
                 let q = if *scenario == "normal" { format!("?seed={seed}") } else { format!("?seed={seed}&scenario={scenario}") };

@@ -66,7 +66,9 @@ impl Step {
     }
 }
 
-/// What happened: an endpoint's event, or the network's.
+/// What happened: an endpoint's event, or the network's. Nearly every value is an endpoint's
+/// event, so the small network variant is not worth boxing the other for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Happening {

@@ -153,12 +153,15 @@ impl Secret {
         (Secret::ExporterMaster, "exporter_master_secret"),
         (Secret::ResumptionMaster, "resumption_master_secret"),
     ];
-    const NUMBERED: [(&'static str, fn(u32) -> Secret); 3] = [
+    const NUMBERED: [(&'static str, Numbered); 3] = [
         ("client_application_traffic_secret_", Secret::ClientApplicationTraffic),
         ("server_application_traffic_secret_", Secret::ServerApplicationTraffic),
         ("ticket_psk_", Secret::TicketPsk),
     ];
 }
+
+/// Makes a numbered secret (an application traffic generation, a ticket's PSK) from its number.
+type Numbered = fn(u32) -> Secret;
 
 /// The RFC's label for the secret (`client_handshake_traffic_secret`, `master_secret`); the
 /// trace's JSON uses the same text.

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use tlsviz::sim::{self, check_message, Options, Scenario, Step, Trace};
+use tlsviz::sim::{self, check_message, Options, Step, Trace};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
 
@@ -63,7 +63,7 @@ impl State {
     /// The inspector follows playback to the latest message or record unless the visitor chose.
     fn follow(&mut self) {
         let shown = &self.trace.events[..self.cursor.min(self.trace.events.len())];
-        if let Some(e) = shown.iter().rev().find(|e| is_inspectable(&e.event)) {
+        if let Some(e) = shown.iter().rev().find(|e| e.event().is_some_and(is_inspectable)) {
             self.selected = Some(e.index);
         }
     }
@@ -120,7 +120,7 @@ impl Reducible for State {
                     s.notice = Some(why);
                     return Rc::new(s);
                 }
-                if !s.trace.outcome.handshake_complete {
+                if !s.trace.outcome().is_some_and(|o| o.handshake_complete) {
                     s.notice = Some("This connection failed, so nothing can be sent on it. Start a new handshake first.".into());
                     return Rc::new(s);
                 }
@@ -129,7 +129,7 @@ impl Reducible for State {
                 let mut opts = s.trace.options.clone();
                 opts.client_messages.push(text.clone());
                 opts.server_replies.truncate(opts.client_messages.len() - 1);
-                let resume = s.trace.events.iter().position(|e| e.step == Step::Closing && matches!(e.event, Event::AlertSent { .. })).unwrap_or(len);
+                let resume = s.trace.events.iter().position(|e| e.step == Step::Closing && matches!(e.event(), Some(Event::AlertSent { .. }))).unwrap_or(len);
                 let trace = Rc::new(sim::run(&opts));
                 s.cursor = resume.min(s.cursor).min(trace.events.len());
                 s.trace = trace;
@@ -140,20 +140,4 @@ impl Reducible for State {
         }
         Rc::new(s)
     }
-}
-
-/// The scenarios the page offers, with their labels.
-pub fn scenarios() -> Vec<(&'static str, &'static str, Scenario)> {
-    vec![
-        ("normal", "Everything goes right", Scenario::Normal),
-        ("retry", "Server asks again (HelloRetryRequest)", Scenario::HelloRetry),
-        ("tamper", "An attacker flips a bit on the wire", Scenario::Tamper { record: 3, offset: 60, xor: 0x01 }),
-        ("wrong-name", "Certificate for another name", Scenario::WrongName),
-        ("expired", "Expired certificate", Scenario::Expired),
-        ("untrusted", "Certificate from an unknown CA", Scenario::UntrustedCa),
-    ]
-}
-
-pub fn scenario_key(s: &Scenario) -> &'static str {
-    scenarios().into_iter().find(|(_, _, x)| x == s).map(|(k, _, _)| k).unwrap_or("normal")
 }

@@ -1,11 +1,11 @@
 //! Play, pause, step, jump to a step, speed, new handshake, scenario; and the progress bar.
 
-use tlsviz::sim::{Options, Step};
+use tlsviz::sim::{Options, Scenario, Step};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::Props;
-use crate::ui::state::{scenarios, Action};
+use crate::ui::state::Action;
 
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
@@ -38,13 +38,13 @@ pub fn controls(p: &Props) -> Html {
             }
         })
     };
-    let scenario_key = crate::ui::state::scenario_key(&s.trace.options.scenario);
+    let scenario_key = s.trace.options.scenario.key();
     let scenario = {
         let d = d.clone();
         let opts = s.trace.options.clone();
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                if let Some((_, _, sc)) = scenarios().into_iter().find(|(k, _, _)| *k == sel.value()) {
+                if let Some(sc) = Scenario::from_key(&sel.value()) {
                     d.dispatch(Action::Run(Options { seed: None, scenario: sc, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() }));
                 }
             }
@@ -73,7 +73,7 @@ pub fn controls(p: &Props) -> Html {
                 <button onclick={fresh} title="Run a new handshake with fresh keys">{ "New handshake" }</button>
                 <label class="scenario">{ "Scenario " }
                     <select onchange={scenario} aria-label="Scenario">
-                        { for scenarios().into_iter().map(|(k, label, _)| html! { <option value={k} selected={k == scenario_key}>{ label }</option> }) }
+                        { for Scenario::ALL.iter().map(|sc| html! { <option value={sc.key()} selected={sc.key() == scenario_key}>{ sc.title() }</option> }) }
                     </select>
                 </label>
             </div>

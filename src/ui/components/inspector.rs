@@ -2,13 +2,13 @@
 //! its bytes; hovering a byte highlights its field. Protected records can be seen as they were on
 //! the wire or decrypted, with everything that went into their protection.
 
+use tlsviz::model::view::record_label;
 use tlsviz::tls::codec::{hex, Field};
 use tlsviz::tls::events::{Event, Protection};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::Props;
-use crate::ui::components::wire::record_label;
 
 #[derive(Properties, PartialEq)]
 pub struct HexProps {
@@ -94,15 +94,15 @@ fn protection_table(p: &Protection) -> Html {
         <table class="protection">
             <caption>{ "How this record was protected (RFC 8446 §5.2–5.3)" }</caption>
             <tbody>
-                { row("traffic secret", p.secret.clone(), "the key and IV below come from it") }
+                { row("traffic secret", p.secret.to_string(), "the key and IV below come from it") }
                 { row("key", hex(&p.key.0), "16-byte AES-128 key") }
                 { row("IV", hex(&p.iv.0), "12-byte static IV") }
                 { row("sequence number", p.sequence_number.to_string(), "counts records sent under this key, from 0") }
                 { row("nonce", hex(&p.nonce.0), "IV XOR the sequence number: never reused") }
                 { row("additional data", hex(&p.additional_data.0), "the record header, authenticated but not encrypted") }
                 { row("plaintext", hex(&p.inner_plaintext.0), "content, then the real content type, then padding zeros") }
-                { row("ciphertext", hex(&p.ciphertext.0), "AES-128-GCM output") }
-                { row("tag", hex(&p.tag.0), "changes to any bit above make this check fail") }
+                { row("ciphertext", hex(&p.ciphertext.0), "AES-128-GCM output: as long as the plaintext") }
+                { row("tag", hex(&p.tag.0), "16 bytes after the ciphertext: a change to any bit of the header, the ciphertext or the tag makes this check fail") }
             </tbody>
         </table>
     }
@@ -115,9 +115,9 @@ pub fn inspector(p: &Props) -> Html {
     let Some(e) = s.selected.and_then(|i| s.trace.events.get(i)) else {
         return html! { <p class="muted">{ "Choose a record on the network (or play the handshake) to see its bytes here." }</p> };
     };
-    match &e.event {
-        Event::RecordSent { bytes, fields, protection } => {
-            let (label, inside) = record_label(&bytes.0, fields, protection);
+    match e.event() {
+        Some(Event::RecordSent { bytes, fields, protection, carries, .. }) => {
+            let (label, inside) = record_label(bytes.0.len(), carries, protection.as_ref());
             let toggle = |to: bool, text: &str| {
                 let d = decrypted.clone();
                 html! { <button class={classes!("seg", (*decrypted == to).then_some("active"))} aria-pressed={(*decrypted == to).to_string()} onclick={Callback::from(move |_| d.set(to))}>{ text }</button> }
@@ -140,12 +140,19 @@ pub fn inspector(p: &Props) -> Html {
                 </div>
             }
         }
-        Event::HandshakeSent { name, bytes, fields } | Event::HandshakeReceived { name, bytes, fields } => html! {
-            <div class="inspector">
-                <h3>{ format!("{name} ({} bytes), as the {} {} it", bytes.0.len(), e.side.name(), if matches!(e.event, Event::HandshakeSent { .. }) { "encoded" } else { "decoded" }) }</h3>
-                <HexView bytes={bytes.0.clone()} fields={fields.clone()} label={AttrValue::from(name.clone())} />
-            </div>
-        },
+        Some(ev @ (Event::HandshakeSent { bytes, fields, .. } | Event::HandshakeReceived { bytes, fields, .. })) => {
+            let (name, verb) = match ev {
+                Event::HandshakeSent { message, .. } => (message.to_string(), "encoded"),
+                Event::HandshakeReceived { message: Some(m), .. } => (m.to_string(), "decoded"),
+                _ => ("An undecodable message".to_string(), "received"),
+            };
+            html! {
+                <div class="inspector">
+                    <h3>{ format!("{name} ({} bytes), as the {} {verb} it", bytes.0.len(), e.side.name()) }</h3>
+                    <HexView bytes={bytes.0.clone()} fields={fields.clone()} label={AttrValue::from(name)} />
+                </div>
+            }
+        }
         _ => html! { <p class="muted">{ "Nothing to inspect for this event." }</p> },
     }
 }

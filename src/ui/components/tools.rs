@@ -1,11 +1,11 @@
 //! Narration, the visitor's own message, and the exports (trace JSON, key log, permalink).
 
+use tlsviz::model::narration::{narrate, rfc_url, step_intro};
 use tlsviz::sim::Step;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::Props;
-use crate::ui::narration::{narrate, rfc_url, step_intro};
 use crate::ui::state::Action;
 
 #[function_component(Narrator)]
@@ -16,7 +16,7 @@ pub fn narrator(p: &Props) -> Html {
     let (step, body) = match s.current() {
         None => (None, html! { <p class="plain">{ "Press Play (or the space bar) to watch the client and the server meet. Step with the arrow keys; choose any message to see its bytes." }</p> }),
         Some(e) => {
-            let n = narrate(e);
+            let n = narrate(&s.trace, e);
             (Some(e.step), html! {
                 <>
                     <p class="plain">{ n.plain }</p>
@@ -36,7 +36,7 @@ pub fn narrator(p: &Props) -> Html {
     html! {
         <section class="narration" aria-label="What is happening">
             if let Some(st) = step {
-                <p class="step-intro"><strong>{ format!("Step {} of 5 · {}", Step::ALL.iter().position(|x| *x == st).map(|i| i + 1).unwrap_or(0), st.title()) }</strong>{ " — " }{ step_intro(st).split_once(": ").map(|(_, r)| r).unwrap_or("") }</p>
+                <p class="step-intro"><strong>{ format!("Step {} of 5 · {}", Step::ALL.iter().position(|x| *x == st).map(|i| i + 1).unwrap_or(0), st.title()) }</strong>{ " — " }{ step_intro(st) }</p>
             }
             <div aria-live="polite" aria-atomic="true" class="live">{ body }</div>
         </section>
@@ -63,7 +63,7 @@ pub fn message_box(p: &Props) -> Html {
             d.dispatch(Action::Send((*text).clone()));
         })
     };
-    let complete = s.trace.outcome.handshake_complete;
+    let complete = s.trace.outcome().is_some_and(|o| o.handshake_complete);
     html! {
         <section class="message" aria-label="Send your own message">
             <form {onsubmit}>
@@ -98,15 +98,17 @@ fn download(name: &str, mime: &str, text: &str) {
 pub fn trace_tools(p: &Props) -> Html {
     let s = &*p.handle;
     let t = s.trace.clone();
+    let lines = t.outcome().map(|o| o.keylog.clone()).unwrap_or_default();
+    let empty = lines.is_empty();
     let keylog = {
-        let t = t.clone();
-        Callback::from(move |_| download(&format!("tls13-keys-{}.txt", t.seed), "text/plain", &(t.outcome.keylog.join("\n") + "\n")))
+        let seed = t.seed;
+        Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &(lines.join("\n") + "\n")))
     };
     html! {
         <section class="tools" aria-label="This run">
             <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar now links to exactly this run (same keys, same bytes)." }</p>
             <div class="row">
-                <button onclick={keylog} disabled={t.outcome.keylog.is_empty()}>{ "Download key log (for Wireshark)" }</button>
+                <button onclick={keylog} disabled={empty}>{ "Download key log (for Wireshark)" }</button>
             </div>
         </section>
     }

@@ -1,51 +1,13 @@
 //! The network between the panels: every record sent so far, the newest one in flight.
 
-use tlsviz::sim::Side;
-use tlsviz::tls::codec::Field;
-use tlsviz::tls::enums::ContentType;
-use tlsviz::tls::events::{Event, Protection};
+use tlsviz::model::narration::network;
+use tlsviz::model::view::record_label;
+use tlsviz::sim::{NetworkEvent, Side};
+use tlsviz::tls::events::Event;
 use yew::prelude::*;
 
 use super::Props;
 use crate::ui::state::Action;
-
-/// Names of the whole handshake messages in a field tree's fragment (from the codec's tree).
-fn message_names(fields: &[Field]) -> Vec<String> {
-    let mut out = Vec::new();
-    for f in fields {
-        for c in &f.children {
-            if c.name == "fragment" || c.name == "content" {
-                out.extend(c.children.iter().filter(|m| m.name != "level" && m.name != "description").map(|m| m.name.clone()));
-            }
-        }
-    }
-    out
-}
-
-/// What a record carries, as its sender knows it.
-pub fn record_label(bytes: &[u8], fields: &[Field], protection: &Option<Protection>) -> (String, Option<String>) {
-    match protection {
-        Some(p) => {
-            let inside = match p.content_type {
-                ContentType::handshake => message_names(&p.inner_fields).join(", "),
-                ContentType::application_data => "application data".to_string(),
-                ContentType::alert => match p.inner_plaintext.0.get(1) {
-                    Some(0) => "alert: close_notify".to_string(),
-                    Some(d) => format!("alert: {}", tlsviz::tls::enums::AlertDescription(*d)),
-                    None => "alert".to_string(),
-                },
-                t => t.to_string(),
-            };
-            (format!("encrypted record, {} bytes", bytes.len()), Some(inside))
-        }
-        None => match bytes.first().map(|b| ContentType(*b)) {
-            Some(ContentType::handshake) => (message_names(fields).join(", "), None),
-            Some(ContentType::change_cipher_spec) => ("change_cipher_spec".into(), None),
-            Some(ContentType::alert) => (format!("alert: {}", tlsviz::tls::enums::AlertDescription(bytes.get(6).copied().unwrap_or(0))), None),
-            _ => ("record".into(), None),
-        },
-    }
-}
 
 fn lock_icon() -> Html {
     html! {
@@ -61,25 +23,21 @@ pub fn wire(p: &Props) -> Html {
     let s = &*p.handle;
     let shown = &s.trace.events[..s.cursor.min(s.trace.events.len())];
     let current = s.cursor.checked_sub(1);
-    let rows = shown.iter().filter_map(|e| match &e.event {
-        Event::RecordSent { bytes, fields, protection } => Some((e, bytes, fields, protection)),
+    let rows = shown.iter().filter_map(|e| match e.event()? {
+        Event::RecordSent { bytes, carries, protection, .. } => Some((e, bytes, carries, protection)),
         _ => None,
     });
     // What happened on the network itself: an attacker's change, or the connection being closed.
-    let network: Vec<(usize, String)> = shown
+    let happened: Vec<(usize, String, bool)> = shown
         .iter()
-        .filter(|e| e.side == Side::Wire)
-        .filter_map(|e| match &e.event {
-            Event::Note { text } => Some((e.index, text.clone())),
-            _ => None,
-        })
+        .filter_map(|e| e.network().map(|n| (e.index, network(n).plain, !matches!(n, NetworkEvent::TransportClosed))))
         .collect();
     html! {
         <section class="wire" aria-label="The network">
             <h2 class="wire-title">{ "Network" }</h2>
             <ol class="records">
-                { for rows.map(|(e, bytes, fields, protection)| {
-                    let (label, inside) = record_label(&bytes.0, fields, protection);
+                { for rows.map(|(e, bytes, carries, protection)| {
+                    let (label, inside) = record_label(bytes.0.len(), carries, protection.as_ref());
                     let to_right = e.side == Side::Client;
                     let flying = current == Some(e.index);
                     let selected = s.selected == Some(e.index);
@@ -99,9 +57,8 @@ pub fn wire(p: &Props) -> Html {
                         </li>
                     }
                 }) }
-                { for network.iter().map(|(i, text)| {
-                    let attack = text.starts_with("an attacker");
-                    html! { <li key={format!("n{i}")} class={classes!("rec", "network-note", attack.then_some("attack"))}>{ if attack { format!("✗ {text}") } else { text.clone() } }</li> }
+                { for happened.iter().map(|(i, text, attack)| {
+                    html! { <li key={format!("n{i}")} class={classes!("rec", "network-note", attack.then_some("attack"))}>{ if *attack { format!("✗ {text}") } else { text.clone() } }</li> }
                 }) }
             </ol>
         </section>

@@ -1,0 +1,6 @@
+//! The page's logic as plain Rust, tested on the host: what the page says about each event of a
+//! trace, and what each part of the page shows, all made from typed trace values. The Yew
+//! components in the page only draw what this computes.
+
+pub mod narration;
+pub mod view;

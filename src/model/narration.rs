@@ -1,0 +1,707 @@
+//! What the page says about each event: a plain sentence for a beginner, the technical detail for
+//! someone checking against RFC 8446, and the section to read. Every sentence is made here, from
+//! typed trace values; nothing reads a sentence back.
+
+use crate::sim::{NetworkEvent, Side, Step, Trace, TraceEvent};
+use crate::tls::codec::hex;
+use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
+use crate::tls::events::{Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output, Phase, Secret};
+
+/// A sentence for everyone, the detail for an expert, and where RFC 8446 says it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Narration {
+    pub plain: String,
+    pub detail: String,
+    /// RFC 8446 section (`4.1.2`) or appendix (`D.4`).
+    pub section: &'static str,
+}
+
+/// The RFC editor's address for a section or an appendix of RFC 8446.
+pub fn rfc_url(section: &str) -> String {
+    let kind = if section.starts_with(|c: char| c.is_ascii_alphabetic()) { "appendix" } else { "section" };
+    format!("https://www.rfc-editor.org/rfc/rfc8446#{kind}-{section}")
+}
+
+fn short(b: &[u8]) -> String {
+    let h = hex(b);
+    if h.len() > 16 {
+        format!("{}…", &h[..16])
+    } else {
+        h
+    }
+}
+
+fn who(side: Side) -> &'static str {
+    match side {
+        Side::Client => "The client",
+        Side::Server => "The server",
+        Side::Network => "On the network,",
+    }
+}
+
+fn endpoint(e: Endpoint) -> &'static str {
+    match e {
+        Endpoint::Client => "client",
+        Endpoint::Server => "server",
+    }
+}
+
+/// What a phase means to a reader.
+pub fn waiting_for(p: Phase) -> &'static str {
+    match p {
+        Phase::Start => "not started",
+        Phase::ExpectServerHello => "waiting for ServerHello",
+        Phase::ExpectEncryptedExtensions => "waiting for EncryptedExtensions",
+        Phase::ExpectCertificate => "waiting for the server's Certificate",
+        Phase::ExpectCertificateVerify => "waiting for CertificateVerify",
+        Phase::ExpectFinished => "waiting for the server's Finished",
+        Phase::ExpectClientHello => "waiting for ClientHello",
+        Phase::ExpectClientFinished => "waiting for the client's Finished",
+        Phase::Connected => "connected: application data may flow",
+        Phase::Closed => "closed",
+        Phase::Failed => "failed",
+    }
+}
+
+/// The title and the one-sentence idea of each of the five steps.
+pub fn step_intro(step: Step) -> &'static str {
+    match step {
+        Step::Hello => "the client lists the TLS versions and cipher suites it supports and sends a fresh public key; the server picks one of each and answers with its own.",
+        Step::SessionKeys => "each side combines its own private key with the other's public key. Both reach the same shared secret, which never crosses the network, and derive the same keys from it.",
+        Step::Authentication => "the server shows a certificate signed by a CA the client trusts, and signs the conversation to prove it holds the certificate's key. Finished messages confirm both sides saw the same handshake.",
+        Step::SecureConnection => "data now travels encrypted. An eavesdropper sees only ciphertext, and any change to it makes decryption fail.",
+        Step::Closing => "each side sends close_notify, so nobody can cut the conversation short unnoticed, and the keys are thrown away.",
+    }
+}
+
+fn list(items: &[String]) -> String {
+    match items {
+        [] => "none".to_string(),
+        [one] => one.clone(),
+        _ => items.join(", "),
+    }
+}
+
+/// The previous event of the same side and connection, if any (for context such as what a
+/// ClientHello offered).
+fn before<'a>(trace: &'a Trace, e: &TraceEvent) -> impl Iterator<Item = &'a Event> + 'a {
+    let (side, connection, index) = (e.side, e.connection, e.index);
+    trace.events[..index.min(trace.events.len())].iter().rev().filter(move |x| x.side == side && x.connection == connection).filter_map(TraceEvent::event)
+}
+
+/// The sentence for a check, from its evidence.
+pub fn check(side: Side, c: &Check) -> Narration {
+    let w = who(side);
+    let mark = if c.ok { "✓" } else { "✗" };
+    let alert = c.failure.as_ref().map(|f| format!(" It ends the handshake with the alert {}.", f.alert)).unwrap_or_default();
+    let n = |plain: String, detail: String, section| Narration { plain: format!("{plain}{alert}"), detail, section };
+    match &c.kind {
+        CheckKind::TrustAnchor { certificate, issuer, anchor, names_match, signature_valid, algorithm } => {
+            let plain = match (names_match, signature_valid) {
+                (true, true) => format!("{w} checks who issued the certificate: {issuer}, the CA it trusts, and that CA's signature on it is genuine: {mark}."),
+                (true, false) => format!(
+                    "{w} checks who issued the certificate. It names {issuer} as its issuer, the same name as the CA the client trusts, but the signature on it was not made with that CA's key: {mark}. Anyone can give their own CA that name; only the trusted CA's key can sign for it."
+                ),
+                (false, _) => format!("{w} checks who issued the certificate: {issuer}, which is not the CA it trusts ({anchor}): {mark}."),
+            };
+            n(
+                plain,
+                format!("Issuer of \"{certificate}\": \"{issuer}\"; trust anchor: \"{anchor}\"; names match: {names_match}; {algorithm} signature verifies with the anchor's key: {signature_valid}."),
+                "4.4.2.4",
+            )
+        }
+        CheckKind::IssuerSignature { certificate, issuer, algorithm } => n(
+            format!("{w} checks that {issuer} signed the certificate of {certificate}: {mark}."),
+            format!("{algorithm} signature of \"{certificate}\" verified with the public key of \"{issuer}\"."),
+            "4.4.2.4",
+        ),
+        CheckKind::Validity { certificate, not_before, not_after, now } => {
+            let why = if now < not_before {
+                " The certificate is not valid yet."
+            } else if now > not_after {
+                " The certificate has expired."
+            } else {
+                ""
+            };
+            n(
+                format!("{w} checks the certificate's dates: valid from {not_before} to {not_after}, and its clock says {now}: {mark}.{why}"),
+                format!("Validity of \"{certificate}\": notBefore {not_before}, notAfter {not_after}, checked at {now} (RFC 5280 §4.1.2.5)."),
+                "4.4.2.4",
+            )
+        }
+        CheckKind::Name { asked, names } => n(
+            format!("{w} checks the name: it asked for {asked}, and the certificate is for {}: {mark}.", list(names)),
+            format!("server_name \"{asked}\" against the subjectAltName dNSNames [{}] (RFC 6125; a wildcard stands for one label).", names.join(", ")),
+            "4.4.2.4",
+        ),
+        CheckKind::Usage { certificate, is_ca, key_usage, extended_key_usage } => n(
+            format!("{w} checks what the certificate may be used for: signing TLS handshakes as a server, and not as a CA: {mark}."),
+            format!(
+                "\"{certificate}\": basicConstraints cA {is_ca}, keyUsage [{}], extendedKeyUsage [{}]; a server's leaf needs digitalSignature and serverAuth.",
+                key_usage.join(", "),
+                extended_key_usage.join(", ")
+            ),
+            "4.4.2.4",
+        ),
+        CheckKind::CertificateVerify { signer, scheme, content, signature } => n(
+            if c.ok {
+                format!("{w} verifies the {}'s CertificateVerify signature with the public key from the certificate: {mark}. Only the holder of the certificate's private key could have made it.", endpoint(*signer))
+            } else {
+                format!("{w} verifies the {}'s CertificateVerify signature with the public key from the certificate, and it does not verify: {mark}.", endpoint(*signer))
+            },
+            format!(
+                "{scheme} over {} bytes (64 spaces, the context string, a zero byte and the transcript hash {}); signature {}.",
+                content.0.len(),
+                short(content.0.get(content.0.len().saturating_sub(32)..).unwrap_or(&[])),
+                short(&signature.0)
+            ),
+            "4.4.3",
+        ),
+        CheckKind::Finished { sender, verify_data } => n(
+            if c.ok {
+                format!("{w} recomputes the {}'s Finished value and gets the same: {mark}. Both sides saw the same handshake and hold the same keys.", endpoint(*sender))
+            } else {
+                format!("{w} recomputes the {}'s Finished value and gets a different one: {mark}. The handshake the two sides saw was not the same.", endpoint(*sender))
+            },
+            format!("verify_data received {}; expected HMAC(finished_key, transcript hash).", short(&verify_data.0)),
+            "4.4.4",
+        ),
+        CheckKind::RecordDecryption { secret, sequence_number } => n(
+            if c.ok {
+                format!("{w} decrypts the record: {mark}.")
+            } else {
+                format!("{w} cannot decrypt a record: its authentication tag does not match: {mark}. Something changed it on the way, or the two sides do not hold the same keys.")
+            },
+            format!("AEAD open with the key and IV of {secret}, sequence number {sequence_number}, failed."),
+            "5.2",
+        ),
+    }
+}
+
+/// What the network did.
+pub fn network(n: &NetworkEvent) -> Narration {
+    let plain = match n {
+        NetworkEvent::Tampered { record, towards, offset, xor } => format!(
+            "On the network, an attacker flips bits (XOR {xor:#04x}) of byte {offset} of record {record} on its way to the {}.",
+            endpoint(*towards)
+        ),
+        NetworkEvent::Dropped { record, towards } => format!("On the network, an attacker drops record {record} on its way to the {}.", endpoint(*towards)),
+        NetworkEvent::Replaced { record, towards, bytes } => {
+            format!("On the network, an attacker replaces record {record} on its way to the {} with {bytes} bytes of its own.", endpoint(*towards))
+        }
+        NetworkEvent::Injected { before_record, towards, bytes } => {
+            format!("On the network, an attacker slips {bytes} bytes of its own in before record {before_record}, on its way to the {}.", endpoint(*towards))
+        }
+        NetworkEvent::TransportClosed => "Nothing more arrives: the network closes the connection.".to_string(),
+    };
+    let detail = match n {
+        NetworkEvent::TransportClosed => "A side that waits for the rest of a record or a message, or for the handshake to finish, treats the end of the connection as an error.".into(),
+        _ => "Records are counted from 0 in the order they were sent, both directions together; byte 0 is the record header's content type.".into(),
+    };
+    Narration { plain, detail, section: "5" }
+}
+
+fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: usize) -> Narration {
+    let n = |plain: String, detail: String, section| Narration { plain, detail, section };
+    if message.hello_retry_request {
+        let group = before(trace, e).find_map(|x| match x {
+            Event::HelloRetry { group } => Some(group.to_string()),
+            _ => None,
+        });
+        return n(
+            format!("{w} has no key share it can use, so it asks the client to try again with a key for {}.", group.as_deref().unwrap_or("a group it supports")),
+            "A ServerHello whose random is the fixed SHA-256 of \"HelloRetryRequest\", with a key_share naming the group. The transcript replaces ClientHello1 by a message_hash.".into(),
+            "4.1.4",
+        );
+    }
+    match message.typ {
+        HandshakeType::client_hello => {
+            let offered = before(trace, e).find_map(|x| match x {
+                Event::Offered { suites, groups, key_shares, .. } => Some((suites, groups, key_shares)),
+                _ => None,
+            });
+            let (suites, groups, shares) = match offered {
+                Some((s, g, k)) => (s.iter().map(|x| x.to_string()).collect::<Vec<_>>(), g.iter().map(|x| x.to_string()).collect::<Vec<_>>(), k.clone()),
+                None => (Vec::new(), Vec::new(), Vec::new()),
+            };
+            let plain = if shares.is_empty() {
+                format!("{w} says hello: it offers TLS 1.3 and the cipher suite {}, and lists {} among its groups, but sends no public key yet (its key_share is empty).", list(&suites), list(&groups))
+            } else {
+                format!(
+                    "{w} says hello: it offers TLS 1.3, the cipher suite {}, and a fresh public key for {} (a key share). It signs nothing and has no certificate.",
+                    list(&suites),
+                    list(&shares.iter().map(|g| g.to_string()).collect::<Vec<_>>())
+                )
+            };
+            n(plain, format!("ClientHello, {len} bytes: legacy_version 0x0303, 32 random bytes, a 32-byte legacy_session_id (middlebox compatibility), cipher_suites, and extensions server_name, supported_versions, supported_groups, signature_algorithms, key_share, psk_key_exchange_modes, ALPN."), "4.1.2")
+        }
+        HandshakeType::server_hello => {
+            let chose = before(trace, e).find_map(|x| match x {
+                Event::Chose { suite, group, .. } => Some((suite.to_string(), group.to_string())),
+                _ => None,
+            });
+            let (suite, group) = chose.unwrap_or_default();
+            n(
+                format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Everything it sends after this is encrypted (apart from a dummy change_cipher_spec record)."),
+                format!("ServerHello, {len} bytes: supported_versions 0x0304, the chosen cipher_suite and the server's key_share; legacy_session_id_echo repeats the client's."),
+                "4.1.3",
+            )
+        }
+        HandshakeType::encrypted_extensions => n(
+            format!("{w} sends its remaining settings (here, the application protocol), already encrypted."),
+            "EncryptedExtensions carries extensions not needed to set up keys: here ALPN, and an empty server_name that tells the client the name it sent was used. It is the first message under the handshake traffic keys.".into(),
+            "4.3.1",
+        ),
+        HandshakeType::certificate => n(
+            format!("{w} sends its certificate. In TLS 1.3 it travels encrypted: an eavesdropper cannot even see which certificate it is."),
+            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry with the DER leaf certificate."),
+            "4.4.2",
+        ),
+        HandshakeType::certificate_verify => n(
+            format!("{w} sends CertificateVerify, carrying that signature: it proves the {} holds the certificate's private key, not just a copy of the certificate.", if e.side == Side::Server { "server" } else { "client" }),
+            "ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, server CertificateVerify\", a zero byte and the transcript hash.".into(),
+            "4.4.3",
+        ),
+        HandshakeType::finished => n(
+            format!("{w} sends its Finished: a MAC over the whole handshake. If anything had been altered, the other side would compute a different value."),
+            "verify_data = HMAC-SHA256(finished_key, transcript hash), finished_key = HKDF-Expand-Label(handshake traffic secret, \"finished\", \"\", 32).".into(),
+            "4.4.4",
+        ),
+        HandshakeType::new_session_ticket => n(
+            format!("{w} gives the client a session ticket: a later connection could present it to resume without a certificate."),
+            "NewSessionTicket after the handshake; the PSK it stands for is HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce, 32). Sent because the client offered psk_key_exchange_modes.".into(),
+            "4.6.1",
+        ),
+        HandshakeType::key_update => n(
+            format!("{w} moves to fresh keys without a new handshake."),
+            "KeyUpdate: the next application traffic secret is HKDF-Expand-Label(current, \"traffic upd\", \"\", 32).".into(),
+            "4.6.3",
+        ),
+        _ => n(format!("{w} sends {message}."), String::new(), "4"),
+    }
+}
+
+fn secret_input(i: &KeyInput) -> String {
+    match i {
+        KeyInput::Zeros => "0 (32 zero bytes)".into(),
+        KeyInput::SharedSecret => "the (EC)DHE shared secret".into(),
+        KeyInput::Psk => "the PSK".into(),
+        KeyInput::Secret(s) => s.to_string(),
+    }
+}
+
+fn covers(messages: &[crate::tls::events::Covered]) -> String {
+    if messages.is_empty() {
+        return "no messages (the hash of the empty string)".into();
+    }
+    messages
+        .iter()
+        .map(|c| match (c.message.typ, c.sender) {
+            (HandshakeType::finished, Some(s)) => format!("{} Finished", endpoint(s)),
+            _ => c.message.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The formula of a derivation, as the RFC writes it.
+pub fn formula(d: &Derivation) -> String {
+    match &d.hkdf {
+        Hkdf::Extract { salt, ikm } => format!("HKDF-Extract(salt = {}, IKM = {})", secret_input(salt), secret_input(ikm)),
+        Hkdf::DeriveSecret { secret, label, messages, .. } => {
+            format!("Derive-Secret({secret}, \"{label}\", {})", if messages.is_empty() { "\"\"".to_string() } else { covers(messages) })
+        }
+        Hkdf::ExpandLabel { secret, label, context_is, length, .. } => {
+            let context = match context_is {
+                ExpandContext::Empty => "\"\"",
+                ExpandContext::TicketNonce => "ticket_nonce",
+            };
+            format!("HKDF-Expand-Label({secret}, \"{label}\", {context}, {length})")
+        }
+    }
+}
+
+fn derivation(w: &str, d: &Derivation) -> Narration {
+    let plain = match (&d.hkdf, d.output) {
+        (Hkdf::Extract { ikm: KeyInput::SharedSecret, .. }, out) => format!("{w} mixes the shared secret into the key schedule: the result is the {out}."),
+        (Hkdf::Extract { .. }, out) => format!("{w} computes the {out} with HKDF-Extract."),
+        (Hkdf::DeriveSecret { secret, .. }, Output::Secret(Secret::DerivedFromEarly | Secret::DerivedFromHandshake)) => {
+            format!("{w} derives from the {secret} the salt for the next stage of the key schedule.")
+        }
+        (_, Output::Key(s)) => format!("{w} derives the traffic key of {s}."),
+        (_, Output::Iv(s)) => format!("{w} derives the IV of {s}."),
+        (_, Output::FinishedKey(s)) => format!("{w} derives the finished_key of {s}, the key of its Finished MAC."),
+        (_, Output::Secret(s @ Secret::TicketPsk(_))) => format!("{w} derives the PSK a ticket stands for ({s})."),
+        (_, Output::Secret(s)) => format!("{w} derives the {s} from the {}.", d.parent().map_or_else(|| "zeros".to_string(), |p| p.to_string())),
+    };
+    let detail = match &d.hkdf {
+        Hkdf::DeriveSecret { transcript_hash, messages, .. } => format!(
+            "{} = {}; the transcript hash of {} is {}. Value {}.",
+            d.output,
+            formula(d),
+            covers(messages),
+            short(&transcript_hash.0),
+            short(&d.value.0)
+        ),
+        _ => format!("{} = {}; value {}.", d.output, formula(d), short(&d.value.0)),
+    };
+    Narration { plain, detail, section: "7.1" }
+}
+
+fn alert_plain(w: &str, description: AlertDescription) -> String {
+    if description == AlertDescription::close_notify {
+        format!("{w} sends close_notify: it will send nothing more.")
+    } else {
+        format!("{w} stops the connection and sends the alert {description}.")
+    }
+}
+
+/// What the page says about one event of `trace`.
+pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
+    let w = who(e.side);
+    let n = |plain: String, detail: String, section: &'static str| Narration { plain, detail, section };
+    let ev = match e.event() {
+        Some(ev) => ev,
+        None => return e.network().map(network).unwrap_or_else(|| n(String::new(), String::new(), "5")),
+    };
+    match ev {
+        Event::HandshakeSent { message, bytes, .. } => message_sent(trace, e, w, message, bytes.0.len()),
+        Event::HandshakeReceived { message: Some(m), .. } => n(
+            format!("{w} receives and decodes the {m}."),
+            "Handshake messages may be split across records or share one; the receiver reassembles them before decoding (and rejects trailing bytes).".into(),
+            "4",
+        ),
+        Event::HandshakeReceived { message: None, .. } => n(format!("{w} receives a handshake message it cannot decode."), String::new(), "4"),
+        Event::RecordSent { bytes, protection, carries, .. } => match (protection, carries) {
+            (None, Carries::ChangeCipherSpec) => n(
+                format!("{w} sends a change_cipher_spec record. It does nothing in TLS 1.3: it only makes the connection look like TLS 1.2 to old middleboxes, and it is never encrypted."),
+                "A plaintext record 14 03 03 00 01 01, sent in middlebox compatibility mode and dropped by the receiver.".into(),
+                "D.4",
+            ),
+            (None, _) => n(
+                format!("{w} puts the message in a plaintext record and sends it. Anyone on the network can read it."),
+                format!("TLSPlaintext: type, legacy_record_version 0x0303, a 2-byte length, then {} bytes of fragment.", bytes.0.len().saturating_sub(5)),
+                "5.1",
+            ),
+            (Some(p), _) => n(
+                format!(
+                    "{w} encrypts a record with AES-128-GCM. On the wire it is just \"application data\": a {} byte record whose encrypted part is {} bytes; its real type and content are hidden.",
+                    bytes.0.len(),
+                    bytes.0.len().saturating_sub(5)
+                ),
+                format!(
+                    "Sealed with the key and IV of {} (sequence number {}): nonce = iv XOR sequence number = {}, additional data = the record header {}, inner content type {}, tag {}.",
+                    p.secret,
+                    p.sequence_number,
+                    hex(&p.nonce.0),
+                    hex(&p.additional_data.0),
+                    p.content_type,
+                    short(&p.tag.0)
+                ),
+                "5.2",
+            ),
+        },
+        Event::RecordReceived { ignored: true, .. } => n(format!("{w} ignores the change_cipher_spec record, as TLS 1.3 says it must."), String::new(), "5"),
+        Event::RecordReceived { protection: Some(p), .. } => n(
+            format!("{w} decrypts the record. The tag checks out, so nobody changed it on the way."),
+            format!("Opened with the key and IV of {} at sequence number {}; inner content type {}.", p.secret, p.sequence_number, p.content_type),
+            "5.2",
+        ),
+        Event::RecordReceived { content_type, bytes, .. } => n(
+            format!("{w} receives a {} record of {} bytes.", if *content_type == ContentType::application_data { "protected" } else { "plaintext" }, bytes.0.len()),
+            String::new(),
+            "5.1",
+        ),
+        Event::Offered { suites, groups, .. } => n(
+            format!("{w} gets its offer ready: TLS 1.3, the cipher suite {}, the group {}.", list(&suites.iter().map(|s| s.to_string()).collect::<Vec<_>>()), list(&groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())),
+            "supported_versions, cipher_suites, supported_groups, key_share and signature_algorithms of the ClientHello.".into(),
+            "4.1.2",
+        ),
+        Event::Chose { suite, group, signature_scheme, alpn } => n(
+            format!("{w} chooses what both support: TLS 1.3, {suite}, the group {group}{}.", alpn.as_ref().map(|a| format!(" and the application protocol {a}")).unwrap_or_default()),
+            format!("Its CertificateVerify will use {signature_scheme}."),
+            "4.1.3",
+        ),
+        Event::HelloRetry { group } => match e.side {
+            Side::Server => n(format!("{w} finds no key share for {group} in the ClientHello, though the client supports it: it asks for one with a HelloRetryRequest."), String::new(), "4.1.4"),
+            _ => n(format!("{w} is asked for a {group} key share: it sends a second ClientHello, the same as the first but for the key share."), String::new(), "4.1.4"),
+        },
+        Event::KeyPair { group, public_key, .. } => n(
+            format!("{w} makes a fresh key pair for this connection only. The public half goes into its hello; the private half never leaves."),
+            format!("Ephemeral {group} key; public key 04 || x || y = {} ({} bytes).", short(&public_key.0), public_key.0.len()),
+            "4.2.8.2",
+        ),
+        Event::PeerPublicKey { group, public_key } => n(
+            format!("{w} checks that the other side's public key is a valid point on the {group} curve."),
+            format!("Uncompressed point {} accepted; compressed, truncated or off-curve points get illegal_parameter.", short(&public_key.0)),
+            "4.2.8.2",
+        ),
+        Event::SharedSecret { value, .. } => n(
+            format!("{w} combines its private key with the other's public key and gets the shared secret. The other side gets the same value; it was never sent."),
+            format!("ECDHE: the x coordinate of the shared point, {} ({} bytes), is the input keying material of the handshake secret.", short(&value.0), value.0.len()),
+            "7.4.2",
+        ),
+        Event::EphemeralKeyErased { .. } => n(
+            format!("{w} erases its ephemeral private key: the shared secret is all it needed it for. Once both sides have done so, nobody can recompute this connection's keys from recorded traffic, not even with the server's certificate key (forward secrecy)."),
+            "The (EC)DHE private key is used once and zeroed. The certificate's key only signs (CertificateVerify); it never encrypts or derives a session key, so stealing it later does not decrypt past connections.".into(),
+            "E.1",
+        ),
+        Event::Derived(d) => derivation(w, d),
+        Event::KeysInstalled { direction, secret, .. } => n(
+            match direction {
+                Direction::Write => format!("{w} will now encrypt the records it sends with keys from {secret}."),
+                Direction::Read => format!("{w} will now decrypt the records it receives with keys from {secret}."),
+            },
+            "Traffic key = HKDF-Expand-Label(secret, \"key\", \"\", 16), IV = HKDF-Expand-Label(secret, \"iv\", \"\", 12).".into(),
+            "7.3",
+        ),
+        Event::Certificate { info } => n(
+            format!("{w} reads the certificate: it is for {} and was issued by {}.", list(&info.dns_names), info.issuer),
+            format!("Serial {}, valid {} to {}, key usage {}, extended key usage {}.", info.serial, info.not_before, info.not_after, list(&info.key_usage), list(&info.extended_key_usage)),
+            "4.4.2",
+        ),
+        Event::Check(c) => check(e.side, c),
+        Event::Signed { scheme, content, .. } => n(
+            format!("{w} signs the handshake so far (its transcript hash) with its certificate's private key."),
+            format!("{scheme} over {} bytes: 64 spaces, the context string, a zero byte and the transcript hash through Certificate.", content.0.len()),
+            "4.4.3",
+        ),
+        Event::FinishedComputed { verify_data } => n(format!("{w} computes its Finished value."), format!("verify_data {}.", short(&verify_data.0)), "4.4.4"),
+        Event::TicketIssued { lifetime, .. } => n(
+            format!("{w} issues a session ticket, valid for {lifetime} seconds."),
+            "ticket_lifetime, ticket_age_add, ticket_nonce and an opaque ticket; the PSK is derived from the resumption master secret and the nonce.".into(),
+            "4.6.1",
+        ),
+        Event::TicketStored { lifetime, ticket_len, psk } => n(
+            format!("{w} keeps the {ticket_len}-byte ticket (valid {lifetime} seconds) and the PSK it stands for. This page makes no second connection, so it goes unused."),
+            format!("The PSK ({psk}) is HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce, 32)."),
+            "4.6.1",
+        ),
+        Event::AppDataSent { data } => n(
+            format!("{w} hands {} bytes of application data to TLS to send: {:?}.", data.0.len(), preview(&data.0)),
+            "Application data is cut into records of at most 2^14 bytes, each encrypted under the application traffic key.".into(),
+            "5.2",
+        ),
+        Event::AppDataReceived { data } => n(format!("{w} decrypts and receives {} bytes: {:?}.", data.0.len(), preview(&data.0)), String::new(), "5.2"),
+        Event::AlertSent { description, fatal, encrypted } => n(
+            alert_plain(w, *description),
+            format!(
+                "Alert level {}, description {} ({}), {}.",
+                if *fatal { "fatal" } else { "warning" },
+                description,
+                description.0,
+                if *encrypted { "encrypted" } else { "in plaintext (no keys yet)" }
+            ),
+            "6",
+        ),
+        Event::AlertReceived { description, .. } => n(format!("{w} receives the alert {description}."), String::new(), "6"),
+        Event::KeysDiscarded { secrets, reason } => {
+            let names = secrets.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+            let (why, section) = match reason {
+                DiscardReason::HandshakeDone => ("the handshake is over, so its handshake traffic secrets are no longer needed", "4.4.4"),
+                DiscardReason::Closed => ("both sides have sent close_notify", "6.1"),
+                DiscardReason::Failed => ("the connection failed", "6.2"),
+                DiscardReason::PeerFailed => ("the other side ended the connection with an error", "6.2"),
+            };
+            n(format!("{w} erases {}: {why}.", list(&names)), "The secrets and the keys derived from them are overwritten with zeros as they are dropped.".into(), section)
+        }
+        Event::Phase { to, .. } => n(
+            match to {
+                Phase::Failed => format!("{w}'s connection has failed: it sends and accepts nothing more."),
+                Phase::Closed => format!("{w}'s connection is closed."),
+                _ => format!("{w} is now {}.", waiting_for(*to)),
+            },
+            if *to == Phase::Connected { "The handshake is complete: application data may flow in both directions.".into() } else { String::new() },
+            if *to == Phase::Connected { "4.4.4" } else { "A" },
+        ),
+        Event::Error { message, alert } => n(
+            format!("{w} gives up. The reason: {message}."),
+            alert.map(|a| format!("The alert for this is {a} ({}).", a.0)).unwrap_or_default(),
+            "6.2",
+        ),
+    }
+}
+
+fn preview(b: &[u8]) -> String {
+    let s = String::from_utf8_lossy(b);
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(60).collect::<String>())
+    } else {
+        s.into_owned()
+    }
+}
+
+/// A one-line description for a side's log.
+pub fn log_line(e: &TraceEvent) -> Option<String> {
+    let s = match e.event()? {
+        Event::HandshakeSent { message, .. } => format!("sent {message}"),
+        Event::HandshakeReceived { message: Some(m), .. } => format!("received {m}"),
+        Event::KeyPair { group, .. } => format!("made a fresh {group} key pair"),
+        Event::SharedSecret { .. } => "computed the shared secret".into(),
+        Event::EphemeralKeyErased { .. } => "erased its ephemeral private key".into(),
+        Event::KeysInstalled { direction, secret, .. } => format!("{} keys: {secret}", if *direction == Direction::Write { "write" } else { "read" }),
+        Event::Check(c) => format!("checked {}: {}", check_name(&c.kind), if c.ok { "✓" } else { "✗" }),
+        Event::AppDataSent { data } => format!("sent {} bytes of data", data.0.len()),
+        Event::AppDataReceived { data } => format!("received {} bytes of data", data.0.len()),
+        Event::AlertSent { description, .. } => format!("sent alert {description}"),
+        Event::AlertReceived { description, .. } => format!("received alert {description}"),
+        Event::KeysDiscarded { .. } => "erased its traffic keys".into(),
+        Event::TicketStored { .. } => "kept a session ticket".into(),
+        Event::HelloRetry { group } if e.side == Side::Server => format!("asked for a {group} key share"),
+        Event::Error { message, .. } => format!("failed: {message}"),
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// A short name for a check, as the log shows it.
+pub fn check_name(k: &CheckKind) -> &'static str {
+    match k {
+        CheckKind::TrustAnchor { .. } => "issuer",
+        CheckKind::IssuerSignature { .. } => "chain",
+        CheckKind::Validity { .. } => "validity",
+        CheckKind::Name { .. } => "name",
+        CheckKind::Usage { .. } => "usage",
+        CheckKind::CertificateVerify { .. } => "CertificateVerify",
+        CheckKind::Finished { .. } => "Finished",
+        CheckKind::RecordDecryption { .. } => "record",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::codec::Bytes;
+    use crate::tls::enums::SignatureScheme;
+    use crate::tls::events::{Failure, UnixTime};
+
+    fn ok(kind: CheckKind) -> Check {
+        Check { kind, ok: true, failure: None }
+    }
+
+    fn failed(kind: CheckKind, alert: AlertDescription) -> Check {
+        Check { kind, ok: false, failure: Some(Failure { error: "x".into(), alert }) }
+    }
+
+    /// Narrate a check with one field changed: the sentence must change with it.
+    fn differs(a: CheckKind, b: CheckKind) {
+        let (x, y) = (check(Side::Client, &ok(a)), check(Side::Client, &ok(b)));
+        assert_ne!((x.plain.clone(), x.detail.clone()), (y.plain, y.detail), "a changed field left the narration as it was: {}", x.plain);
+    }
+
+    #[test]
+    fn the_trust_anchor_check_says_when_the_names_match_but_the_signature_does_not() {
+        let k = |names_match, signature_valid| CheckKind::TrustAnchor {
+            certificate: "CN=example.com".into(),
+            issuer: "CN=Demo CA".into(),
+            anchor: "CN=Demo CA".into(),
+            names_match,
+            signature_valid,
+            algorithm: "ecdsa-with-SHA256".into(),
+        };
+        let same_name = check(Side::Client, &failed(k(true, false), AlertDescription::unknown_ca));
+        assert!(same_name.plain.contains("the same name as the CA the client trusts"), "{}", same_name.plain);
+        assert!(same_name.plain.contains("unknown_ca"));
+        assert!(!same_name.plain.contains("CN=Demo CA, which is not"), "the same name is not told twice as if it differed");
+        let good = check(Side::Client, &ok(k(true, true)));
+        assert!(good.plain.ends_with("✓."), "{}", good.plain);
+        let other = CheckKind::TrustAnchor {
+            certificate: "CN=example.com".into(),
+            issuer: "CN=Other CA".into(),
+            anchor: "CN=Demo CA".into(),
+            names_match: false,
+            signature_valid: false,
+            algorithm: "ecdsa-with-SHA256".into(),
+        };
+        differs(k(false, false), other);
+    }
+
+    #[test]
+    fn the_validity_check_names_the_dates_and_the_clock() {
+        let k = |now| CheckKind::Validity { certificate: "CN=a".into(), not_before: UnixTime(1_700_000_000), not_after: UnixTime(1_800_000_000), now: UnixTime(now) };
+        let n = check(Side::Client, &ok(k(1_750_000_000)));
+        assert!(n.plain.contains("2023-11-14") && n.plain.contains("2027-01-15"), "{}", n.plain);
+        let late = check(Side::Client, &failed(k(1_900_000_000), AlertDescription::certificate_expired));
+        assert!(late.plain.contains("has expired") && late.plain.contains("certificate_expired"), "{}", late.plain);
+        let early = check(Side::Client, &failed(k(1_600_000_000), AlertDescription::certificate_expired));
+        assert!(early.plain.contains("not valid yet"), "{}", early.plain);
+        differs(k(1_750_000_000), k(1_750_086_400));
+    }
+
+    #[test]
+    fn the_name_check_names_what_was_asked_and_what_the_certificate_holds() {
+        let k = |asked: &str| CheckKind::Name { asked: asked.into(), names: vec!["example.com".into()] };
+        let n = check(Side::Client, &failed(k("not-example.com"), AlertDescription::bad_certificate));
+        assert!(n.plain.contains("not-example.com") && n.plain.contains("for example.com") && n.plain.contains("bad_certificate"), "{}", n.plain);
+        differs(k("example.com"), k("www.example.com"));
+        differs(k("a.example"), CheckKind::Name { asked: "a.example".into(), names: vec!["b.example".into(), "c.example".into()] });
+    }
+
+    #[test]
+    fn the_usage_check_names_the_certificate_s_key_usages() {
+        let k = |is_ca| CheckKind::Usage { certificate: "CN=a".into(), is_ca, key_usage: vec!["digitalSignature".into()], extended_key_usage: vec!["serverAuth".into()] };
+        assert!(check(Side::Client, &ok(k(false))).detail.contains("keyUsage [digitalSignature]"));
+        differs(k(false), k(true));
+    }
+
+    #[test]
+    fn the_issuer_signature_check_names_both_certificates() {
+        let k = |issuer: &str| CheckKind::IssuerSignature { certificate: "CN=leaf".into(), issuer: issuer.into(), algorithm: "ecdsa-with-SHA256".into() };
+        assert!(check(Side::Client, &ok(k("CN=Intermediate"))).plain.contains("CN=Intermediate signed the certificate of CN=leaf"));
+        differs(k("CN=One"), k("CN=Two"));
+    }
+
+    #[test]
+    fn the_certificate_verify_check_says_whose_signature_it_is_and_whether_it_held() {
+        let k = |signer| CheckKind::CertificateVerify { signer, scheme: SignatureScheme::ecdsa_secp256r1_sha256, content: Bytes(vec![0x20; 130]), signature: Bytes(vec![1; 70]) };
+        let good = check(Side::Client, &ok(k(Endpoint::Server)));
+        assert!(good.plain.contains("server's CertificateVerify") && good.plain.contains('✓'));
+        let bad = check(Side::Client, &failed(k(Endpoint::Server), AlertDescription::decrypt_error));
+        assert!(bad.plain.contains("does not verify") && bad.plain.contains("decrypt_error"), "{}", bad.plain);
+        differs(k(Endpoint::Server), k(Endpoint::Client));
+    }
+
+    #[test]
+    fn the_finished_and_record_checks_say_what_failed() {
+        let f = |sender| CheckKind::Finished { sender, verify_data: Bytes(vec![7; 32]) };
+        assert!(check(Side::Server, &ok(f(Endpoint::Client))).plain.contains("client's Finished"));
+        differs(f(Endpoint::Client), f(Endpoint::Server));
+        let r = |n| CheckKind::RecordDecryption { secret: Secret::ServerHandshakeTraffic, sequence_number: n };
+        let bad = check(Side::Client, &failed(r(0), AlertDescription::bad_record_mac));
+        assert!(bad.plain.contains("cannot decrypt") && bad.plain.contains("bad_record_mac"), "{}", bad.plain);
+        differs(r(0), r(1));
+    }
+
+    #[test]
+    fn appendices_link_to_their_appendix_anchor() {
+        assert_eq!(rfc_url("D.4"), "https://www.rfc-editor.org/rfc/rfc8446#appendix-D.4");
+        assert_eq!(rfc_url("4.1.2"), "https://www.rfc-editor.org/rfc/rfc8446#section-4.1.2");
+    }
+
+    #[test]
+    fn every_event_of_every_scenario_has_a_sentence() {
+        for s in crate::sim::Scenario::ALL {
+            let t = crate::sim::run(&crate::sim::Options { seed: Some(4), scenario: s.clone(), key_update: true, ..Default::default() });
+            for e in &t.events {
+                let n = narrate(&t, e);
+                assert!(!n.plain.is_empty(), "{s:?}: event {} has no sentence", e.index);
+                assert!(!n.plain.contains("{"), "{s:?}: {}", n.plain);
+            }
+        }
+    }
+
+    #[test]
+    fn a_derive_secret_over_no_messages_names_the_empty_transcript() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(4), ..Default::default() });
+        let derived = t
+            .events
+            .iter()
+            .find_map(|e| match e.event()? {
+                Event::Derived(d) if d.output == Output::Secret(Secret::DerivedFromEarly) => Some(derivation("The client", d)),
+                _ => None,
+            })
+            .expect("a derived step");
+        assert!(derived.detail.contains("hash of the empty string"), "{}", derived.detail);
+        assert!(derived.detail.contains("e3b0c44298fc1c14"), "the hash of \"\" is shown: {}", derived.detail);
+    }
+}
