@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: serve build test test-native test-browser bench clean
+.PHONY: serve build test test-native test-browser lint bench clean
 
 ## Build the page and serve it at http://127.0.0.1:$(PORT)/ (installs what is missing first).
 serve:
@@ -17,13 +17,21 @@ build:
 	trunk build --release --offline --public-url ./
 	node scripts/site-url.mjs dist/index.html "$(SITE_URL)"
 
-## Every test: engine, simulation, OpenSSL interop, bad input, then the page in Chromium.
+## Every test: formatting and lints, engine, simulation, OpenSSL interop, bad input, then the page
+## in Chromium.
 test:
 	scripts/ensure-tools.sh test
+	$(MAKE) --no-print-directory lint
 	cargo build --release --examples
 	cargo test --release --all-targets
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
+
+## rustfmt, and clippy with warnings as errors on the host and on wasm32 (the page's target).
+lint:
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
 
 test-native:
 	cargo build --release --examples

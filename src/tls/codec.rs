@@ -243,20 +243,20 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        // The bookkeeping lives in one non-generic function, so each call site adds only a
-        // small adapter to the page's WebAssembly.
-        once(body, |f| self.vector_dyn(len_size, min, max, name, meaning, f))
+        // The bookkeeping lives in two non-generic halves, so each call site adds only the call
+        // of its body to the page's WebAssembly.
+        let (mut sub, open) = self.vector_begin(len_size, min, max, name, meaning)?;
+        let result = body(&mut sub);
+        let consumed_all = self.vector_end(sub, open)?;
+        let value = result?;
+        if !consumed_all {
+            return Err(Error::Decode("trailing bytes inside a vector"));
+        }
+        Ok(value)
     }
 
-    fn vector_dyn(
-        &mut self,
-        len_size: usize,
-        min: usize,
-        max: usize,
-        name: &str,
-        meaning: &str,
-        body: &mut dyn FnMut(&mut Reader<'a>) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+    /// Read a vector's length and take its bytes: a reader over them, and what `vector_end` needs.
+    fn vector_begin(&mut self, len_size: usize, min: usize, max: usize, name: &str, meaning: &str) -> Result<(Reader<'a>, OpenVector), Error> {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
         let len_raw = self.read_uint(len_size, "length", |v| format!("{v} bytes follow"))?;
@@ -268,23 +268,23 @@ impl<'a> Reader<'a> {
         // where the message stops; the truncation is reported after.
         let avail = len.min(self.remaining());
         let body_bytes = self.take(avail)?;
-        let mut sub = Reader::with_base(body_bytes, self.base + self.pos - avail);
-        let result = body(&mut sub);
+        let sub = Reader::with_base(body_bytes, self.base + self.pos - avail);
+        Ok((sub, OpenVector { name_start: start, len, avail, len_size }))
+    }
+
+    /// Close a vector: its field holds what the body read. Returns whether the body read it all.
+    fn vector_end(&mut self, sub: Reader<'a>, open: OpenVector) -> Result<bool, Error> {
         let consumed_all = sub.is_empty();
         let fields = sub.into_fields();
-        let mut group = self.stack.pop().unwrap_or_else(|| Field::new(name, start, 0, String::new(), meaning));
+        let mut group = self.stack.pop().unwrap_or_else(|| Field::new("vector", open.name_start, 0, String::new(), ""));
         group.children.extend(fields);
-        group.len = len_size + avail;
-        group.value = format!("{len} bytes");
+        group.len = open.len_size + open.avail;
+        group.value = format!("{} bytes", open.len);
         self.push(group);
-        if avail < len {
+        if open.avail < open.len {
             return Err(Error::Decode("message truncated"));
         }
-        result?;
-        if !consumed_all {
-            return Err(Error::Decode("trailing bytes inside a vector"));
-        }
-        Ok(())
+        Ok(consumed_all)
     }
 
     /// Read a length-prefixed opaque vector and record its content as one field.
@@ -309,22 +309,26 @@ impl<'a> Reader<'a> {
         meaning: &str,
         body: impl FnOnce(&mut Self) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        once(body, |f| self.group_dyn(name, meaning, f))
+        let depth = self.group_begin(name, meaning);
+        let result = body(self);
+        self.group_end(depth, result.is_ok());
+        result
     }
 
-    fn group_dyn(&mut self, name: &str, meaning: &str, body: &mut dyn FnMut(&mut Self) -> Result<(), Error>) -> Result<(), Error> {
+    fn group_begin(&mut self, name: &str, meaning: &str) -> usize {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
-        let depth = self.stack.len();
-        let result = body(self);
+        self.stack.len()
+    }
+
+    fn group_end(&mut self, depth: usize, ok: bool) {
         // On error the inner groups may still be open: `into_fields` closes them.
-        if result.is_ok() && self.stack.len() == depth {
+        if ok && self.stack.len() == depth {
             if let Some(mut g) = self.stack.pop() {
                 g.len = self.position() - g.start;
                 self.push(g);
             }
         }
-        result
     }
 
     fn last_mut(&mut self) -> Option<&mut Field> {
@@ -350,20 +354,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Run a generic `FnOnce` body through a non-generic `core` that takes `&mut dyn FnMut`, and
-/// return the body's value.
-fn once<'a, T>(
-    body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
-    core: impl FnOnce(&mut dyn FnMut(&mut Reader<'a>) -> Result<(), Error>) -> Result<(), Error>,
-) -> Result<T, Error> {
-    let mut body = Some(body);
-    let mut out = None;
-    core(&mut |r| {
-        let f = body.take().ok_or(Error::Internal("body called twice"))?;
-        out = Some(f(r)?);
-        Ok(())
-    })?;
-    out.ok_or(Error::Internal("body not called"))
+/// What `vector_end` needs to close a vector opened by `vector_begin`.
+struct OpenVector {
+    name_start: usize,
+    len: usize,
+    avail: usize,
+    len_size: usize,
 }
 
 /// An encoder that fills in length prefixes after their body is written.

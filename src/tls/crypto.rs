@@ -67,18 +67,18 @@ pub fn hkdf_expand_label(secret: &[u8], label: &str, context: &[u8], len: usize)
 }
 
 /// AES-128-GCM seal: returns ciphertext and tag separately.
-pub fn aead_seal(key: &[u8], nonce: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8]) -> Result<(Vec<u8>, [u8; TAG_LEN]), Error> {
-    let cipher = Aes128Gcm::new_from_slice(key).map_err(|_| Error::Internal("AES key length"))?;
+pub fn aead_seal(key: &[u8; KEY_LEN], nonce: &[u8; IV_LEN], aad: &[u8], plaintext: &[u8]) -> Result<(Vec<u8>, [u8; TAG_LEN]), Error> {
+    let cipher = Aes128Gcm::new(key.into());
     let mut buf = plaintext.to_vec();
     let tag = cipher
         .encrypt_inout_detached(nonce.into(), aad, buf.as_mut_slice().into())
-        .map_err(|_| Error::Internal("AES-GCM seal"))?;
+        .map_err(|_| Error::RecordOverflow("a record too long for AES-GCM"))?;
     Ok((buf, tag.into()))
 }
 
 /// AES-128-GCM open; any change to ciphertext, tag, nonce or AAD gives `BadRecordMac`.
-pub fn aead_open(key: &[u8], nonce: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8]) -> Result<Vec<u8>, Error> {
-    let cipher = Aes128Gcm::new_from_slice(key).map_err(|_| Error::Internal("AES key length"))?;
+pub fn aead_open(key: &[u8; KEY_LEN], nonce: &[u8; IV_LEN], aad: &[u8], ciphertext: &[u8], tag: &[u8]) -> Result<Vec<u8>, Error> {
+    let cipher = Aes128Gcm::new(key.into());
     let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::BadRecordMac)?;
     let mut buf = ciphertext.to_vec();
     cipher

@@ -117,7 +117,8 @@ pub fn reseal(p: &Protection, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     edit(&mut inner);
     let hdr = header(ContentType::application_data, inner.len() + 16);
     let nonce: [u8; 12] = p.nonce.0.clone().try_into().unwrap();
-    let (ct, tag) = aead_seal(&p.key.0, &nonce, &hdr, &inner).unwrap();
+    let key: [u8; 16] = p.key.0.clone().try_into().unwrap();
+    let (ct, tag) = aead_seal(&key, &nonce, &hdr, &inner).unwrap();
     let mut rec = hdr.to_vec();
     rec.extend_from_slice(&ct);
     rec.extend_from_slice(&tag);

@@ -98,8 +98,8 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
     let mut serial = [0u8; 16];
     rng.fill_bytes(&mut serial);
     serial[0] = (serial[0] & 0x7f) | 0x01;
-    let not_before = DateTime::from_unix(t.not_before).ok_or(Error::Internal("time out of range"))?;
-    let not_after = DateTime::from_unix(t.not_after).ok_or(Error::Internal("time out of range"))?;
+    let not_before = DateTime::from_unix(t.not_before).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
+    let not_after = DateTime::from_unix(t.not_after).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
     let point = subject_key.public_key().to_sec1_point(false);
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
@@ -174,10 +174,10 @@ pub fn generate_leaf_valid<R: CryptoRng + ?Sized>(
     not_after: u64,
 ) -> Result<Issued, Error> {
     if hostname.is_empty() || !hostname.is_ascii() {
-        return Err(Error::Internal("a dNSName is a non-empty ASCII name"));
+        return Err(Error::Usage("a dNSName is a non-empty ASCII name"));
     }
     let key = generate_key(rng);
-    let issuer = parse(&ca.der).map_err(|_| Error::Internal("CA certificate"))?.subject.der;
+    let issuer = parse(&ca.der).map_err(|_| Error::Usage("the issuing CA certificate does not parse"))?.subject.der;
     let subject = encode_name(&[(COMMON_NAME, hostname)]);
     let t = Template { kind: Kind::Leaf(hostname), subject: &subject, issuer, not_before, not_after };
     let der = issue(rng, &t, &key, &ca.key)?;
