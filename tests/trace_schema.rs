@@ -1,0 +1,114 @@
+//! The trace JSON against its schema: every run of the page (each scenario, a KeyUpdate, small
+//! fragments) and runs with an attacker who drops, replaces or injects records round-trip through
+//! JSON unchanged, number their events and connections as docs/trace-schema.md says, and produce
+//! exactly the event kinds that document lists: none undocumented, none documented in vain.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use tlsviz::sim::network::{Action, Rule, Select};
+use tlsviz::sim::trace::SCHEMA_VERSION;
+use tlsviz::sim::{self, Network, Options, Scenario, Trace};
+
+const SCHEMA_DOC: &str = include_str!("../docs/trace-schema.md");
+
+/// The runs the schema is checked against, by name.
+fn runs() -> Vec<(String, Trace)> {
+    let mut out = Vec::new();
+    for s in Scenario::ALL {
+        let opts = Options { seed: Some(1), scenario: s.clone(), ..Default::default() };
+        out.push((format!("scenario {}", s.key()), sim::run(&opts)));
+    }
+    out.push(("key_update".into(), sim::run(&Options { seed: Some(2), key_update: true, ..Default::default() })));
+    out.push(("max_fragment 50".into(), sim::run(&Options { seed: Some(3), max_fragment: 50, ..Default::default() })));
+
+    // No scenario of the page drops, replaces or injects records; an attacker of the test's own
+    // does, on the first record (the ClientHello).
+    let attacks = [
+        ("dropped ClientHello", Action::Drop),
+        // A handshake record whose one byte is not a whole message.
+        ("replaced ClientHello", Action::Replace { bytes: vec![22, 3, 3, 0, 1, 1] }),
+        // A change_cipher_spec before the ClientHello, which is not allowed there.
+        ("injected change_cipher_spec", Action::InjectBefore { bytes: vec![20, 3, 3, 0, 1, 1] }),
+    ];
+    for (name, action) in attacks {
+        let opts = Options { seed: Some(4), ..Default::default() };
+        let mut setup = Scenario::Normal.setup(&opts);
+        setup.network = Network::honest();
+        setup.network.rules.push(Rule { select: Select::Record(0), action });
+        out.push((name.into(), sim::run_with(&opts, setup)));
+    }
+    out
+}
+
+/// The event kinds of the document's table (the first column, in backticks), with its side column.
+fn documented_kinds() -> BTreeMap<String, String> {
+    let section = SCHEMA_DOC.split("\n## Event kinds\n").nth(1).expect("docs/trace-schema.md has a section \"## Event kinds\"");
+    let table = section.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|'));
+    let mut kinds = BTreeMap::new();
+    // The header and the |---| line come first.
+    for row in table.skip(2) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (kind, side) = (cells[1], cells.get(2).copied().unwrap_or(""));
+        let name = kind.strip_prefix('`').and_then(|k| k.strip_suffix('`'));
+        let name = name.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+        let name = name.unwrap_or_else(|| panic!("the first cell of {row:?} is not one kind in backticks"));
+        assert!(kinds.insert(name.to_string(), side.to_string()).is_none(), "`{name}` is listed twice");
+    }
+    assert!(!kinds.is_empty(), "the event kinds table is empty");
+    kinds
+}
+
+#[test]
+fn every_run_round_trips_through_json_and_numbers_its_events() {
+    for (name, trace) in runs() {
+        let json = trace.to_json();
+        let back: Trace = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{name}: the JSON does not read back: {e}"));
+        assert!(back == trace, "{name}: the trace read back differs from the one written");
+        assert!(back.to_json() == json, "{name}: the JSON written again differs");
+
+        assert_eq!(trace.schema, 2, "{name}");
+        assert_eq!(SCHEMA_VERSION, 2);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["schema"], 2, "{name}");
+
+        assert_eq!(trace.connections.len(), 1, "{name}: one connection");
+        assert_eq!(trace.connections[0].connection, 1, "{name}");
+        assert!(!trace.events.is_empty(), "{name}: no events");
+        for (i, e) in trace.events.iter().enumerate() {
+            assert_eq!(e.index, i, "{name}: event {i} has index {}", e.index);
+            assert_eq!(e.connection, 1, "{name}: event {i} belongs to connection {}", e.connection);
+        }
+    }
+}
+
+#[test]
+fn the_event_kinds_produced_are_exactly_those_documented() {
+    let documented = documented_kinds();
+    // Each kind produced, the sides that produced it, and the first run it appeared in.
+    let mut produced: BTreeMap<String, (BTreeSet<String>, String)> = BTreeMap::new();
+    for (name, trace) in runs() {
+        let value: serde_json::Value = serde_json::from_str(&trace.to_json()).unwrap();
+        for e in value["events"].as_array().unwrap() {
+            let kind = e["kind"].as_str().unwrap_or_else(|| panic!("{name}: an event without a kind: {e}"));
+            let side = e["side"].as_str().unwrap().to_string();
+            produced.entry(kind.to_string()).or_insert_with(|| (BTreeSet::new(), name.clone())).0.insert(side);
+        }
+    }
+
+    let undocumented: Vec<String> = produced.iter().filter(|(k, _)| !documented.contains_key(*k)).map(|(k, (_, run))| format!("{k} (in {run})")).collect();
+    assert!(undocumented.is_empty(), "kinds the engine produces that docs/trace-schema.md does not list: {undocumented:?}");
+    let unproduced: Vec<&String> = documented.keys().filter(|k| !produced.contains_key(*k)).collect();
+    assert!(unproduced.is_empty(), "kinds docs/trace-schema.md lists that no run here produces: {unproduced:?}");
+
+    // The side column says who produces each kind.
+    for (kind, (sides, run)) in &produced {
+        let allowed: &[&str] = match documented[kind].as_str() {
+            "client" => &["client"],
+            "server" => &["server"],
+            "endpoint" => &["client", "server"],
+            "network" => &["network"],
+            other => panic!("`{kind}`: the side column says {other:?}, not client, server, endpoint or network"),
+        };
+        assert!(sides.iter().all(|s| allowed.contains(&s.as_str())), "`{kind}` is documented for {allowed:?} but comes from {sides:?} (in {run})");
+    }
+}
