@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{Bytes, Field};
 use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
-use super::x509::time::DateTime;
+use super::time::DateTime;
 use super::error::Error;
 
 /// The two ends of a connection.

@@ -9,7 +9,7 @@
 //! One concern per file:
 //! - `der`: the DER writer and strict reader;
 //! - `oid`: object identifiers, their encoding and names;
-//! - [`time`]: calendar times, UTCTime and GeneralizedTime;
+//! - times are `crate::tls::time`, shared with the trace;
 //! - `ecdsa`: ECDSA signatures in DER, for certificates and CertificateVerify alike;
 //! - [`issue`]: the demo PKI, a CA and the server certificates it signs;
 //! - [`parse`]: a certificate decoded into named fields;
@@ -22,5 +22,4 @@ pub(crate) mod ecdsa;
 pub mod issue;
 pub(crate) mod oid;
 pub mod parse;
-pub mod time;
 pub mod verify;

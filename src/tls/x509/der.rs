@@ -5,7 +5,7 @@
 //! RFC 5280. Object identifiers are in [`super::oid`], times in [`super::time`].
 
 use super::oid::{oid_decode, oid_encode, oid_name};
-use super::time::DateTime;
+use crate::tls::time::DateTime;
 use crate::tls::codec::{hex, opaque_value, Field};
 use crate::tls::error::Error;
 
@@ -304,8 +304,8 @@ impl<'a> DerReader<'a> {
         if tag != UTC_TIME && tag != GENERALIZED_TIME {
             return Err(malformed("a time that is not a UTCTime or GeneralizedTime"));
         }
-        let content = self.primitive(tag, name, meaning, |c| Ok(DateTime::parse(tag, c)?.to_string()))?;
-        Ok(DateTime::parse(tag, content)?.unix())
+        let content = self.primitive(tag, name, meaning, |c| Ok(DateTime::parse(tag == UTC_TIME, c)?.to_string()))?;
+        Ok(DateTime::parse(tag == UTC_TIME, content)?.unix())
     }
 
     /// The rest of the content as one opaque field (an extension this code does not decode).

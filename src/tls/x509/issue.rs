@@ -14,7 +14,7 @@ use super::oid::{
     SERVER_AUTH, SUBJECT_ALT_NAME,
 };
 use super::parse::parse;
-use super::time::DateTime;
+use crate::tls::time::DateTime;
 use crate::tls::error::Error;
 
 /// A certificate and the private key of its subject.

@@ -4,7 +4,7 @@
 
 use super::der::{self, context, malformed, DerReader, OCTET_STRING, SEQUENCE, SET};
 use super::oid::{BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME};
-use super::time::DateTime;
+use crate::tls::time::DateTime;
 use crate::tls::codec::{hex, Field};
 use crate::tls::error::Error;
 

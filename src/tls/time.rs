@@ -1,8 +1,12 @@
-//! Certificate times (RFC 5280 §4.1.2.5): a calendar time in UTC, converted to and from seconds
-//! since 1970 and read from a UTCTime or GeneralizedTime (`der::DerWriter::time` writes them).
+//! Calendar time in UTC (RFC 5280 §4.1.2.5 certificate times, and the trace's timestamps):
+//! converted to and from seconds since 1970, and read from the digits of a UTCTime or
+//! GeneralizedTime (`x509::der::DerWriter::time` writes them). Depends on nothing above it.
 
-use super::der::{malformed, UTC_TIME};
-use crate::tls::error::Error;
+use super::error::Error;
+
+fn malformed(what: &str) -> Error {
+    Error::BadCertificate(format!("the certificate does not parse: {what}"))
+}
 
 /// A calendar time in UTC, to the second.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,13 +68,13 @@ impl DateTime {
 
     /// RFC 5280 §4.1.2.5.1 and §4.1.2.5.2: `YYMMDDHHMMSSZ` (years 1950–2049) or
     /// `YYYYMMDDHHMMSSZ`, in UTC, with seconds and no fraction.
-    pub(crate) fn parse(tag: u8, c: &[u8]) -> Result<DateTime, Error> {
-        let digits = if tag == UTC_TIME { 12 } else { 14 };
+    pub(crate) fn parse(utc_time: bool, c: &[u8]) -> Result<DateTime, Error> {
+        let digits = if utc_time { 12 } else { 14 };
         if c.len() != digits + 1 || c[digits] != b'Z' || !c[..digits].iter().all(u8::is_ascii_digit) {
             return Err(malformed("a time not in the form RFC 5280 requires"));
         }
         let n = |i: usize| u32::from(c[i] - b'0') * 10 + u32::from(c[i + 1] - b'0');
-        let (year, at) = if tag == UTC_TIME {
+        let (year, at) = if utc_time {
             let yy = n(0);
             (if yy < 50 { 2000 + yy } else { 1900 + yy }, 2)
         } else {
@@ -105,15 +109,15 @@ mod tests {
     #[test]
     fn times_convert_both_ways() {
         // 2000-02-29 (a leap day in a century year) and the UTCTime/GeneralizedTime switch.
-        let t = DateTime::parse(UTC_TIME, b"000229123456Z").unwrap();
+        let t = DateTime::parse(true, b"000229123456Z").unwrap();
         assert_eq!(t.unix(), 951_827_696);
         assert_eq!(DateTime::from_unix(951_827_696), Some(t));
         assert_eq!(t.to_string(), "2000-02-29T12:34:56Z");
-        assert_eq!(DateTime::parse(UTC_TIME, b"491231235959Z").unwrap().year, 2049);
-        assert_eq!(DateTime::parse(UTC_TIME, b"500101000000Z").map(|t| t.year).ok(), None, "1950 is before 1970");
-        assert_eq!(DateTime::parse(GENERALIZED_TIME, b"20500101000000Z").unwrap().unix(), 2_524_608_000);
-        assert!(DateTime::parse(UTC_TIME, b"010229000000Z").is_err(), "2001 has no 29 February");
-        assert!(DateTime::parse(UTC_TIME, b"0102280000Z").is_err(), "no seconds");
+        assert_eq!(DateTime::parse(true, b"491231235959Z").unwrap().year, 2049);
+        assert_eq!(DateTime::parse(true, b"500101000000Z").map(|t| t.year).ok(), None, "1950 is before 1970");
+        assert_eq!(DateTime::parse(false, b"20500101000000Z").unwrap().unix(), 2_524_608_000);
+        assert!(DateTime::parse(true, b"010229000000Z").is_err(), "2001 has no 29 February");
+        assert!(DateTime::parse(true, b"0102280000Z").is_err(), "no seconds");
         let mut w = DerWriter::new();
         w.time(DateTime::from_unix(2_524_608_000).unwrap());
         assert_eq!(w.buf[0], GENERALIZED_TIME);
