@@ -17,5 +17,6 @@ pub mod keylog;
 pub mod kx;
 pub mod record;
 pub mod server;
+pub mod time;
 pub mod transcript;
 pub mod x509;
