@@ -62,7 +62,8 @@ fn main() {
     println!("native, {RUNS} runs each (profile {profile}):");
     print("full connection, certificates generated", &f);
     print("full connection, certificates reused", &h);
-    let json = format!("{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
+    let json =
+        format!("{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
     let _ = std::fs::create_dir_all("target");
     let _ = std::fs::write(format!("target/bench-native-{profile}.json"), json);
 }

@@ -156,9 +156,12 @@ fn trace_options(args: &[String]) -> Result<Options, String> {
             None => return Err(format!("{name} needs a value")),
         };
         match name {
-            "--seed" => opts.seed = Some(value.parse().map_err(|_| format!("--seed takes a whole number from 0 to {}, not {value:?}", u64::MAX))?),
+            "--seed" => {
+                opts.seed = Some(value.parse().map_err(|_| format!("--seed takes a whole number from 0 to {}, not {value:?}", u64::MAX))?)
+            }
             "--scenario" => {
-                opts.scenario = Scenario::from_key(value).ok_or_else(|| format!("there is no scenario {value:?}; the scenarios are {}", scenario_keys()))?
+                opts.scenario = Scenario::from_key(value)
+                    .ok_or_else(|| format!("there is no scenario {value:?}; the scenarios are {}", scenario_keys()))?
             }
             "--hostname" => {
                 if value.trim().is_empty() {
@@ -308,8 +311,14 @@ fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<
     let anchor = pem_blocks(cafile, "CERTIFICATE")?.into_iter().next().ok_or(format!("{cafile}: no certificate"))?;
     let mut sock = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
     sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
-    let config =
-        ClientConfig { server_name: name.into(), trust_anchor: anchor, now: now(), alpn: vec![], initial_key_share: true, records: RecordOptions::default() };
+    let config = ClientConfig {
+        server_name: name.into(),
+        trust_anchor: anchor,
+        now: now(),
+        alpn: vec![],
+        initial_key_share: true,
+        records: RecordOptions::default(),
+    };
     let mut c = Client::new(config, os_rng());
     let mut events = Vec::new();
     c.start();

@@ -11,7 +11,6 @@ pub mod trace;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::tls::x509::issue::{self, Issued};
 use crate::tls::client::{Client, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
@@ -19,6 +18,7 @@ use crate::tls::error::Error;
 use crate::tls::events::{Endpoint, Phase};
 use crate::tls::record::HEADER_LEN;
 use crate::tls::server::{Server, ServerConfig};
+use crate::tls::x509::issue::{self, Issued};
 pub use network::{Network, NetworkEvent};
 pub use scenario::{Anchor, Scenario, Setup};
 pub use trace::{Happening, Side, Step, Trace, TraceEvent};
@@ -230,7 +230,11 @@ pub fn run_with(opts: &Options, setup: Setup) -> Trace {
         Ok(p) => p,
         Err(e) => {
             let mut t = Trace::new(seed, opts);
-            t.push(1, Endpoint::Server, crate::tls::events::Event::Error { message: format!("could not make certificates: {e}"), alert: None });
+            t.push(
+                1,
+                Endpoint::Server,
+                crate::tls::events::Event::Error { message: format!("could not make certificates: {e}"), alert: None },
+            );
             return t;
         }
     };

@@ -35,7 +35,10 @@ fn options_from_url() -> (Options, Option<String>) {
         if let Some(seed) = params.get("seed") {
             match seed.trim().parse::<u64>() {
                 Ok(s) => opts.seed = Some(s),
-                Err(_) => problems.push(format!("the seed \"{}\" is not a whole number from 0 to 18446744073709551615, so fresh keys were drawn", clip(&seed))),
+                Err(_) => problems.push(format!(
+                    "the seed \"{}\" is not a whole number from 0 to 18446744073709551615, so fresh keys were drawn",
+                    clip(&seed)
+                )),
             }
         }
         if let Some(name) = params.get("scenario") {
@@ -88,7 +91,8 @@ fn run_bench() {
     times.sort_by(|a, b| a.total_cmp(b));
     let median = times[times.len() / 2];
     if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("bench-result")) {
-        let text = format!("{{\"runs\":{n},\"median_ms\":{},\"min_ms\":{},\"max_ms\":{}}}", ms(median), ms(times[0]), ms(times[times.len() - 1]));
+        let text =
+            format!("{{\"runs\":{n},\"median_ms\":{},\"min_ms\":{},\"max_ms\":{}}}", ms(median), ms(times[0]), ms(times[times.len() - 1]));
         el.set_text_content(Some(&text));
     }
 }

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use tlsviz::tls::conn::Role;
 use tlsviz::tls::codec::Writer;
+use tlsviz::tls::conn::Role;
 use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
 use tlsviz::tls::extensions::{Extension, KeyShareEntry};
 use tlsviz::tls::handshake::{ClientHello, Handshake};
@@ -367,7 +367,9 @@ fn a_share_for_an_unlisted_group_or_two_for_one_group_are_illegal_parameter() {
 
 #[test]
 fn no_tls_1_3_in_supported_versions_is_protocol_version() {
-    let c = with_ext(ch(), |x| replace(x, ExtensionType::supported_versions, Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_2])));
+    let c = with_ext(ch(), |x| {
+        replace(x, ExtensionType::supported_versions, Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_2]))
+    });
     assert_eq!(server_alert(&hello_record(c)), A::protocol_version);
 }
 
@@ -482,7 +484,11 @@ fn server_hello_with_a_suite_not_offered_is_illegal_parameter() {
 #[test]
 fn server_hello_with_a_group_not_offered_is_illegal_parameter() {
     assert_eq!(
-        client_alert_for_server_hello(|sh| replace(&mut sh.extensions, ExtensionType::key_share, Extension::KeyShareChosen(share(NamedGroup::x25519, vec![9; 32])))),
+        client_alert_for_server_hello(|sh| replace(
+            &mut sh.extensions,
+            ExtensionType::key_share,
+            Extension::KeyShareChosen(share(NamedGroup::x25519, vec![9; 32]))
+        )),
         A::illegal_parameter
     );
 }
@@ -495,7 +501,11 @@ fn server_hello_with_a_session_id_that_is_not_the_echo_is_illegal_parameter() {
 #[test]
 fn server_hello_selecting_a_version_other_than_1_3_is_illegal_parameter() {
     assert_eq!(
-        client_alert_for_server_hello(|sh| replace(&mut sh.extensions, ExtensionType::supported_versions, Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_2))),
+        client_alert_for_server_hello(|sh| replace(
+            &mut sh.extensions,
+            ExtensionType::supported_versions,
+            Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_2)
+        )),
         A::illegal_parameter
     );
 }
@@ -535,7 +545,11 @@ fn grease_values_and_any_extension_order_are_accepted() {
     hello.cipher_suites.insert(0, CipherSuite(0x0a0a));
     hello.extensions.reverse();
     hello.extensions.insert(1, Extension::Other(ExtensionType(0x1a1a), vec![]));
-    replace(&mut hello.extensions, ExtensionType::supported_groups, Extension::SupportedGroups(vec![NamedGroup(0x2a2a), NamedGroup::secp256r1]));
+    replace(
+        &mut hello.extensions,
+        ExtensionType::supported_groups,
+        Extension::SupportedGroups(vec![NamedGroup(0x2a2a), NamedGroup::secp256r1]),
+    );
     replace(
         &mut hello.extensions,
         ExtensionType::key_share,

@@ -10,8 +10,8 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 use tlsviz::sim::{self, Options, Scenario, Side, Step};
 use tlsviz::tls::conn::{RecordOptions, Role};
-use tlsviz::tls::enums::KeyUpdateRequest;
 use tlsviz::tls::enums::HandshakeType;
+use tlsviz::tls::enums::KeyUpdateRequest;
 use tlsviz::tls::events::{Covered, Derivation, DiscardReason, Endpoint, Event, Hkdf, KeyInput, Message, Output, Phase, Secret};
 
 fn secrets(trace: &sim::Trace, side: Side) -> HashMap<String, String> {
@@ -49,17 +49,36 @@ fn handshake_completes_and_both_sides_hold_identical_secrets() {
         assert_eq!(c.get(name), s.get(name), "{name} differs");
     }
     // The shared secret each side computed from its own private key and the other's public key.
-    let shared: Vec<_> = t.events.iter().filter_map(|e| match e.event()? { Event::SharedSecret { value, .. } => Some(value.clone()), _ => None }).collect();
+    let shared: Vec<_> = t
+        .events
+        .iter()
+        .filter_map(|e| match e.event()? {
+            Event::SharedSecret { value, .. } => Some(value.clone()),
+            _ => None,
+        })
+        .collect();
     assert_eq!(shared.len(), 2);
     assert_eq!(shared[0], shared[1]);
 }
 
 #[test]
 fn application_data_flows_both_ways() {
-    let opts = Options { seed: Some(12), client_messages: vec!["one".into(), "two".into()], server_replies: vec!["uno".into()], ..Default::default() };
+    let opts = Options {
+        seed: Some(12),
+        client_messages: vec!["one".into(), "two".into()],
+        server_replies: vec!["uno".into()],
+        ..Default::default()
+    };
     let t = sim::run(&opts);
     let received = |side: Side| -> Vec<String> {
-        t.events.iter().filter(|e| e.side == side).filter_map(|e| match e.event()? { Event::AppDataReceived { data } => Some(String::from_utf8_lossy(&data.0).into_owned()), _ => None }).collect()
+        t.events
+            .iter()
+            .filter(|e| e.side == side)
+            .filter_map(|e| match e.event()? {
+                Event::AppDataReceived { data } => Some(String::from_utf8_lossy(&data.0).into_owned()),
+                _ => None,
+            })
+            .collect()
     };
     assert_eq!(received(Side::Server), vec!["one", "two"]);
     assert_eq!(received(Side::Client), vec!["uno".to_string(), "received 3 bytes: two".to_string()]);
@@ -72,7 +91,10 @@ fn close_notify_goes_both_ways_and_the_keys_are_discarded() {
         let evs: Vec<&Event> = t.events.iter().filter(|e| e.side == side).filter_map(|e| e.event()).collect();
         assert!(evs.iter().any(|e| matches!(e, Event::AlertSent { description, .. } if description.0 == 0)));
         assert!(evs.iter().any(|e| matches!(e, Event::AlertReceived { description, .. } if description.0 == 0)));
-        let last_discard = evs.iter().rev().find_map(|e| match e { Event::KeysDiscarded { secrets, reason } => Some((secrets.clone(), *reason)), _ => None });
+        let last_discard = evs.iter().rev().find_map(|e| match e {
+            Event::KeysDiscarded { secrets, reason } => Some((secrets.clone(), *reason)),
+            _ => None,
+        });
         // Each side lists its read key's secret, then its write key's.
         let (c_ap, s_ap) = (Secret::ClientApplicationTraffic(0), Secret::ServerApplicationTraffic(0));
         let expected = if side == Side::Client { vec![s_ap, c_ap] } else { vec![c_ap, s_ap] };
@@ -95,7 +117,14 @@ fn the_same_seed_gives_a_byte_identical_trace_and_another_seed_does_not() {
 fn hello_retry_request_is_answered_and_the_handshake_completes() {
     let t = sim::run(&Options { seed: Some(14), scenario: Scenario::HelloRetry, ..Default::default() });
     assert!(t.connections[0].handshake_complete);
-    let sent: Vec<String> = t.events.iter().filter_map(|e| match e.event()? { Event::HandshakeSent { message, .. } => Some(message.to_string()), _ => None }).collect();
+    let sent: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match e.event()? {
+            Event::HandshakeSent { message, .. } => Some(message.to_string()),
+            _ => None,
+        })
+        .collect();
     let i = sent.iter().position(|n| n == "HelloRetryRequest").expect("no HelloRetryRequest");
     assert_eq!(sent.iter().filter(|n| *n == "ClientHello").count(), 2);
     assert!(sent[i + 1..].contains(&"ServerHello".to_string()));
@@ -112,7 +141,15 @@ fn key_update_moves_both_directions_to_the_next_generation() {
         assert_eq!(c.get(name), s.get(name));
     }
     // The close_notify records are protected with generation 1.
-    let last_protected = t.events.iter().rev().find_map(|e| match e.event()? { Event::RecordSent { protection: Some(p), .. } => Some(p.secret), _ => None }).unwrap();
+    let last_protected = t
+        .events
+        .iter()
+        .rev()
+        .find_map(|e| match e.event()? {
+            Event::RecordSent { protection: Some(p), .. } => Some(p.secret),
+            _ => None,
+        })
+        .unwrap();
     assert_eq!(last_protected, Secret::ServerApplicationTraffic(1));
 }
 
@@ -123,7 +160,8 @@ fn handshake_messages_split_across_records_at_random_points_still_complete() {
         let max_fragment = 1 + (rng.next_u32() as usize % 100);
         let t = sim::run(&Options { seed: Some(seed), max_fragment, ..Default::default() });
         assert!(t.connections[0].handshake_complete && t.connections[0].closed_cleanly, "max_fragment {max_fragment}");
-        let cert_records = t.events.iter().filter(|e| e.side == Side::Server && matches!(e.event(), Some(Event::RecordSent { .. }))).count();
+        let cert_records =
+            t.events.iter().filter(|e| e.side == Side::Server && matches!(e.event(), Some(Event::RecordSent { .. }))).count();
         assert!(cert_records > 10, "max_fragment {max_fragment} gave only {cert_records} server records");
     }
 }
@@ -203,11 +241,20 @@ fn the_trace_records_what_the_page_needs() {
     let hellos = [(HandshakeType::client_hello, Endpoint::Client), (HandshakeType::server_hello, Endpoint::Server)]
         .map(|(typ, from)| Covered { message: Message::new(typ), sender: Some(from) })
         .to_vec();
-    assert!(has(&|e| matches!(e, Event::Derived(Derivation { output: Output::Secret(Secret::ClientHandshakeTraffic), hkdf: Hkdf::DeriveSecret { label, transcript_hash, messages, secret: Secret::HandshakeSecret }, .. })
-        if label == "c hs traffic" && transcript_hash.0.len() == 32 && *messages == hellos)));
+    assert!(has(
+        &|e| matches!(e, Event::Derived(Derivation { output: Output::Secret(Secret::ClientHandshakeTraffic), hkdf: Hkdf::DeriveSecret { label, transcript_hash, messages, secret: Secret::HandshakeSecret }, .. })
+        if label == "c hs traffic" && transcript_hash.0.len() == 32 && *messages == hellos)
+    ));
     assert!(has(&|e| matches!(e, Event::KeyPair { private_key, public_key, .. } if private_key.0.len() == 32 && public_key.0.len() == 65)));
     assert!(has(&|e| matches!(e, Event::Certificate { info } if info.dns_names == vec!["example.com".to_string()])));
-    let checks: Vec<String> = t.events.iter().filter_map(|e| match e.event()? { Event::Check(c) if c.ok => serde_json::to_value(c).ok()?.get("check")?.as_str().map(String::from), _ => None }).collect();
+    let checks: Vec<String> = t
+        .events
+        .iter()
+        .filter_map(|e| match e.event()? {
+            Event::Check(c) if c.ok => serde_json::to_value(c).ok()?.get("check")?.as_str().map(String::from),
+            _ => None,
+        })
+        .collect();
     assert_eq!(checks, ["trust_anchor", "validity", "name", "usage", "certificate_verify", "finished", "finished"]);
     assert!(t.ca.is_some());
     // Every step of the story has events, in the order of a connection.
@@ -251,7 +298,13 @@ fn padded_records_hide_their_length_and_still_decrypt() {
     let _ = c.common.take_events();
     c.send(b"hi").unwrap();
     let sent = c.common.take_events();
-    let p = sent.iter().find_map(|e| match e { Event::RecordSent { protection: Some(p), .. } => Some(p.clone()), _ => None }).unwrap();
+    let p = sent
+        .iter()
+        .find_map(|e| match e {
+            Event::RecordSent { protection: Some(p), .. } => Some(p.clone()),
+            _ => None,
+        })
+        .unwrap();
     // content (2) + content type (1) + zeros (13), then the 16-byte tag, behind a 5-byte header.
     assert_eq!(p.padding, 13);
     assert_eq!(p.inner_plaintext.0, [b'h', b'i', 23, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -273,7 +326,12 @@ fn every_derivation_comes_from_one_derived_before_it_on_the_same_side() {
             }
             before.push(d.output);
         }
-        for expected in [Output::Secret(Secret::EarlySecret), Output::Secret(Secret::HandshakeSecret), Output::Secret(Secret::MasterSecret), Output::Iv(Secret::ClientApplicationTraffic(0))] {
+        for expected in [
+            Output::Secret(Secret::EarlySecret),
+            Output::Secret(Secret::HandshakeSecret),
+            Output::Secret(Secret::MasterSecret),
+            Output::Iv(Secret::ClientApplicationTraffic(0)),
+        ] {
             assert!(before.contains(&expected), "{side:?} never derived {expected}");
         }
     }
@@ -306,7 +364,8 @@ fn each_side_erases_its_ephemeral_private_key_right_after_the_shared_secret() {
         for side in [Side::Client, Side::Server] {
             let mine: Vec<&Event> = t.events.iter().filter(|e| e.side == side).filter_map(|e| e.event()).collect();
             let pairs = mine.iter().filter(|e| matches!(e, Event::KeyPair { .. })).count();
-            let erased: Vec<usize> = mine.iter().enumerate().filter(|(_, e)| matches!(e, Event::EphemeralKeyErased { .. })).map(|(i, _)| i).collect();
+            let erased: Vec<usize> =
+                mine.iter().enumerate().filter(|(_, e)| matches!(e, Event::EphemeralKeyErased { .. })).map(|(i, _)| i).collect();
             assert_eq!((pairs, erased.len()), (1, 1), "{scenario:?} {side:?}");
             assert!(matches!(mine[erased[0] - 1], Event::SharedSecret { .. }), "{scenario:?} {side:?}: not right after the shared secret");
         }

@@ -38,7 +38,8 @@ impl Certs {
     }
 }
 
-const TLS13_P256: [&str; 7] = ["-tls1_3", "-groups", "P-256", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-sigalgs", "ecdsa_secp256r1_sha256"];
+const TLS13_P256: [&str; 7] =
+    ["-tls1_3", "-groups", "P-256", "-ciphersuites", "TLS_AES_128_GCM_SHA256", "-sigalgs", "ecdsa_secp256r1_sha256"];
 
 /// Start `openssl s_server` and wait until it accepts connections.
 fn openssl_server(certs: &Certs, port: u16, extra: &[&str], keylog: &str) -> Child {

@@ -114,14 +114,9 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
     let s = section3();
     let v = &s.v;
     let mut t = Transcript::default();
-    for k in [
-        "s3.client_hello",
-        "s3.server_hello",
-        "s3.encrypted_extensions",
-        "s3.certificate",
-        "s3.certificate_verify",
-        "s3.server_finished",
-    ] {
+    for k in
+        ["s3.client_hello", "s3.server_hello", "s3.encrypted_extensions", "s3.certificate", "s3.certificate_verify", "s3.server_finished"]
+    {
         add(&mut t, &v[k]);
     }
     let th = t.current();
@@ -167,7 +162,9 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
 #[test]
 fn section3_messages_decode_and_re_encode_byte_for_byte() {
     let v = vectors();
-    for k in ["s3.client_hello", "s3.server_hello", "s3.encrypted_extensions", "s3.certificate", "s3.certificate_verify", "s3.server_finished"] {
+    for k in
+        ["s3.client_hello", "s3.server_hello", "s3.encrypted_extensions", "s3.certificate", "s3.certificate_verify", "s3.server_finished"]
+    {
         let (m, fields) = Handshake::decode(&v[k]);
         let m = m.unwrap_or_else(|e| panic!("{k}: {e}"));
         assert_eq!(hex(&m.encode()), hex(&v[k]), "{k}");
@@ -205,10 +202,7 @@ fn section5_p256_key_pairs_give_the_rfc_public_keys_and_one_shared_secret() {
     let s = SecretKey::from_slice(&v["s5.server_p256_private"]).unwrap();
     let server_pub = kx::parse_public(&share_in(&v["s5.server_hello"])).unwrap();
     let client_pub = kx::parse_public(&share_in(&v["s5.client_hello_2"])).unwrap();
-    assert_eq!(
-        hex(c.diffie_hellman(&server_pub).raw_secret_bytes()),
-        hex(s.diffie_hellman(&client_pub).raw_secret_bytes())
-    );
+    assert_eq!(hex(c.diffie_hellman(&server_pub).raw_secret_bytes()), hex(s.diffie_hellman(&client_pub).raw_secret_bytes()));
 }
 
 /// §4.4.1: after HelloRetryRequest the transcript starts with message_hash(ClientHello1). With

@@ -63,7 +63,9 @@ fn every_single_byte_change_of_every_record_ends_in_an_alert() {
             // change it detects then ends it with the error, and the alert it could not send.
             let failed_after_close = t.events.iter().any(|e| {
                 matches!(e.event(), Some(Event::Error { alert: Some(_), .. }))
-                    && t.events[..e.index].iter().any(|x| x.side == e.side && matches!(x.event(), Some(Event::AlertSent { fatal: false, .. })))
+                    && t.events[..e.index]
+                        .iter()
+                        .any(|x| x.side == e.side && matches!(x.event(), Some(Event::AlertSent { fatal: false, .. })))
             });
             assert!(fatal || failed_after_close, "{where_}: the change went unnoticed; outcome {:?}", t.connections);
             assert!(!t.connections[0].closed_cleanly, "{where_}: reported a clean close");

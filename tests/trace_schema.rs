@@ -95,7 +95,8 @@ fn the_event_kinds_produced_are_exactly_those_documented() {
         }
     }
 
-    let undocumented: Vec<String> = produced.iter().filter(|(k, _)| !documented.contains_key(*k)).map(|(k, (_, run))| format!("{k} (in {run})")).collect();
+    let undocumented: Vec<String> =
+        produced.iter().filter(|(k, _)| !documented.contains_key(*k)).map(|(k, (_, run))| format!("{k} (in {run})")).collect();
     assert!(undocumented.is_empty(), "kinds the engine produces that docs/trace-schema.md does not list: {undocumented:?}");
     let unproduced: Vec<&String> = documented.keys().filter(|k| !produced.contains_key(*k)).collect();
     assert!(unproduced.is_empty(), "kinds docs/trace-schema.md lists that no run here produces: {unproduced:?}");
@@ -109,6 +110,9 @@ fn the_event_kinds_produced_are_exactly_those_documented() {
             "network" => &["network"],
             other => panic!("`{kind}`: the side column says {other:?}, not client, server, endpoint or network"),
         };
-        assert!(sides.iter().all(|s| allowed.contains(&s.as_str())), "`{kind}` is documented for {allowed:?} but comes from {sides:?} (in {run})");
+        assert!(
+            sides.iter().all(|s| allowed.contains(&s.as_str())),
+            "`{kind}` is documented for {allowed:?} but comes from {sides:?} (in {run})"
+        );
     }
 }

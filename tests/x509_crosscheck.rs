@@ -106,7 +106,8 @@ impl BuilderProfile for Profile {
 fn rebuild(ours: &[u8], profile: Profile, signer: &SigningKey) -> Vec<u8> {
     let c = Certificate::from_der(ours).unwrap();
     let tbs = c.tbs_certificate();
-    let builder = CertificateBuilder::new(profile, tbs.serial_number().clone(), *tbs.validity(), tbs.subject_public_key_info().clone()).unwrap();
+    let builder =
+        CertificateBuilder::new(profile, tbs.serial_number().clone(), *tbs.validity(), tbs.subject_public_key_info().clone()).unwrap();
     builder.build::<_, DerSignature>(signer).unwrap().to_der().unwrap()
 }
 
@@ -144,7 +145,10 @@ fn foreign_leaf(ca: &Issued, not_after: u64) -> Vec<u8> {
                 GeneralName::DnsName(Ia5String::new("a.example")?),
                 GeneralName::DnsName(Ia5String::new("*.b.example")?),
             ];
-            Ok(vec![(&KeyUsage(KeyUsages::DigitalSignature.into())).to_extension(&self.0, &[])?, (&SubjectAltName(names)).to_extension(&self.0, &[])?])
+            Ok(vec![
+                (&KeyUsage(KeyUsages::DigitalSignature.into())).to_extension(&self.0, &[])?,
+                (&SubjectAltName(names)).to_extension(&self.0, &[])?,
+            ])
         }
     }
     let issuer = Certificate::from_der(&ca.der).unwrap().tbs_certificate().subject().clone();

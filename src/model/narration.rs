@@ -5,7 +5,10 @@
 use crate::sim::{NetworkEvent, Side, Step, Trace, TraceEvent};
 use crate::tls::codec::hex;
 use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
-use crate::tls::events::{Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output, Phase, Secret};
+use crate::tls::events::{
+    Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output,
+    Phase, Secret,
+};
 
 /// A sentence for everyone, the detail for an expert, and where RFC 8446 says it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,7 +89,11 @@ fn list(items: &[String]) -> String {
 /// ClientHello offered).
 fn before<'a>(trace: &'a Trace, e: &TraceEvent) -> impl Iterator<Item = &'a Event> + 'a {
     let (side, connection, index) = (e.side, e.connection, e.index);
-    trace.events[..index.min(trace.events.len())].iter().rev().filter(move |x| x.side == side && x.connection == connection).filter_map(TraceEvent::event)
+    trace.events[..index.min(trace.events.len())]
+        .iter()
+        .rev()
+        .filter(move |x| x.side == side && x.connection == connection)
+        .filter_map(TraceEvent::event)
 }
 
 /// The sentence for a check, from its evidence.
@@ -185,12 +192,20 @@ pub fn network(n: &NetworkEvent) -> Narration {
             "On the network, an attacker flips bits (XOR {xor:#04x}) of byte {offset} of record {record} on its way to the {}.",
             endpoint(*towards)
         ),
-        NetworkEvent::Dropped { record, towards } => format!("On the network, an attacker drops record {record} on its way to the {}.", endpoint(*towards)),
+        NetworkEvent::Dropped { record, towards } => {
+            format!("On the network, an attacker drops record {record} on its way to the {}.", endpoint(*towards))
+        }
         NetworkEvent::Replaced { record, towards, bytes } => {
-            format!("On the network, an attacker replaces record {record} on its way to the {} with {bytes} bytes of its own.", endpoint(*towards))
+            format!(
+                "On the network, an attacker replaces record {record} on its way to the {} with {bytes} bytes of its own.",
+                endpoint(*towards)
+            )
         }
         NetworkEvent::Injected { before_record, towards, bytes } => {
-            format!("On the network, an attacker slips {bytes} bytes of its own in before record {before_record}, on its way to the {}.", endpoint(*towards))
+            format!(
+                "On the network, an attacker slips {bytes} bytes of its own in before record {before_record}, on its way to the {}.",
+                endpoint(*towards)
+            )
         }
         NetworkEvent::TransportClosed => "Nothing more arrives: the network closes the connection.".to_string(),
     };
@@ -323,7 +338,9 @@ pub fn formula(d: &Derivation) -> String {
 
 fn derivation(w: &str, d: &Derivation) -> Narration {
     let plain = match (&d.hkdf, d.output) {
-        (Hkdf::Extract { ikm: KeyInput::SharedSecret, .. }, out) => format!("{w} mixes the shared secret into the key schedule: the result is the {out}."),
+        (Hkdf::Extract { ikm: KeyInput::SharedSecret, .. }, out) => {
+            format!("{w} mixes the shared secret into the key schedule: the result is the {out}.")
+        }
         (Hkdf::Extract { .. }, out) => format!("{w} computes the {out} with HKDF-Extract."),
         (Hkdf::DeriveSecret { secret, .. }, Output::Secret(Secret::DerivedFromEarly | Secret::DerivedFromHandshake)) => {
             format!("{w} derives from the {secret} the salt for the next stage of the key schedule.")
@@ -332,7 +349,9 @@ fn derivation(w: &str, d: &Derivation) -> Narration {
         (_, Output::Iv(s)) => format!("{w} derives the IV of {s}."),
         (_, Output::FinishedKey(s)) => format!("{w} derives the finished_key of {s}, the key of its Finished MAC."),
         (_, Output::Secret(s @ Secret::TicketPsk(_))) => format!("{w} derives the PSK a ticket stands for ({s})."),
-        (_, Output::Secret(s)) => format!("{w} derives the {s} from the {}.", d.parent().map_or_else(|| "zeros".to_string(), |p| p.to_string())),
+        (_, Output::Secret(s)) => {
+            format!("{w} derives the {s} from the {}.", d.parent().map_or_else(|| "zeros".to_string(), |p| p.to_string()))
+        }
     };
     let detail = match &d.hkdf {
         Hkdf::DeriveSecret { transcript_hash, messages, .. } => format!(
@@ -539,7 +558,9 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
         Event::KeyPair { group, .. } => format!("made a fresh {group} key pair"),
         Event::SharedSecret { .. } => "computed the shared secret".into(),
         Event::EphemeralKeyErased { .. } => "erased its ephemeral private key".into(),
-        Event::KeysInstalled { direction, secret, .. } => format!("{} keys: {secret}", if *direction == Direction::Write { "write" } else { "read" }),
+        Event::KeysInstalled { direction, secret, .. } => {
+            format!("{} keys: {secret}", if *direction == Direction::Write { "write" } else { "read" })
+        }
         Event::Check(c) => format!("checked {}: {}", check_name(&c.kind), if c.ok { "✓" } else { "✗" }),
         Event::AppDataSent { data } => format!("sent {} bytes of data", data.0.len()),
         Event::AppDataReceived { data } => format!("received {} bytes of data", data.0.len()),
@@ -618,7 +639,12 @@ mod tests {
 
     #[test]
     fn the_validity_check_names_the_dates_and_the_clock() {
-        let k = |now| CheckKind::Validity { certificate: "CN=a".into(), not_before: UnixTime(1_700_000_000), not_after: UnixTime(1_800_000_000), now: UnixTime(now) };
+        let k = |now| CheckKind::Validity {
+            certificate: "CN=a".into(),
+            not_before: UnixTime(1_700_000_000),
+            not_after: UnixTime(1_800_000_000),
+            now: UnixTime(now),
+        };
         let n = check(Side::Client, &ok(k(1_750_000_000)));
         assert!(n.plain.contains("2023-11-14") && n.plain.contains("2027-01-15"), "{}", n.plain);
         let late = check(Side::Client, &failed(k(1_900_000_000), AlertDescription::certificate_expired));
@@ -632,28 +658,46 @@ mod tests {
     fn the_name_check_names_what_was_asked_and_what_the_certificate_holds() {
         let k = |asked: &str| CheckKind::Name { asked: asked.into(), names: vec!["example.com".into()] };
         let n = check(Side::Client, &failed(k("not-example.com"), AlertDescription::bad_certificate));
-        assert!(n.plain.contains("not-example.com") && n.plain.contains("for example.com") && n.plain.contains("bad_certificate"), "{}", n.plain);
+        assert!(
+            n.plain.contains("not-example.com") && n.plain.contains("for example.com") && n.plain.contains("bad_certificate"),
+            "{}",
+            n.plain
+        );
         differs(k("example.com"), k("www.example.com"));
         differs(k("a.example"), CheckKind::Name { asked: "a.example".into(), names: vec!["b.example".into(), "c.example".into()] });
     }
 
     #[test]
     fn the_usage_check_names_the_certificate_s_key_usages() {
-        let k = |is_ca| CheckKind::Usage { certificate: "CN=a".into(), is_ca, key_usage: vec!["digitalSignature".into()], extended_key_usage: vec!["serverAuth".into()] };
+        let k = |is_ca| CheckKind::Usage {
+            certificate: "CN=a".into(),
+            is_ca,
+            key_usage: vec!["digitalSignature".into()],
+            extended_key_usage: vec!["serverAuth".into()],
+        };
         assert!(check(Side::Client, &ok(k(false))).detail.contains("keyUsage [digitalSignature]"));
         differs(k(false), k(true));
     }
 
     #[test]
     fn the_issuer_signature_check_names_both_certificates() {
-        let k = |issuer: &str| CheckKind::IssuerSignature { certificate: "CN=leaf".into(), issuer: issuer.into(), algorithm: "ecdsa-with-SHA256".into() };
+        let k = |issuer: &str| CheckKind::IssuerSignature {
+            certificate: "CN=leaf".into(),
+            issuer: issuer.into(),
+            algorithm: "ecdsa-with-SHA256".into(),
+        };
         assert!(check(Side::Client, &ok(k("CN=Intermediate"))).plain.contains("CN=Intermediate signed the certificate of CN=leaf"));
         differs(k("CN=One"), k("CN=Two"));
     }
 
     #[test]
     fn the_certificate_verify_check_says_whose_signature_it_is_and_whether_it_held() {
-        let k = |signer| CheckKind::CertificateVerify { signer, scheme: SignatureScheme::ecdsa_secp256r1_sha256, content: Bytes(vec![0x20; 130]), signature: Bytes(vec![1; 70]) };
+        let k = |signer| CheckKind::CertificateVerify {
+            signer,
+            scheme: SignatureScheme::ecdsa_secp256r1_sha256,
+            content: Bytes(vec![0x20; 130]),
+            signature: Bytes(vec![1; 70]),
+        };
         let good = check(Side::Client, &ok(k(Endpoint::Server)));
         assert!(good.plain.contains("server's CertificateVerify") && good.plain.contains('✓'));
         let bad = check(Side::Client, &failed(k(Endpoint::Server), AlertDescription::decrypt_error));

@@ -5,7 +5,9 @@
 use crate::sim::{Side, Trace, TraceEvent};
 use crate::tls::codec::hex;
 use crate::tls::enums::ContentType;
-use crate::tls::events::{Carries, Derivation, Direction, DiscardReason, Event, Hkdf, KeyInput, Message, Output, Phase, Protection, Secret};
+use crate::tls::events::{
+    Carries, Derivation, Direction, DiscardReason, Event, Hkdf, KeyInput, Message, Output, Phase, Protection, Secret,
+};
 
 use super::narration::{log_line, waiting_for};
 
@@ -111,7 +113,9 @@ pub fn panel(trace: &Trace, cursor: usize, side: Side) -> Panel {
                 }
             }
             Event::Certificate { info } => holds.push(hold("server certificate", info.subject.clone(), false)),
-            Event::Derived(Derivation { output: Output::Secret(s), value, .. }) if !matches!(s, Secret::DerivedFromEarly | Secret::DerivedFromHandshake) => {
+            Event::Derived(Derivation { output: Output::Secret(s), value, .. })
+                if !matches!(s, Secret::DerivedFromEarly | Secret::DerivedFromHandshake) =>
+            {
                 holds.push(hold(s.to_string().replace('_', " "), short(&value.0), true))
             }
             Event::KeysInstalled { direction, key, .. } => {
@@ -161,10 +165,12 @@ pub fn eavesdropper(trace: &Trace, cursor: usize) -> Vec<WireRow> {
                 };
                 let readable = match (protection, carries) {
                     (Some(_), _) => "nothing: ciphertext and a tag. Only the length and the timing show.".to_string(),
-                    (None, Carries::Handshake(m)) if m.iter().any(|m| m.typ == crate::tls::enums::HandshakeType::client_hello) => match server_name() {
-                        Some(h) => format!("everything, including the site name {h} (server_name)"),
-                        None => "everything: this record is not encrypted".into(),
-                    },
+                    (None, Carries::Handshake(m)) if m.iter().any(|m| m.typ == crate::tls::enums::HandshakeType::client_hello) => {
+                        match server_name() {
+                            Some(h) => format!("everything, including the site name {h} (server_name)"),
+                            None => "everything: this record is not encrypted".into(),
+                        }
+                    }
                     (None, Carries::Alert(a)) => format!("everything: an alert ({a}) sent before there were keys"),
                     _ => "everything: this record is not encrypted".into(),
                 };
@@ -358,7 +364,16 @@ mod tests {
         let p = panel(&t, t.events.len(), Side::Client);
         assert_eq!(p.phase, Phase::Closed);
         assert_eq!(p.holds.iter().find(|h| h.label == "my private key").map(|h| h.value.as_str()), Some("erased"));
-        assert_eq!(p.holds.iter().filter(|h| h.label.ends_with(" key") && h.label != "my private key" && h.label != "my public key" && h.label != "peer's public key").count(), 2);
+        assert_eq!(
+            p.holds
+                .iter()
+                .filter(|h| h.label.ends_with(" key")
+                    && h.label != "my private key"
+                    && h.label != "my public key"
+                    && h.label != "peer's public key")
+                .count(),
+            2
+        );
         assert!(p.discarded);
         let start = panel(&t, 0, Side::Server);
         assert_eq!((start.phase, start.holds.len()), (Phase::ExpectClientHello, 0));

@@ -45,10 +45,26 @@ pub struct Rule {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NetworkEvent {
     /// The attacker flipped bits of one byte of a record.
-    Tampered { record: usize, towards: Endpoint, offset: usize, xor: u8 },
-    Dropped { record: usize, towards: Endpoint },
-    Replaced { record: usize, towards: Endpoint, bytes: usize },
-    Injected { before_record: usize, towards: Endpoint, bytes: usize },
+    Tampered {
+        record: usize,
+        towards: Endpoint,
+        offset: usize,
+        xor: u8,
+    },
+    Dropped {
+        record: usize,
+        towards: Endpoint,
+    },
+    Replaced {
+        record: usize,
+        towards: Endpoint,
+        bytes: usize,
+    },
+    Injected {
+        before_record: usize,
+        towards: Endpoint,
+        bytes: usize,
+    },
     /// A side waited for bytes that never came: the transport closed the connection.
     TransportClosed,
 }
@@ -139,7 +155,13 @@ mod tests {
     #[test]
     fn drop_and_inject_rules_select_by_sender_and_type() {
         let select = Select::Each { from: Endpoint::Server, content_type: ContentType::application_data };
-        let mut n = Network { rules: vec![Rule { select: select.clone(), action: Action::InjectBefore { bytes: vec![1] } }, Rule { select, action: Action::Drop }], carried: 0 };
+        let mut n = Network {
+            rules: vec![
+                Rule { select: select.clone(), action: Action::InjectBefore { bytes: vec![1] } },
+                Rule { select, action: Action::Drop },
+            ],
+            carried: 0,
+        };
         assert_eq!(n.carry(Endpoint::Client, vec![23, 3, 3, 0, 0]).0.len(), 1);
         let (out, ev) = n.carry(Endpoint::Server, vec![23, 3, 3, 0, 0]);
         assert!(out.is_empty());

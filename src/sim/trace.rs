@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use super::network::NetworkEvent;
 use super::{Options, Pki};
-use crate::tls::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
 use crate::tls::client::Client;
+use crate::tls::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
 use crate::tls::events::{CertificateInfo, Endpoint, Event, Phase};
 use crate::tls::server::Server;
 
@@ -180,7 +180,8 @@ impl Trace {
     /// Close the record of one connection, from its events.
     pub fn finish(&mut self, connection: u32, client: &Client, server: &Server) {
         let (client, server) = (client.phase(), server.phase());
-        let of = |side: Side| self.events.iter().filter(move |e| e.connection == connection && e.side == side).filter_map(TraceEvent::event);
+        let of =
+            |side: Side| self.events.iter().filter(move |e| e.connection == connection && e.side == side).filter_map(TraceEvent::event);
         let connected = |side: Side| of(side).any(|e| matches!(e, Event::Phase { to: Phase::Connected, .. }));
         let (agreed, alpn) = of(Side::Server)
             .find_map(|e| match e {
@@ -240,7 +241,9 @@ fn classify(event: &Event, prev: Step) -> Step {
     };
     match event {
         Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } => message_step(message.typ),
-        Event::Offered { .. } | Event::Chose { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => Step::Hello,
+        Event::Offered { .. } | Event::Chose { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => {
+            Step::Hello
+        }
         Event::SharedSecret { .. } => Step::SessionKeys,
         Event::Derived(_) | Event::KeysInstalled { .. } if after_handshake => prev,
         Event::Derived(d) if matches!(d.output, crate::tls::events::Output::FinishedKey(_)) => prev,
@@ -249,7 +252,9 @@ fn classify(event: &Event, prev: Step) -> Step {
         Event::AppDataSent { .. } | Event::AppDataReceived { .. } | Event::TicketIssued { .. } | Event::TicketStored { .. } => {
             Step::SecureConnection
         }
-        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. } if *description == AlertDescription::close_notify => {
+        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. }
+            if *description == AlertDescription::close_notify =>
+        {
             Step::Closing
         }
         Event::KeysDiscarded { .. } => prev,

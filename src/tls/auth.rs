@@ -5,9 +5,9 @@
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{Signature, SigningKey, VerifyingKey};
 
-use super::x509::ecdsa::{ecdsa_signature_from_der, ecdsa_signature_to_der};
 use super::enums::SignatureScheme;
 use super::events::Endpoint;
+use super::x509::ecdsa::{ecdsa_signature_from_der, ecdsa_signature_to_der};
 
 /// The one signature scheme this engine signs and checks with.
 pub const SCHEME: SignatureScheme = SignatureScheme::ecdsa_secp256r1_sha256;

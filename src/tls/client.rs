@@ -47,7 +47,11 @@ struct Handshaking {
 enum State {
     Start,
     /// The ClientHello is sent; `key` is its key share's private key (`None`: it sent no share).
-    ExpectServerHello { hello: ClientHello, key: Option<KeyExchange>, retried: bool },
+    ExpectServerHello {
+        hello: ClientHello,
+        key: Option<KeyExchange>,
+        retried: bool,
+    },
     ExpectEncryptedExtensions(Handshaking),
     ExpectCertificate(Handshaking),
     /// The chain checked out: this is the key CertificateVerify must verify with.
@@ -97,7 +101,14 @@ impl Client {
         self.report();
     }
 
-    fn send_client_hello(&mut self, random: [u8; 32], session_id: Vec<u8>, cookie: Option<Vec<u8>>, with_share: bool, retried: bool) -> State {
+    fn send_client_hello(
+        &mut self,
+        random: [u8; 32],
+        session_id: Vec<u8>,
+        cookie: Option<Vec<u8>>,
+        with_share: bool,
+        retried: bool,
+    ) -> State {
         let key = with_share.then(|| KeyExchange::generate(&mut self.common));
         let shares = key.iter().map(|k| KeyShareEntry { group: GROUP, key_exchange: k.public.clone() }).collect();
         let mut extensions = vec![
@@ -141,7 +152,9 @@ impl Client {
             (State::ExpectServerHello { hello, retried, .. }, Handshake::ServerHello(sh)) if sh.is_retry_request() => {
                 self.on_retry(hello, retried, sh, message, raw)
             }
-            (State::ExpectServerHello { hello, key, .. }, Handshake::ServerHello(sh)) => self.on_server_hello(&hello, key, sh, message, raw),
+            (State::ExpectServerHello { hello, key, .. }, Handshake::ServerHello(sh)) => {
+                self.on_server_hello(&hello, key, sh, message, raw)
+            }
             (State::ExpectEncryptedExtensions(h), Handshake::EncryptedExtensions(e)) => {
                 self.on_encrypted_extensions(e)?;
                 self.common.accept(message, raw);
@@ -206,7 +219,8 @@ impl Client {
             Some(Extension::Cookie(c)) => Some(c.clone()),
             _ => None,
         };
-        let offered_share = matches!(find(&hello.extensions, ExtensionType::key_share), Some(Extension::KeyShareOffered(s)) if !s.is_empty());
+        let offered_share =
+            matches!(find(&hello.extensions, ExtensionType::key_share), Some(Extension::KeyShareOffered(s)) if !s.is_empty());
         match group {
             Some(g) if g != GROUP => return Err(Error::IllegalParameter("HelloRetryRequest asks for a group that was not offered")),
             Some(_) if offered_share => return Err(Error::IllegalParameter("HelloRetryRequest asks for a share that was already sent")),
@@ -222,7 +236,14 @@ impl Client {
     }
 
     /// RFC 8446 §4.1.3 ServerHello, then §7.1 handshake secrets.
-    fn on_server_hello(&mut self, hello: &ClientHello, key: Option<KeyExchange>, sh: ServerHello, message: Message, raw: &[u8]) -> Result<State, Error> {
+    fn on_server_hello(
+        &mut self,
+        hello: &ClientHello,
+        key: Option<KeyExchange>,
+        sh: ServerHello,
+        message: Message,
+        raw: &[u8],
+    ) -> Result<State, Error> {
         Self::check_server_hello(hello, &sh)?;
         let share = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareChosen(e)) => e.clone(),
@@ -282,7 +303,13 @@ impl Client {
             }
         }
         let mut checks = Vec::new();
-        let res = super::x509::verify::verify_server_chain(&chain, &self.config.trust_anchor, &self.config.server_name, self.config.now, &mut checks);
+        let res = super::x509::verify::verify_server_chain(
+            &chain,
+            &self.config.trust_anchor,
+            &self.config.server_name,
+            self.config.now,
+            &mut checks,
+        );
         self.common.events.extend(checks.into_iter().map(Event::Check));
         res
     }

@@ -256,7 +256,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Read a vector's length and take its bytes: a reader over them, and what `vector_end` needs.
-    fn vector_begin(&mut self, len_size: usize, min: usize, max: usize, name: &str, meaning: &str) -> Result<(Reader<'a>, OpenVector), Error> {
+    fn vector_begin(
+        &mut self,
+        len_size: usize,
+        min: usize,
+        max: usize,
+        name: &str,
+        meaning: &str,
+    ) -> Result<(Reader<'a>, OpenVector), Error> {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
         let len_raw = self.read_uint(len_size, "length", |v| format!("{v} bytes follow"))?;
@@ -288,14 +295,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Read a length-prefixed opaque vector and record its content as one field.
-    pub fn opaque_vector(
-        &mut self,
-        len_size: usize,
-        min: usize,
-        max: usize,
-        name: &str,
-        meaning: &str,
-    ) -> Result<&'a [u8], Error> {
+    pub fn opaque_vector(&mut self, len_size: usize, min: usize, max: usize, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
         self.vector(len_size, min, max, name, meaning, |r| {
             let n = r.remaining();
             r.opaque(n, "data", meaning)
@@ -303,12 +303,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Group the fields read by `body` under one named node (no length prefix on the wire).
-    pub fn group<T>(
-        &mut self,
-        name: &str,
-        meaning: &str,
-        body: impl FnOnce(&mut Self) -> Result<T, Error>,
-    ) -> Result<T, Error> {
+    pub fn group<T>(&mut self, name: &str, meaning: &str, body: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
         let depth = self.group_begin(name, meaning);
         let result = body(self);
         self.group_end(depth, result.is_ok());

@@ -318,7 +318,13 @@ impl Common {
             }
             None => (plaintext_record(typ, content), None),
         };
-        self.events.push(Event::RecordSent { content_type: typ, carries, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection });
+        self.events.push(Event::RecordSent {
+            content_type: typ,
+            carries,
+            fields: annotate_record(&bytes),
+            bytes: Bytes(bytes.clone()),
+            protection,
+        });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }
@@ -329,7 +335,13 @@ impl Common {
         let typ = ContentType::change_cipher_spec;
         let bytes = plaintext_record(typ, &[1]);
         let carries = Carries::ChangeCipherSpec;
-        self.events.push(Event::RecordSent { content_type: typ, carries, fields: annotate_record(&bytes), bytes: Bytes(bytes.clone()), protection: None });
+        self.events.push(Event::RecordSent {
+            content_type: typ,
+            carries,
+            fields: annotate_record(&bytes),
+            bytes: Bytes(bytes.clone()),
+            protection: None,
+        });
         self.out.extend_from_slice(&bytes);
         Ok(())
     }

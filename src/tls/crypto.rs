@@ -81,9 +81,7 @@ pub fn aead_open(key: &[u8; KEY_LEN], nonce: &[u8; IV_LEN], aad: &[u8], cipherte
     let cipher = Aes128Gcm::new(key.into());
     let tag: [u8; TAG_LEN] = tag.try_into().map_err(|_| Error::BadRecordMac)?;
     let mut buf = ciphertext.to_vec();
-    cipher
-        .decrypt_inout_detached(nonce.into(), aad, buf.as_mut_slice().into(), (&tag).into())
-        .map_err(|_| Error::BadRecordMac)?;
+    cipher.decrypt_inout_detached(nonce.into(), aad, buf.as_mut_slice().into(), (&tag).into()).map_err(|_| Error::BadRecordMac)?;
     Ok(buf)
 }
 
@@ -100,10 +98,7 @@ mod tests {
         let prk = hkdf_extract(&salt, &ikm);
         assert_eq!(hex(&prk), "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122ec844ad7c2b3e5");
         let okm = hkdf_expand(&prk, &info, 42);
-        assert_eq!(
-            hex(&okm),
-            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865"
-        );
+        assert_eq!(hex(&okm), "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865");
     }
 
     #[test]

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 /// An integer newtype that is a TLS code point (`CipherSuite(0x1301)`).
 pub trait Wire: Copy {
     const SIZE: usize;
@@ -13,7 +12,6 @@ pub trait Wire: Copy {
     fn name(self) -> String;
     fn meaning(self) -> String;
 }
-
 
 macro_rules! wire_enum {
     ($(#[$doc:meta])* $name:ident($int:ty, $size:expr) { $($(#[$vdoc:meta])* $konst:ident = $val:expr => $meaning:expr,)* }) => {

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{Bytes, Field};
 use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
-use super::time::DateTime;
 use super::error::Error;
+use super::time::DateTime;
 
 /// The two ends of a connection.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -45,14 +45,10 @@ impl Extension {
     pub fn typ(&self) -> ExtensionType {
         match self {
             Extension::ServerName(_) => ExtensionType::server_name,
-            Extension::SupportedVersionsOffered(_) | Extension::SupportedVersionSelected(_) => {
-                ExtensionType::supported_versions
-            }
+            Extension::SupportedVersionsOffered(_) | Extension::SupportedVersionSelected(_) => ExtensionType::supported_versions,
             Extension::SupportedGroups(_) => ExtensionType::supported_groups,
             Extension::SignatureAlgorithms(_) => ExtensionType::signature_algorithms,
-            Extension::KeyShareOffered(_) | Extension::KeyShareChosen(_) | Extension::KeyShareRetry(_) => {
-                ExtensionType::key_share
-            }
+            Extension::KeyShareOffered(_) | Extension::KeyShareChosen(_) | Extension::KeyShareRetry(_) => ExtensionType::key_share,
             Extension::Alpn(_) => ExtensionType::application_layer_protocol_negotiation,
             Extension::Cookie(_) => ExtensionType::cookie,
             Extension::PskKeyExchangeModes(_) => ExtensionType::psk_key_exchange_modes,
@@ -92,9 +88,7 @@ impl KeyShareEntry {
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
         r.group("KeyShareEntry", "one Diffie-Hellman public key", |r| {
             let group = r.wire::<NamedGroup>("group")?;
-            let key_exchange = r
-                .opaque_vector(2, 1, 0xffff, "key_exchange", "the public key: 04 || x || y for P-256")?
-                .to_vec();
+            let key_exchange = r.opaque_vector(2, 1, 0xffff, "key_exchange", "the public key: 04 || x || y for P-256")?.to_vec();
             Ok(KeyShareEntry { group, key_exchange })
         })
     }
@@ -123,12 +117,7 @@ fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
 
 /// RFC 8446 §4.2: read an `Extension extensions<..>` block, rejecting duplicates and extensions
 /// that the message may not carry (both illegal_parameter), ignoring unknown ones.
-pub fn read_extensions(
-    r: &mut Reader<'_>,
-    ctx: ExtContext,
-    min: usize,
-    max: usize,
-) -> Result<Vec<Extension>, Error> {
+pub fn read_extensions(r: &mut Reader<'_>, ctx: ExtContext, min: usize, max: usize) -> Result<Vec<Extension>, Error> {
     r.vector(2, min, max, "extensions", "the extension block", |r| {
         let mut out: Vec<Extension> = Vec::new();
         while !r.is_empty() {
@@ -174,13 +163,9 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
             Extension::ServerName(name)
         }
         (ExtensionType::supported_versions, ClientHello) => {
-            Extension::SupportedVersionsOffered(r.vector(1, 2, 254, "versions", "TLS versions offered", |r| {
-                read_list(r, 2, "version")
-            })?)
+            Extension::SupportedVersionsOffered(r.vector(1, 2, 254, "versions", "TLS versions offered", |r| read_list(r, 2, "version"))?)
         }
-        (ExtensionType::supported_versions, _) => {
-            Extension::SupportedVersionSelected(r.wire("selected_version")?)
-        }
+        (ExtensionType::supported_versions, _) => Extension::SupportedVersionSelected(r.wire("selected_version")?),
         (ExtensionType::supported_groups, _) => Extension::SupportedGroups(r.vector(
             2,
             2,
@@ -208,13 +193,8 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
         }
         (ExtensionType::key_share, HelloRetryRequest) => Extension::KeyShareRetry(r.wire("selected_group")?),
         (ExtensionType::key_share, _) => Extension::KeyShareChosen(KeyShareEntry::read(r)?),
-        (ExtensionType::application_layer_protocol_negotiation, _) => Extension::Alpn(r.vector(
-            2,
-            2,
-            0xffff,
-            "protocol_name_list",
-            "application protocols",
-            |r| {
+        (ExtensionType::application_layer_protocol_negotiation, _) => {
+            Extension::Alpn(r.vector(2, 2, 0xffff, "protocol_name_list", "application protocols", |r| {
                 let mut v = Vec::new();
                 while !r.is_empty() {
                     let p = r.opaque_vector(1, 1, 255, "ProtocolName", "an application protocol name")?;
@@ -222,19 +202,12 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
                     v.push(p.to_vec());
                 }
                 Ok(v)
-            },
-        )?),
-        (ExtensionType::psk_key_exchange_modes, _) => Extension::PskKeyExchangeModes(r.vector(
-            1,
-            1,
-            255,
-            "ke_modes",
-            "how a ticket's PSK may be used",
-            |r| read_list(r, 1, "mode"),
-        )?),
-        (ExtensionType::cookie, _) => {
-            Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec())
+            })?)
         }
+        (ExtensionType::psk_key_exchange_modes, _) => {
+            Extension::PskKeyExchangeModes(r.vector(1, 1, 255, "ke_modes", "how a ticket's PSK may be used", |r| read_list(r, 1, "mode"))?)
+        }
+        (ExtensionType::cookie, _) => Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec()),
         _ => {
             let n = r.remaining();
             Extension::Other(t, r.opaque(n, "data", "contents not interpreted by this engine")?.to_vec())

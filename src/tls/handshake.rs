@@ -9,8 +9,8 @@ use super::extensions::{read_code_points, read_extensions, ExtContext, Extension
 /// RFC 8446 §4.1.3: the ServerHello.random that marks a HelloRetryRequest (SHA-256 of
 /// "HelloRetryRequest").
 pub const HRR_RANDOM: [u8; 32] = [
-    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2,
-    0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+    0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
 /// RFC 8446 §4.1.2.
@@ -64,8 +64,14 @@ pub enum Handshake {
     /// A ServerHello or a HelloRetryRequest.
     ServerHello(ServerHello),
     EncryptedExtensions(Vec<Extension>),
-    Certificate { context: Vec<u8>, entries: Vec<CertificateEntry> },
-    CertificateVerify { algorithm: SignatureScheme, signature: Vec<u8> },
+    Certificate {
+        context: Vec<u8>,
+        entries: Vec<CertificateEntry>,
+    },
+    CertificateVerify {
+        algorithm: SignatureScheme,
+        signature: Vec<u8>,
+    },
     Finished(Vec<u8>),
     NewSessionTicket(NewSessionTicket),
     KeyUpdate(KeyUpdateRequest),
@@ -171,9 +177,7 @@ impl Handshake {
                 Handshake::EncryptedExtensions(read_extensions(r, ExtContext::EncryptedExtensions, 0, 0xffff)?)
             }
             HandshakeType::certificate => {
-                let context = r
-                    .opaque_vector(1, 0, 255, "certificate_request_context", "empty for a server certificate")?
-                    .to_vec();
+                let context = r.opaque_vector(1, 0, 255, "certificate_request_context", "empty for a server certificate")?.to_vec();
                 let entries = r.vector(3, 0, 0xff_ffff, "certificate_list", "the chain, leaf first", |r| {
                     let mut v = Vec::new();
                     while !r.is_empty() {
@@ -197,33 +201,22 @@ impl Handshake {
             }
             HandshakeType::certificate_verify => {
                 let algorithm = r.wire::<SignatureScheme>("algorithm")?;
-                let signature = r
-                    .opaque_vector(2, 0, 0xffff, "signature", "a signature over the transcript hash")?
-                    .to_vec();
+                let signature = r.opaque_vector(2, 0, 0xffff, "signature", "a signature over the transcript hash")?.to_vec();
                 Handshake::CertificateVerify { algorithm, signature }
             }
             HandshakeType::finished => {
                 if r.remaining() != 32 {
                     return Err(Error::Decode("Finished must hold exactly 32 bytes for SHA-256"));
                 }
-                Handshake::Finished(
-                    r.opaque(32, "verify_data", "HMAC of the transcript under the finished key")?.to_vec(),
-                )
+                Handshake::Finished(r.opaque(32, "verify_data", "HMAC of the transcript under the finished key")?.to_vec())
             }
             HandshakeType::new_session_ticket => {
                 let ticket_lifetime = r.u32("ticket_lifetime", "seconds the ticket may be used")?;
                 let ticket_age_add = r.u32("ticket_age_add", "obfuscates the ticket age")?;
-                let ticket_nonce =
-                    r.opaque_vector(1, 0, 255, "ticket_nonce", "makes each ticket's PSK unique")?.to_vec();
+                let ticket_nonce = r.opaque_vector(1, 0, 255, "ticket_nonce", "makes each ticket's PSK unique")?.to_vec();
                 let ticket = r.opaque_vector(2, 1, 0xffff, "ticket", "opaque to the client")?.to_vec();
                 let extensions = read_extensions(r, ExtContext::NewSessionTicket, 0, 0xfffe)?;
-                Handshake::NewSessionTicket(NewSessionTicket {
-                    ticket_lifetime,
-                    ticket_age_add,
-                    ticket_nonce,
-                    ticket,
-                    extensions,
-                })
+                Handshake::NewSessionTicket(NewSessionTicket { ticket_lifetime, ticket_age_add, ticket_nonce, ticket, extensions })
             }
             HandshakeType::key_update => {
                 let k = r.wire::<KeyUpdateRequest>("request_update")?;
@@ -247,15 +240,12 @@ fn read_random(r: &mut Reader<'_>, meaning: &str) -> Result<[u8; 32], Error> {
 fn read_client_hello(r: &mut Reader<'_>) -> Result<ClientHello, Error> {
     let legacy_version = r.wire("legacy_version")?;
     let random = read_random(r, "32 fresh random bytes from the client")?;
-    let legacy_session_id = r
-        .opaque_vector(1, 0, 32, "legacy_session_id", "a random value echoed by the server (middlebox compatibility)")?
-        .to_vec();
-    let cipher_suites = r.vector(2, 2, 0xfffe, "cipher_suites", "the cipher suites the client offers", |r| {
-        read_code_points(r, "cipher_suite")
-    })?;
-    let legacy_compression_methods = r
-        .opaque_vector(1, 1, 255, "legacy_compression_methods", "must be exactly [0]: no compression")?
-        .to_vec();
+    let legacy_session_id =
+        r.opaque_vector(1, 0, 32, "legacy_session_id", "a random value echoed by the server (middlebox compatibility)")?.to_vec();
+    let cipher_suites =
+        r.vector(2, 2, 0xfffe, "cipher_suites", "the cipher suites the client offers", |r| read_code_points(r, "cipher_suite"))?;
+    let legacy_compression_methods =
+        r.opaque_vector(1, 1, 255, "legacy_compression_methods", "must be exactly [0]: no compression")?.to_vec();
     let extensions = read_extensions(r, ExtContext::ClientHello, 8, 0xffff)?;
     Ok(ClientHello { legacy_version, random, legacy_session_id, cipher_suites, legacy_compression_methods, extensions })
 }
@@ -266,21 +256,12 @@ fn read_server_hello(r: &mut Reader<'_>) -> Result<ServerHello, Error> {
     if random == HRR_RANDOM {
         r.describe_last(format!("{} (HelloRetryRequest)", hex(&random)));
     }
-    let legacy_session_id_echo = r
-        .opaque_vector(1, 0, 32, "legacy_session_id_echo", "the client's legacy_session_id, echoed")?
-        .to_vec();
+    let legacy_session_id_echo = r.opaque_vector(1, 0, 32, "legacy_session_id_echo", "the client's legacy_session_id, echoed")?.to_vec();
     let cipher_suite = r.wire("cipher_suite")?;
     let legacy_compression_method = r.u8("legacy_compression_method", "always 0")?;
     let ctx = if random == HRR_RANDOM { ExtContext::HelloRetryRequest } else { ExtContext::ServerHello };
     let extensions = read_extensions(r, ctx, 6, 0xffff)?;
-    Ok(ServerHello {
-        legacy_version,
-        random,
-        legacy_session_id_echo,
-        cipher_suite,
-        legacy_compression_method,
-        extensions,
-    })
+    Ok(ServerHello { legacy_version, random, legacy_session_id_echo, cipher_suite, legacy_compression_method, extensions })
 }
 
 #[cfg(test)]
@@ -323,7 +304,8 @@ mod tests {
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
         let ca = crate::tls::x509::issue::generate_ca(&mut rng, 1_795_000_000).unwrap();
         let leaf = crate::tls::x509::issue::generate_leaf(&mut rng, &ca, "example.com", 1_795_000_000).unwrap();
-        let m = Handshake::Certificate { context: vec![], entries: vec![CertificateEntry { cert_data: leaf.der.clone(), extensions: vec![] }] };
+        let m =
+            Handshake::Certificate { context: vec![], entries: vec![CertificateEntry { cert_data: leaf.der.clone(), extensions: vec![] }] };
         let bytes = m.encode();
         let (res, fields) = Handshake::decode(&bytes);
         assert_eq!(res.unwrap(), m);

@@ -190,7 +190,13 @@ impl TrafficSecret {
         let v = hkdf_expand_label(&self.secret.0, label, b"", len);
         log.push(Derivation {
             output,
-            hkdf: Hkdf::ExpandLabel { secret: self.name, label: label.into(), context: Bytes(Vec::new()), context_is: ExpandContext::Empty, length: len },
+            hkdf: Hkdf::ExpandLabel {
+                secret: self.name,
+                label: label.into(),
+                context: Bytes(Vec::new()),
+                context_is: ExpandContext::Empty,
+                length: len,
+            },
             value: Bytes(v.clone()),
         });
         v

@@ -273,9 +273,21 @@ fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize) -> Vec<Field> 
     };
     c.name = "content".into();
     top.children.push(c);
-    top.children.push(Field::new("type", content_len, 1, format!("0x{:02x} {}", typ.0, typ), "the real content type, hidden inside the encryption"));
+    top.children.push(Field::new(
+        "type",
+        content_len,
+        1,
+        format!("0x{:02x} {}", typ.0, typ),
+        "the real content type, hidden inside the encryption",
+    ));
     if padding > 0 {
-        top.children.push(Field::new("zeros", content_len + 1, padding, hex(&inner[content_len + 1..]), "padding that hides the true length"));
+        top.children.push(Field::new(
+            "zeros",
+            content_len + 1,
+            padding,
+            hex(&inner[content_len + 1..]),
+            "padding that hides the true length",
+        ));
     }
     vec![top]
 }

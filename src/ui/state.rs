@@ -129,7 +129,12 @@ impl Reducible for State {
                 let mut opts = s.trace.options.clone();
                 opts.client_messages.push(text.clone());
                 opts.server_replies.truncate(opts.client_messages.len() - 1);
-                let resume = s.trace.events.iter().position(|e| e.step == Step::Closing && matches!(e.event(), Some(Event::AlertSent { .. }))).unwrap_or(len);
+                let resume = s
+                    .trace
+                    .events
+                    .iter()
+                    .position(|e| e.step == Step::Closing && matches!(e.event(), Some(Event::AlertSent { .. })))
+                    .unwrap_or(len);
                 let trace = Rc::new(sim::run(&opts));
                 s.cursor = resume.min(s.cursor).min(trace.events.len());
                 s.trace = trace;

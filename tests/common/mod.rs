@@ -36,7 +36,13 @@ pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> 
         ChaCha20Rng::seed_from_u64(seed + 1000),
     );
     let server = Server::new(
-        ServerConfig { chain: vec![pki.leaf.der.clone()], key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
+        ServerConfig {
+            chain: vec![pki.leaf.der.clone()],
+            key: pki.leaf.key.clone(),
+            alpn: vec![b"http/1.1".to_vec()],
+            tickets: 1,
+            records,
+        },
         ChaCha20Rng::seed_from_u64(seed + 2000),
     );
     (client, server)
@@ -142,7 +148,13 @@ pub fn reseal_messages(p: &Protection, edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> 
 /// was handed over. Returns the alert.
 pub fn single_fatal_alert(events: &[Event], output: &[u8], encrypted: bool, phase: Phase) -> AlertDescription {
     assert_eq!(phase, Phase::Failed, "the connection did not fail; events: {events:#?}");
-    let alerts: Vec<_> = events.iter().filter_map(|e| match e { Event::AlertSent { description, fatal, encrypted } => Some((*description, *fatal, *encrypted)), _ => None }).collect();
+    let alerts: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AlertSent { description, fatal, encrypted } => Some((*description, *fatal, *encrypted)),
+            _ => None,
+        })
+        .collect();
     assert_eq!(alerts.len(), 1, "expected exactly one alert, got {alerts:?}");
     let (desc, fatal, enc) = alerts[0];
     assert!(fatal, "the alert is not fatal");

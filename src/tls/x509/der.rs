@@ -5,9 +5,9 @@
 //! RFC 5280. Object identifiers are in [`super::oid`], times in [`super::time`].
 
 use super::oid::{oid_decode, oid_encode, oid_name};
-use crate::tls::time::DateTime;
 use crate::tls::codec::{hex, opaque_value, Field};
 use crate::tls::error::Error;
+use crate::tls::time::DateTime;
 
 pub(crate) const BOOLEAN: u8 = 0x01;
 pub(crate) const INTEGER: u8 = 0x02;
@@ -99,9 +99,15 @@ impl DerWriter {
     /// RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050.
     pub fn time(&mut self, t: DateTime) {
         if t.year < 2050 {
-            self.primitive(UTC_TIME, format!("{:02}{:02}{:02}{:02}{:02}{:02}Z", t.year % 100, t.month, t.day, t.hour, t.minute, t.second).as_bytes());
+            self.primitive(
+                UTC_TIME,
+                format!("{:02}{:02}{:02}{:02}{:02}{:02}Z", t.year % 100, t.month, t.day, t.hour, t.minute, t.second).as_bytes(),
+            );
         } else {
-            self.primitive(GENERALIZED_TIME, format!("{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second).as_bytes());
+            self.primitive(
+                GENERALIZED_TIME,
+                format!("{:04}{:02}{:02}{:02}{:02}{:02}Z", t.year, t.month, t.day, t.hour, t.minute, t.second).as_bytes(),
+            );
         }
     }
 }
@@ -345,7 +351,9 @@ mod tests {
 
     #[test]
     fn lengths_take_their_shortest_form() {
-        for (len, head) in [(0usize, vec![0x04, 0x00]), (127, vec![0x04, 0x7f]), (128, vec![0x04, 0x81, 0x80]), (300, vec![0x04, 0x82, 0x01, 0x2c])] {
+        for (len, head) in
+            [(0usize, vec![0x04, 0x00]), (127, vec![0x04, 0x7f]), (128, vec![0x04, 0x81, 0x80]), (300, vec![0x04, 0x82, 0x01, 0x2c])]
+        {
             let mut w = DerWriter::new();
             w.primitive(OCTET_STRING, &vec![7; len]);
             assert_eq!(&w.buf[..head.len()], &head[..], "length {len}");

@@ -10,12 +10,12 @@ use rand_core::CryptoRng;
 use super::der::{self, context, DerWriter, OCTET_STRING, SEQUENCE, SET};
 use super::ecdsa;
 use super::oid::{
-    BASIC_CONSTRAINTS, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, PRIME256V1,
-    SERVER_AUTH, SUBJECT_ALT_NAME,
+    BASIC_CONSTRAINTS, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, PRIME256V1, SERVER_AUTH,
+    SUBJECT_ALT_NAME,
 };
 use super::parse::parse;
-use crate::tls::time::DateTime;
 use crate::tls::error::Error;
+use crate::tls::time::DateTime;
 
 /// A certificate and the private key of its subject.
 #[derive(Clone)]
@@ -98,8 +98,10 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
     let mut serial = [0u8; 16];
     rng.fill_bytes(&mut serial);
     serial[0] = (serial[0] & 0x7f) | 0x01;
-    let not_before = DateTime::from_unix(t.not_before).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
-    let not_after = DateTime::from_unix(t.not_after).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
+    let not_before =
+        DateTime::from_unix(t.not_before).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
+    let not_after =
+        DateTime::from_unix(t.not_after).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
     let point = subject_key.public_key().to_sec1_point(false);
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
@@ -154,7 +156,13 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
 pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issued, Error> {
     let key = generate_key(rng);
     let name = encode_name(&CA_NAME);
-    let t = Template { kind: Kind::Ca, subject: &name, issuer: &name, not_before: now.saturating_sub(3600), not_after: now.saturating_add(10 * 365 * 86400) };
+    let t = Template {
+        kind: Kind::Ca,
+        subject: &name,
+        issuer: &name,
+        not_before: now.saturating_sub(3600),
+        not_after: now.saturating_add(10 * 365 * 86400),
+    };
     let signer = SigningKey::from(&key);
     let der = issue(rng, &t, &key, &signer)?;
     Ok(Issued { der, key: signer })

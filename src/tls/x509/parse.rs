@@ -4,9 +4,9 @@
 
 use super::der::{self, context, malformed, DerReader, OCTET_STRING, SEQUENCE, SET};
 use super::oid::{BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME};
-use crate::tls::time::DateTime;
 use crate::tls::codec::{hex, Field};
 use crate::tls::error::Error;
+use crate::tls::time::DateTime;
 
 /// RFC 5280 §4.2.1.3, in bit order.
 const KEY_USAGE_BITS: [&str; 9] = [
@@ -66,9 +66,8 @@ fn escape_rdn_value(v: &str) -> String {
     let mut out = String::new();
     let last = v.chars().count().saturating_sub(1);
     for (i, c) in v.chars().enumerate() {
-        let special = matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\')
-            || (i == 0 && (c == '#' || c == ' '))
-            || (i == last && c == ' ');
+        let special =
+            matches!(c, '"' | '+' | ',' | ';' | '<' | '>' | '\\') || (i == 0 && (c == '#' || c == ' ')) || (i == last && c == ' ');
         if special {
             out.push('\\');
         }
@@ -175,22 +174,20 @@ fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut E
             ext.extended_key_usage = Some(purposes);
             Ok(())
         }
-        SUBJECT_ALT_NAME => {
-            r.constructed(SEQUENCE, "GeneralNames", "other names for the subject", |r| {
-                if r.is_empty() {
-                    return Err(malformed("an empty subjectAltName"));
+        SUBJECT_ALT_NAME => r.constructed(SEQUENCE, "GeneralNames", "other names for the subject", |r| {
+            if r.is_empty() {
+                return Err(malformed("an empty subjectAltName"));
+            }
+            while !r.is_empty() {
+                if r.peek_tag() == Some(context(2, false)) {
+                    let name = r.ascii(context(2, false), "dNSName", "a host name this certificate is for")?;
+                    ext.dns_names.push(name);
+                } else {
+                    r.any("GeneralName", "a kind of name this client does not match against")?;
                 }
-                while !r.is_empty() {
-                    if r.peek_tag() == Some(context(2, false)) {
-                        let name = r.ascii(context(2, false), "dNSName", "a host name this certificate is for")?;
-                        ext.dns_names.push(name);
-                    } else {
-                        r.any("GeneralName", "a kind of name this client does not match against")?;
-                    }
-                }
-                Ok(())
-            })
-        }
+            }
+            Ok(())
+        }),
         _ if critical => Err(Error::BadCertificate(format!("an unknown critical extension {id}"))),
         _ => {
             r.rest("value", "an extension this client does not interpret");
@@ -250,11 +247,12 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
             let serial = r.uint("serialNumber", "a number the issuer gives each certificate it signs")?;
             let (tbs_signature_algorithm, _) = read_algorithm(r, "signature", "the algorithm the issuer signs with")?;
             let issuer = read_name(r, "issuer", "who signed this certificate")?;
-            let (not_before, not_after) = r.constructed(SEQUENCE, "validity", "the certificate is valid only between these times", |r| {
-                let nb = r.time("notBefore", "valid from")?;
-                let na = r.time("notAfter", "valid until")?;
-                Ok((nb, na))
-            })?;
+            let (not_before, not_after) =
+                r.constructed(SEQUENCE, "validity", "the certificate is valid only between these times", |r| {
+                    let nb = r.time("notBefore", "valid from")?;
+                    let na = r.time("notAfter", "valid until")?;
+                    Ok((nb, na))
+                })?;
             let subject = read_name(r, "subject", "whom this certificate is for")?;
             let (key_algorithm, key_parameters, public_key) =
                 r.constructed(SEQUENCE, "subjectPublicKeyInfo", "the subject's public key", |r| {

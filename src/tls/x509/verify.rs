@@ -46,7 +46,13 @@ fn record(checks: &mut Vec<Check>, kind: CheckKind, result: Result<(), Error>) -
 /// RFC 8446 §4.4.2.4 and §6.2: check a server's chain (leaf first) against one trust anchor at
 /// time `now`, for `hostname`. Returns the leaf's key; every check made goes into `checks`, in
 /// order, and the first failed one is the error.
-pub fn verify_server_chain(chain: &[Vec<u8>], anchor: &[u8], hostname: &str, now: u64, checks: &mut Vec<Check>) -> Result<VerifyingKey, Error> {
+pub fn verify_server_chain(
+    chain: &[Vec<u8>],
+    anchor: &[u8],
+    hostname: &str,
+    now: u64,
+    checks: &mut Vec<Check>,
+) -> Result<VerifyingKey, Error> {
     if chain.is_empty() {
         return Err(Error::Decode("empty certificate list"));
     }
@@ -69,7 +75,8 @@ pub fn verify_server_chain(chain: &[Vec<u8>], anchor: &[u8], hostname: &str, now
             issuer: next.subject.text.clone(),
             algorithm: oid::oid_name(&cert.signature_algorithm),
         };
-        let res = if signed { Ok(()) } else { Err(Error::BadCertificate("a certificate in the chain is not signed by the next one".into())) };
+        let res =
+            if signed { Ok(()) } else { Err(Error::BadCertificate("a certificate in the chain is not signed by the next one".into())) };
         record(checks, kind, res)?;
     }
     let names_match = last.issuer.der == anchor.subject.der;

@@ -45,7 +45,13 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
                 if let Some(sc) = Scenario::from_key(&sel.value()) {
-                    d.dispatch(Action::Run(Options { seed: None, scenario: sc, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() }));
+                    d.dispatch(Action::Run(Options {
+                        seed: None,
+                        scenario: sc,
+                        client_messages: Options::default().client_messages,
+                        server_replies: Options::default().server_replies,
+                        ..opts.clone()
+                    }));
                 }
             }
         })
@@ -53,7 +59,14 @@ pub fn controls(p: &Props) -> Html {
     let fresh = {
         let d = d.clone();
         let opts = s.trace.options.clone();
-        Callback::from(move |_| d.dispatch(Action::Run(Options { seed: None, client_messages: Options::default().client_messages, server_replies: Options::default().server_replies, ..opts.clone() })))
+        Callback::from(move |_| {
+            d.dispatch(Action::Run(Options {
+                seed: None,
+                client_messages: Options::default().client_messages,
+                server_replies: Options::default().server_replies,
+                ..opts.clone()
+            }))
+        })
     };
     // Tenths of a percent, in integers: float formatting would add its tables to the page.
     let permille = (s.cursor * 1000).checked_div(len).unwrap_or(0);

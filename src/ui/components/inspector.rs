@@ -30,7 +30,11 @@ pub fn hex_view(p: &HexProps) -> Html {
         let hl = hl.clone();
         let fields = p.fields.clone();
         Callback::from(move |e: MouseEvent| {
-            let i = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.get_attribute("data-i")).and_then(|v| v.parse::<usize>().ok());
+            let i = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.get_attribute("data-i"))
+                .and_then(|v| v.parse::<usize>().ok());
             if let Some(f) = i.and_then(|i| field_at(&fields, i)) {
                 hl.set(Some((f.start, f.len)));
             }

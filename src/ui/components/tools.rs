@@ -14,23 +14,29 @@ pub fn narrator(p: &Props) -> Html {
     let d = p.handle.dispatcher();
     let toggle = Callback::from(move |_| d.dispatch(Action::ToggleDetail));
     let (step, body) = match s.current() {
-        None => (None, html! { <p class="plain">{ "Press Play (or the space bar) to watch the client and the server meet. Step with the arrow keys; choose any message to see its bytes." }</p> }),
+        None => (
+            None,
+            html! { <p class="plain">{ "Press Play (or the space bar) to watch the client and the server meet. Step with the arrow keys; choose any message to see its bytes." }</p> },
+        ),
         Some(e) => {
             let n = narrate(&s.trace, e);
-            (Some(e.step), html! {
-                <>
-                    <p class="plain">{ n.plain }</p>
-                    <button class="link detail-toggle" onclick={toggle} aria-expanded={s.detail.to_string()} aria-controls="tech-detail">
-                        { if s.detail { "Hide technical detail" } else { "Technical detail" } }
-                    </button>
-                    if s.detail {
-                        <div id="tech-detail" class="detail">
-                            if !n.detail.is_empty() { <p>{ n.detail }</p> }
-                            <p><a href={rfc_url(n.section)} target="_blank" rel="noopener">{ format!("RFC 8446 §{}", n.section) }</a></p>
-                        </div>
-                    }
-                </>
-            })
+            (
+                Some(e.step),
+                html! {
+                    <>
+                        <p class="plain">{ n.plain }</p>
+                        <button class="link detail-toggle" onclick={toggle} aria-expanded={s.detail.to_string()} aria-controls="tech-detail">
+                            { if s.detail { "Hide technical detail" } else { "Technical detail" } }
+                        </button>
+                        if s.detail {
+                            <div id="tech-detail" class="detail">
+                                if !n.detail.is_empty() { <p>{ n.detail }</p> }
+                                <p><a href={rfc_url(n.section)} target="_blank" rel="noopener">{ format!("RFC 8446 §{}", n.section) }</a></p>
+                            </div>
+                        }
+                    </>
+                },
+            )
         }
     };
     html! {
