@@ -164,9 +164,7 @@ fn trace_options(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("there is no scenario {value:?}; the scenarios are {}", scenario_keys()))?
             }
             "--hostname" => {
-                if value.trim().is_empty() {
-                    return Err("--hostname needs a name, not an empty string".into());
-                }
+                tlsviz::sim::check_hostname(value).map_err(|why| format!("--hostname: {why}"))?;
                 opts.hostname = value.clone();
             }
             "--max-fragment" => {

@@ -74,6 +74,23 @@ pub fn check_message(text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Check a host name before it goes into a ClientHello and a certificate: a DNS name of at most
+/// 253 characters in labels of 1 to 63 letters, digits and hyphens, none starting or ending with a
+/// hyphen (RFC 1035 §2.3.1, RFC 6066 §3; a server certificate's dNSName has the same form).
+pub fn check_hostname(name: &str) -> Result<(), String> {
+    let shown: String = name.chars().take(40).collect();
+    if name.is_empty() || name.len() > 253 {
+        return Err(format!("a host name has 1 to 253 characters, not {}", name.len()));
+    }
+    for label in name.split('.') {
+        let ok_chars = label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if label.is_empty() || label.len() > 63 || !ok_chars || label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("\"{shown}\" is not a DNS host name: labels of 1 to 63 letters, digits and hyphens, separated by dots"));
+        }
+    }
+    Ok(())
+}
+
 /// A fresh seed from the operating system (or the browser's crypto API).
 pub fn fresh_seed() -> u64 {
     let mut b = [0u8; 8];
@@ -226,17 +243,12 @@ pub fn run(opts: &Options) -> Trace {
 pub fn run_with(opts: &Options, setup: Setup) -> Trace {
     let seed = opts.seed.unwrap_or_else(fresh_seed);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = match make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor) {
+    let pki = check_hostname(&opts.hostname)
+        .map_err(|why| format!("the host name cannot be used: {why}"))
+        .and_then(|_| make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor).map_err(|e| format!("could not make certificates: {e}")));
+    let pki = match pki {
         Ok(p) => p,
-        Err(e) => {
-            let mut t = Trace::new(seed, opts);
-            t.push(
-                1,
-                Endpoint::Server,
-                crate::tls::events::Event::Error { message: format!("could not make certificates: {e}"), alert: None },
-            );
-            return t;
-        }
+        Err(message) => return Trace::failed_setup(seed, opts, message),
     };
     let mut p = pair(opts, setup, seed, &pki, &mut rng);
     p.trace.set_pki(&pki);
@@ -293,6 +305,8 @@ pub fn run_pair(p: &mut Pair, opts: &Options) {
 /// transport closes, and each engine judges what it holds.
 fn close_transport(p: &mut Pair) {
     p.trace.push_network(p.connection, NetworkEvent::TransportClosed);
+    // Whatever the engines send from now on (an alert about the end, say) goes nowhere.
+    p.network.close();
     p.client.end_of_input();
     p.server.end_of_input();
     p.collect();
@@ -302,6 +316,34 @@ fn close_transport(p: &mut Pair) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn host_names_must_be_dns_names() {
+        for good in ["example.com", "a", "xn--bcher-kva.example", "a-b.c0"] {
+            assert_eq!(check_hostname(good), Ok(()), "{good}");
+        }
+        for bad in ["", "a b", "-a.com", "a-.com", "a..com", "é.com", &"a".repeat(64), &format!("{}.com", "a.".repeat(126))] {
+            assert!(check_hostname(bad).is_err(), "{bad} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_host_name_that_cannot_be_used_gives_a_trace_with_one_failed_connection() {
+        let t = run(&Options { seed: Some(1), hostname: "é.com".into(), ..Default::default() });
+        assert_eq!(t.connections.len(), 1);
+        assert!(!t.connections[0].handshake_complete);
+        assert!(matches!(t.events.last().and_then(|e| e.event()), Some(crate::tls::events::Event::Error { alert: None, .. })));
+    }
+
+    #[test]
+    fn nothing_arrives_after_the_transport_closed() {
+        // A length field made larger than the record: the receiver waits for bytes that never come.
+        let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 0, offset: 4, xor: 0x40 }, ..Default::default() });
+        let closed = t.events.iter().position(|e| e.network() == Some(&NetworkEvent::TransportClosed)).expect("the transport closed");
+        let received_after =
+            t.events[closed..].iter().filter(|e| matches!(e.event(), Some(crate::tls::events::Event::RecordReceived { .. }))).count();
+        assert_eq!(received_after, 0);
+    }
 
     #[test]
     fn rejects_empty_and_oversized_messages_with_a_reason() {

@@ -76,6 +76,9 @@ pub struct Network {
     /// Records carried so far, both directions.
     #[serde(skip)]
     carried: usize,
+    /// The transport has closed: nothing arrives any more.
+    #[serde(skip)]
+    closed: bool,
 }
 
 impl Network {
@@ -86,12 +89,20 @@ impl Network {
 
     /// A network with one attacker rule.
     pub fn with(rule: Rule) -> Self {
-        Network { rules: vec![rule], carried: 0 }
+        Network { rules: vec![rule], ..Network::default() }
+    }
+
+    /// Close the transport: from now on nothing is carried.
+    pub fn close(&mut self) {
+        self.closed = true;
     }
 
     /// Carry one record from `from` to its peer: what arrives (possibly nothing, possibly more
     /// than one piece), and what the attacker did.
     pub fn carry(&mut self, from: Endpoint, record: Vec<u8>) -> (Vec<Vec<u8>>, Vec<NetworkEvent>) {
+        if self.closed {
+            return (Vec::new(), Vec::new());
+        }
         let n = self.carried;
         self.carried += 1;
         let towards = from.peer();
@@ -160,7 +171,7 @@ mod tests {
                 Rule { select: select.clone(), action: Action::InjectBefore { bytes: vec![1] } },
                 Rule { select, action: Action::Drop },
             ],
-            carried: 0,
+            ..Network::default()
         };
         assert_eq!(n.carry(Endpoint::Client, vec![23, 3, 3, 0, 0]).0.len(), 1);
         let (out, ev) = n.carry(Endpoint::Server, vec![23, 3, 3, 0, 0]);

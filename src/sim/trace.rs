@@ -154,6 +154,25 @@ impl Trace {
         Trace { schema: SCHEMA_VERSION, seed, options, ca: None, trust_anchor: None, events: Vec::new(), connections: Vec::new() }
     }
 
+    /// A run that could not start (its certificates could not be made): the reason, and one
+    /// connection that never began.
+    pub fn failed_setup(seed: u64, opts: &Options, message: String) -> Self {
+        let mut t = Trace::new(seed, opts);
+        t.push(1, Endpoint::Server, Event::Error { message, alert: None });
+        t.connections.push(Outcome {
+            connection: 1,
+            client_phase: Phase::Start,
+            server_phase: Phase::Failed,
+            handshake_complete: false,
+            closed_cleanly: false,
+            agreed: None,
+            alpn: None,
+            alerts: Vec::new(),
+            keylog: Vec::new(),
+        });
+        t
+    }
+
     pub fn set_pki(&mut self, pki: &Pki) {
         self.ca = crate::tls::x509::describe::describe(&pki.ca.der).ok();
         self.trust_anchor = crate::tls::x509::describe::describe(&pki.anchor.der).ok();

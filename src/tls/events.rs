@@ -531,7 +531,7 @@ pub enum Event {
     FinishedComputed {
         verify_data: Bytes,
     },
-    /// RFC 8446 §4.6.1: a ticket the client keeps, and the PSK it stands for.
+    /// RFC 8446 §4.6.1: a ticket the server issues, and the PSK it stands for.
     TicketIssued {
         lifetime: u32,
         age_add: u32,
@@ -539,6 +539,7 @@ pub enum Event {
         ticket: Bytes,
         psk: Secret,
     },
+    /// RFC 8446 §4.6.1: a ticket the client keeps, and the PSK it derived for it.
     TicketStored {
         lifetime: u32,
         ticket_len: usize,
