@@ -2,5 +2,8 @@
 //! trace, and what each part of the page shows, all made from typed trace values. The Yew
 //! components in the page only draw what this computes.
 
+pub mod conclusion;
+pub mod glossary;
 pub mod narration;
+pub mod playback;
 pub mod view;

@@ -15,7 +15,7 @@ use crate::tls::client::{Client, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
 use crate::tls::error::Error;
-use crate::tls::events::{Endpoint, Phase};
+use crate::tls::events::{Endpoint, Event, Phase};
 use crate::tls::record::HEADER_LEN;
 use crate::tls::server::{Server, ServerConfig};
 use crate::tls::x509::issue::{self, Issued};
@@ -79,8 +79,11 @@ pub fn check_message(text: &str) -> Result<(), String> {
 /// hyphen (RFC 1035 §2.3.1, RFC 6066 §3; a server certificate's dNSName has the same form).
 pub fn check_hostname(name: &str) -> Result<(), String> {
     let shown: String = name.chars().take(40).collect();
-    if name.is_empty() || name.len() > 253 {
-        return Err(format!("a host name has 1 to 253 characters, not {}", name.len()));
+    if name.is_empty() {
+        return Err("a host name cannot be empty".into());
+    }
+    if name.len() > 253 {
+        return Err(format!("a host name has at most 253 characters, not {}", name.len()));
     }
     for label in name.split('.') {
         let ok_chars = label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -107,17 +110,25 @@ pub struct Pair {
     pub trace: Trace,
     /// The connection these two endpoints make, counting from 1.
     pub connection: u32,
+    /// The trace indices of each side's RecordSent events whose records are not yet carried.
+    unsent: [std::collections::VecDeque<usize>; 2],
 }
 
 impl Pair {
     /// Move the endpoints' new events into the trace.
     pub fn collect(&mut self) {
         let n = self.connection;
-        for e in self.client.common.take_events() {
-            self.trace.push(n, Endpoint::Client, e);
-        }
-        for e in self.server.common.take_events() {
-            self.trace.push(n, Endpoint::Server, e);
+        for (i, side) in [Endpoint::Client, Endpoint::Server].into_iter().enumerate() {
+            let events = match side {
+                Endpoint::Client => self.client.common.take_events(),
+                Endpoint::Server => self.server.common.take_events(),
+            };
+            for e in events {
+                if matches!(e, Event::RecordSent { .. }) {
+                    self.unsent[i].push_back(self.trace.events.len());
+                }
+                self.trace.push(n, side, e);
+            }
         }
     }
 
@@ -130,7 +141,11 @@ impl Pair {
                 Endpoint::Client => self.client.common.take_output(),
                 Endpoint::Server => self.server.common.take_output(),
             };
+            let queue = if from == Endpoint::Client { 0 } else { 1 };
             for rec in split_records(&out) {
+                // Each record written has its RecordSent event, in the same order.
+                let sent = self.unsent[queue].pop_front();
+                let first = self.trace.events.len();
                 let (arrive, events) = self.network.carry(from, rec);
                 for e in events {
                     self.trace.push_network(self.connection, e);
@@ -141,6 +156,9 @@ impl Pair {
                         Endpoint::Server => self.client.receive(&piece),
                     };
                     self.collect();
+                }
+                if let Some(sent) = sent {
+                    self.trace.deliveries.push(trace::Delivery { sent, first, end: self.trace.events.len() });
                 }
                 moved = true;
             }
@@ -224,7 +242,7 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
-    Pair { client, server, network: setup.network, trace: Trace::new(seed, opts), connection: 1 }
+    Pair { client, server, network: setup.network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
 }
 
 fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {

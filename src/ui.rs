@@ -8,23 +8,11 @@ mod state;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
 use tlsviz::sim::{self, Options, Scenario};
-use tlsviz::tls::events::Event;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use components::{Controls, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
+use components::{Controls, Document, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
 use state::{Action, State, Tab};
-
-/// How long an event stays on screen at speed 1, by kind (records fly, derivations flash).
-fn delay_ms(e: Option<&sim::TraceEvent>) -> u32 {
-    let e = e.and_then(|e| e.event());
-    match e {
-        Some(Event::RecordSent { .. }) => 1400,
-        Some(Event::Derived(_)) | Some(Event::KeysInstalled { .. }) => 350,
-        Some(Event::RecordReceived { .. }) | Some(Event::Phase { .. }) => 450,
-        _ => 800,
-    }
-}
 
 /// Options from the page's URL (`?seed=N&scenario=name`), and a notice for a bad value.
 fn options_from_url() -> (Options, Option<String>) {
@@ -97,24 +85,33 @@ fn run_bench() {
     }
 }
 
+thread_local! {
+    /// The state of the first run, computed before the page is drawn.
+    static PREPARED: std::cell::RefCell<Option<State>> = const { std::cell::RefCell::new(None) };
+}
+
 #[function_component(App)]
 fn app() -> Html {
     let state = use_reducer(|| {
-        let (opts, notice) = options_from_url();
-        State::new(&opts, notice)
+        PREPARED.with(|p| p.borrow_mut().take()).unwrap_or_else(|| {
+            let (opts, notice) = options_from_url();
+            State::new(&opts, notice)
+        })
     });
 
-    // Playback: while playing, advance one event after a delay that depends on what is shown.
+    // Playback: while playing, each beat stays on screen for its reading time (its words at 200 a
+    // minute, plus its animation), divided by the speed.
     {
         let dispatcher = state.dispatcher();
-        let delay = delay_ms(state.current()) / state.speed;
-        use_effect_with((state.cursor, state.playing, state.speed, state.trace.seed), move |(_, playing, _, _)| {
+        let delay = state.current().map_or(600, |b| b.duration_ms(state.speed));
+        use_effect_with((state.beat, state.playing, state.speed, state.trace.seed), move |(_, playing, _, _)| {
             let t = playing.then(|| Timeout::new(delay, move || dispatcher.dispatch(Action::Next)));
             move || drop(t)
         });
     }
 
-    // Keyboard: space plays or pauses, arrows step. Typing in a field is left alone.
+    // Keyboard: space plays or pauses, arrows step by beat, Home and End go to the start and the
+    // conclusion. Typing in a field (or choosing in a menu) is left alone.
     {
         let dispatcher = state.dispatcher();
         use_effect_with((), move |_| {
@@ -138,6 +135,14 @@ fn app() -> Html {
                         "ArrowLeft" => {
                             ev.prevent_default();
                             dispatcher.dispatch(Action::Prev);
+                        }
+                        "Home" => {
+                            ev.prevent_default();
+                            dispatcher.dispatch(Action::Home);
+                        }
+                        "End" => {
+                            ev.prevent_default();
+                            dispatcher.dispatch(Action::End);
                         }
                         _ => {}
                     }
@@ -166,7 +171,7 @@ fn app() -> Html {
         }
     });
 
-    let current_step = state.current().map(|e| e.step);
+    let current_step = state.current().map(|b| b.step);
     let tab = |t: Tab, label: &str| {
         let d = state.dispatcher();
         let selected = state.tab == t;
@@ -203,12 +208,14 @@ fn app() -> Html {
                     { tab(Tab::Inspector, "Bytes") }
                     { tab(Tab::Keys, "Key schedule") }
                     { tab(Tab::Eavesdropper, "Eavesdropper's view") }
+                    { tab(Tab::Document, "Read it all") }
                 </div>
                 <div id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{:?}", state.tab)} class="tabpanel">
                     { match state.tab {
                         Tab::Inspector => html! { <Inspector handle={state.clone()} /> },
                         Tab::Keys => html! { <KeySchedule handle={state.clone()} /> },
                         Tab::Eavesdropper => html! { <EavesdropperView handle={state.clone()} /> },
+                        Tab::Document => html! { <Document handle={state.clone()} /> },
                     } }
                 </div>
             </section>
@@ -237,7 +244,18 @@ pub fn start() {
         panic!("self-test panic requested by the page's address");
     }
     run_bench();
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
-        yew::Renderer::<App>::with_root(root).render();
-    }
+    // No long task at load: the first connection is computed in a task of its own, and the page
+    // is drawn in the next one.
+    Timeout::new(0, || {
+        let (opts, notice) = options_from_url();
+        let state = State::new(&opts, notice);
+        PREPARED.with(|p| *p.borrow_mut() = Some(state));
+        Timeout::new(0, || {
+            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
+                yew::Renderer::<App>::with_root(root).render();
+            }
+        })
+        .forget();
+    })
+    .forget();
 }

@@ -33,9 +33,9 @@ pub fn record_label(len: usize, carries: &Carries, protection: Option<&Protectio
     }
 }
 
-/// The events shown up to the playback cursor.
-pub fn shown(trace: &Trace, cursor: usize) -> &[TraceEvent] {
-    &trace.events[..cursor.min(trace.events.len())]
+/// The events at these trace indices (what playback has shown, in display order).
+fn at<'a>(trace: &'a Trace, shown: &'a [usize]) -> impl Iterator<Item = &'a TraceEvent> + 'a {
+    shown.iter().filter_map(|&i| trace.events.get(i))
 }
 
 /// One row of what a side holds.
@@ -73,9 +73,9 @@ fn hold(label: impl Into<String>, value: String, secret: bool) -> Hold {
     Hold { label: label.into(), value, secret }
 }
 
-/// The panel of `side` after the first `cursor` events.
-pub fn panel(trace: &Trace, cursor: usize, side: Side) -> Panel {
-    let mine: Vec<&TraceEvent> = shown(trace, cursor).iter().filter(|e| e.side == side).collect();
+/// The panel of `side` once the events `shown` (trace indices) have been shown.
+pub fn panel(trace: &Trace, shown: &[usize], side: Side) -> Panel {
+    let mine: Vec<&TraceEvent> = at(trace, shown).filter(|e| e.side == side).collect();
     let events = || mine.iter().filter_map(|e| e.event());
     let start = if side == Side::Server { Phase::ExpectClientHello } else { Phase::Start };
     let phase = events().filter_map(|e| if let Event::Phase { to, .. } = e { Some(*to) } else { None }).next_back().unwrap_or(start);
@@ -148,17 +148,17 @@ pub struct WireRow {
     pub readable: String,
 }
 
-/// What someone on the network has seen after the first `cursor` events.
-pub fn eavesdropper(trace: &Trace, cursor: usize) -> Vec<WireRow> {
-    let shown = shown(trace, cursor);
-    shown
-        .iter()
-        .filter_map(|e| match e.event()? {
+/// What someone on the network has seen once the events `shown` have been shown.
+pub fn eavesdropper(trace: &Trace, shown: &[usize]) -> Vec<WireRow> {
+    let seen: Vec<&TraceEvent> = at(trace, shown).collect();
+    seen.iter()
+        .enumerate()
+        .filter_map(|(pos, e)| match e.event()? {
             Event::RecordSent { bytes, protection, carries, .. } => {
                 let b = &bytes.0;
                 let on_wire = b.first().map(|t| ContentType(*t).to_string()).unwrap_or_default();
                 let server_name = || {
-                    shown[..e.index].iter().rev().filter(|x| x.side == e.side).find_map(|x| match x.event()? {
+                    seen[..pos].iter().rev().filter(|x| x.side == e.side).find_map(|x| match x.event()? {
                         Event::Offered { server_name, .. } => server_name.clone(),
                         _ => None,
                     })
@@ -249,7 +249,13 @@ pub struct Stage<'a> {
 }
 
 impl KeyTree {
-    pub fn new(trace: &Trace, cursor: usize) -> Self {
+    pub fn new(trace: &Trace, shown: &[usize]) -> Self {
+        let mut lit = vec![false; trace.events.len()];
+        for &i in shown {
+            if let Some(l) = lit.get_mut(i) {
+                *l = true;
+            }
+        }
         let mut nodes: Vec<KeyNode> = Vec::new();
         for e in trace.events.iter().filter(|e| e.connection == 1) {
             let Some(Event::Derived(d)) = e.event() else { continue };
@@ -260,7 +266,7 @@ impl KeyTree {
                     nodes.len() - 1
                 }
             };
-            let v = Some((hex(&d.value.0), e.index < cursor));
+            let v = Some((hex(&d.value.0), lit.get(e.index).copied().unwrap_or(false)));
             let n = &mut nodes[slot];
             match e.side {
                 Side::Client => n.client = n.client.take().or(v),
@@ -268,7 +274,7 @@ impl KeyTree {
                 Side::Network => {}
             }
         }
-        let shared_secret = shown(trace, cursor).iter().find_map(|e| match e.event()? {
+        let shared_secret = at(trace, shown).find_map(|e| match e.event()? {
             Event::SharedSecret { value, .. } => Some(hex(&value.0)),
             _ => None,
         });
@@ -313,7 +319,8 @@ mod tests {
     #[test]
     fn the_key_tree_has_the_three_stages_of_rfc_8446_section_7_1() {
         let t = run(&Options { seed: Some(2), ..Default::default() });
-        let tree = KeyTree::new(&t, t.events.len());
+        let all: Vec<usize> = (0..t.events.len()).collect();
+        let tree = KeyTree::new(&t, &all);
         let trunk = tree.trunk();
         let names: Vec<Output> = trunk.iter().map(|s| s.extract.output()).collect();
         assert_eq!(names, [Secret::EarlySecret, Secret::HandshakeSecret, Secret::MasterSecret].map(Output::Secret));
@@ -328,8 +335,8 @@ mod tests {
     #[test]
     fn nothing_is_lit_before_playback_reaches_it() {
         let t = run(&Options { seed: Some(2), ..Default::default() });
-        assert!(KeyTree::new(&t, 0).nodes.iter().all(|n| !n.lit()));
-        assert!(KeyTree::new(&t, 0).shared_secret.is_none());
+        assert!(KeyTree::new(&t, &[]).nodes.iter().all(|n| !n.lit()));
+        assert!(KeyTree::new(&t, &[]).shared_secret.is_none());
     }
 
     #[test]
@@ -352,7 +359,8 @@ mod tests {
     #[test]
     fn the_eavesdropper_reads_the_site_name_in_the_client_hello_and_nothing_inside_encryption() {
         let t = run(&Options { seed: Some(6), hostname: "shop.example".into(), ..Default::default() });
-        let rows = eavesdropper(&t, t.events.len());
+        let all: Vec<usize> = (0..t.events.len()).collect();
+        let rows = eavesdropper(&t, &all);
         assert!(rows[0].readable.contains("shop.example"), "{}", rows[0].readable);
         assert!(rows.iter().filter(|r| r.encrypted).all(|r| r.readable.starts_with("nothing")));
         assert!(rows.iter().filter(|r| r.encrypted).all(|r| r.summary.starts_with("application_data")));
@@ -361,7 +369,8 @@ mod tests {
     #[test]
     fn the_panel_shows_the_erased_private_key_and_one_key_each_way() {
         let t = run(&Options { seed: Some(7), ..Default::default() });
-        let p = panel(&t, t.events.len(), Side::Client);
+        let all: Vec<usize> = (0..t.events.len()).collect();
+        let p = panel(&t, &all, Side::Client);
         assert_eq!(p.phase, Phase::Closed);
         assert_eq!(p.holds.iter().find(|h| h.label == "my private key").map(|h| h.value.as_str()), Some("erased"));
         assert_eq!(
@@ -375,7 +384,7 @@ mod tests {
             2
         );
         assert!(p.discarded);
-        let start = panel(&t, 0, Side::Server);
+        let start = panel(&t, &[], Side::Server);
         assert_eq!((start.phase, start.holds.len()), (Phase::ExpectClientHello, 0));
     }
 }

@@ -145,13 +145,35 @@ pub struct Trace {
     pub events: Vec<TraceEvent>,
     /// One per connection, in order.
     pub connections: Vec<Outcome>,
+    /// Which record arrived where: for each record carried, the RecordSent event it came from
+    /// and the events (the network's, then the receiver's) its arrival caused.
+    pub deliveries: Vec<Delivery>,
+}
+
+/// One record carried by the network: `sent` is the index of its RecordSent event, and the
+/// events `first..end` are what its carrying and arrival caused (what the network did to it,
+/// then the receiver's handling). Nothing in that range can have happened before `sent`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub sent: usize,
+    pub first: usize,
+    pub end: usize,
 }
 
 impl Trace {
     pub fn new(seed: u64, opts: &Options) -> Self {
         let mut options = opts.clone();
         options.seed = Some(seed);
-        Trace { schema: SCHEMA_VERSION, seed, options, ca: None, trust_anchor: None, events: Vec::new(), connections: Vec::new() }
+        Trace {
+            schema: SCHEMA_VERSION,
+            seed,
+            options,
+            ca: None,
+            trust_anchor: None,
+            events: Vec::new(),
+            connections: Vec::new(),
+            deliveries: Vec::new(),
+        }
     }
 
     /// A run that could not start (its certificates could not be made): the reason, and one

@@ -83,13 +83,37 @@ pub fn annotate_record(bytes: &[u8]) -> Vec<Field> {
         let start = r.position();
         let payload = r.take(len.min(r.remaining()))?;
         payload_field = Some(match typ {
-            ContentType::application_data => Field::new(
-                "encrypted_record",
-                start,
-                payload.len(),
-                opaque_value(payload),
-                "AES-128-GCM ciphertext followed by the 16-byte tag: all an eavesdropper sees",
-            ),
+            ContentType::application_data => {
+                let mut f = Field::new(
+                    "encrypted_record",
+                    start,
+                    payload.len(),
+                    opaque_value(payload),
+                    "AES-128-GCM ciphertext followed by the 16-byte tag: all an eavesdropper sees",
+                );
+                // RFC 8446 §5.2: the AEAD output is the ciphertext, as long as the inner plaintext,
+                // then the tag.
+                if let Some(ct_len) = payload.len().checked_sub(TAG_LEN) {
+                    let (ct, tag) = payload.split_at(ct_len);
+                    f.children = vec![
+                        Field::new(
+                            "ciphertext",
+                            start,
+                            ct_len,
+                            opaque_value(ct),
+                            "the encrypted TLSInnerPlaintext: as long as it, unreadable without the key",
+                        ),
+                        Field::new(
+                            "tag",
+                            start + ct_len,
+                            TAG_LEN,
+                            opaque_value(tag),
+                            "the 16-byte authentication tag: a change to the header, the ciphertext or the tag makes it fail",
+                        ),
+                    ];
+                }
+                f
+            }
             ContentType::handshake => annotate_handshake_payload(payload, start),
             _ => {
                 let mut pr = Reader::with_base(payload, start);

@@ -1,6 +1,7 @@
 //! The page's components, one concern per file.
 
 mod controls;
+mod document;
 mod eavesdropper;
 mod inspector;
 mod keys;
@@ -9,6 +10,7 @@ mod tools;
 mod wire;
 
 pub use controls::Controls;
+pub use document::Document;
 pub use eavesdropper::EavesdropperView;
 pub use inspector::Inspector;
 pub use keys::KeySchedule;

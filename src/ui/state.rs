@@ -1,8 +1,10 @@
 //! The one playback state of the page and the actions that change it (yew's
-//! `function_todomvc` pattern: `State`, `Action`, `impl Reducible`).
+//! `function_todomvc` pattern: `State`, `Action`, `impl Reducible`). Playback moves by beats
+//! (`tlsviz::model::playback`); everything else is computed from the beat reached.
 
 use std::rc::Rc;
 
+use tlsviz::model::playback::{playback, step_starts, Beat, Playback};
 use tlsviz::sim::{self, check_message, Options, Step, Trace};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
@@ -12,13 +14,17 @@ pub enum Tab {
     Inspector,
     Keys,
     Eavesdropper,
+    Document,
 }
 
 #[derive(Clone, PartialEq)]
 pub struct State {
     pub trace: Rc<Trace>,
-    /// How many events are shown; the current one is `cursor - 1`.
-    pub cursor: usize,
+    pub play: Rc<Playback>,
+    /// How many beats are shown; the current one is `beat - 1`.
+    pub beat: usize,
+    /// The trace indices shown so far, in display order.
+    pub shown: Rc<Vec<usize>>,
     pub playing: bool,
     /// Playback speed multiplier (1, 2 or 4).
     pub speed: u32,
@@ -33,6 +39,8 @@ pub struct State {
 pub enum Action {
     Next,
     Prev,
+    Home,
+    End,
     TogglePlay,
     JumpStep(Step),
     Speed(u32),
@@ -48,24 +56,49 @@ pub enum Action {
 
 impl State {
     pub fn new(opts: &Options, notice: Option<String>) -> Self {
-        let trace = Rc::new(sim::run(opts));
-        State { trace, cursor: 0, playing: false, speed: 1, selected: None, detail: false, tab: Tab::Inspector, notice }
+        Self::of(Rc::new(sim::run(opts)), notice)
     }
 
-    pub fn current(&self) -> Option<&sim::TraceEvent> {
-        self.cursor.checked_sub(1).and_then(|i| self.trace.events.get(i))
+    fn of(trace: Rc<Trace>, notice: Option<String>) -> Self {
+        let play = Rc::new(playback(&trace));
+        State {
+            trace,
+            play,
+            beat: 0,
+            shown: Rc::new(Vec::new()),
+            playing: false,
+            speed: 1,
+            selected: None,
+            detail: false,
+            tab: Tab::Inspector,
+            notice,
+        }
+    }
+
+    pub fn current(&self) -> Option<&Beat> {
+        self.beat.checked_sub(1).and_then(|i| self.play.beats.get(i))
     }
 
     pub fn at_end(&self) -> bool {
-        self.cursor >= self.trace.events.len()
+        self.beat >= self.play.beats.len()
+    }
+
+    /// Whether the event at this trace index belongs to the beat on screen.
+    pub fn in_current(&self, index: usize) -> bool {
+        self.current().is_some_and(|b| b.events.contains(&index))
+    }
+
+    fn go(&mut self, beat: usize) {
+        self.beat = beat.min(self.play.beats.len());
+        self.shown = Rc::new(self.play.shown(self.beat));
+        self.follow();
     }
 
     /// The inspector follows playback to the latest message or record unless the visitor chose.
     fn follow(&mut self) {
-        let shown = &self.trace.events[..self.cursor.min(self.trace.events.len())];
-        if let Some(e) = shown.iter().rev().find(|e| e.event().is_some_and(is_inspectable)) {
-            self.selected = Some(e.index);
-        }
+        let latest =
+            self.shown.iter().rev().copied().find(|&i| self.trace.events.get(i).and_then(|e| e.event()).is_some_and(is_inspectable));
+        self.selected = latest;
     }
 }
 
@@ -79,31 +112,40 @@ impl Reducible for State {
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut s = (*self).clone();
-        let len = s.trace.events.len();
+        let len = s.play.beats.len();
         match action {
             Action::Next => {
-                s.cursor = (s.cursor + 1).min(len);
+                s.go(s.beat + 1);
                 if s.at_end() {
                     s.playing = false;
                 }
-                s.follow();
             }
             Action::Prev => {
-                s.cursor = s.cursor.saturating_sub(1);
+                s.go(s.beat.saturating_sub(1));
                 s.playing = false;
-                s.follow();
+            }
+            Action::Home => {
+                s.go(0);
+                s.playing = false;
+            }
+            Action::End => {
+                s.go(len);
+                s.playing = false;
             }
             Action::TogglePlay => {
                 if s.at_end() {
-                    s.cursor = 0;
+                    s.go(0);
                 }
                 s.playing = !s.playing;
+                // Playing from the start shows the first beat at once.
+                if s.playing && s.beat == 0 {
+                    s.go(1);
+                }
             }
             Action::JumpStep(step) => {
-                if let Some(i) = s.trace.events.iter().position(|e| e.step == step) {
-                    s.cursor = i + 1;
+                if let Some(Some(b)) = step_starts(&s.play).into_iter().find(|(st, _)| *st == step).map(|(_, b)| b) {
+                    s.go(b + 1);
                     s.playing = false;
-                    s.follow();
                 }
             }
             Action::Speed(x) => s.speed = x.clamp(1, 8),
@@ -114,6 +156,7 @@ impl Reducible for State {
                 // A new run starts clean; the visitor's speed, detail and tab choices stay.
                 s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..State::new(&opts, None) };
                 s.playing = true;
+                s.go(1);
             }
             Action::Send(text) => {
                 if let Err(why) = check_message(&text) {
@@ -124,22 +167,19 @@ impl Reducible for State {
                     s.notice = Some("This connection failed, so nothing can be sent on it. Start a new handshake first.".into());
                     return Rc::new(s);
                 }
-                // The same seed replays the same connection; the new message is added before the
-                // close, so playback resumes right where the old run started to close.
+                // The same seed replays the same connection, byte for byte; the new message is
+                // added before the close, so playback resumes where the old run started to close.
                 let mut opts = s.trace.options.clone();
                 opts.client_messages.push(text.clone());
                 opts.server_replies.truncate(opts.client_messages.len() - 1);
-                let resume = s
-                    .trace
-                    .events
-                    .iter()
-                    .position(|e| e.step == Step::Closing && matches!(e.event(), Some(Event::AlertSent { .. })))
-                    .unwrap_or(len);
                 let trace = Rc::new(sim::run(&opts));
-                s.cursor = resume.min(s.cursor).min(trace.events.len());
-                s.trace = trace;
+                let next = State::of(trace, None);
+                let closing = next.play.beats.iter().position(|b| b.step == Step::Closing).unwrap_or(next.play.beats.len());
+                let sent_by_visitor = closing.saturating_sub(4);
+                let resume = s.beat.min(sent_by_visitor);
+                s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..next };
+                s.go(resume);
                 s.playing = true;
-                s.notice = None;
             }
             Action::Notice(n) => s.notice = n,
         }

@@ -7,20 +7,30 @@ use yew::prelude::*;
 use super::Props;
 use crate::ui::state::Action;
 
+/// Move keyboard focus to the Play button.
+pub fn focus_player() {
+    if let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("play")) {
+        if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = el.focus();
+        }
+    }
+}
+
 #[function_component(Controls)]
 pub fn controls(p: &Props) -> Html {
     let s = &*p.handle;
     let d = p.handle.dispatcher();
-    let len = s.trace.events.len();
+    let len = s.play.beats.len();
     let click = |a: fn() -> Action| {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.dispatch(a()))
     };
-    let current = s.current().map(|e| e.step);
+    let current = s.current().map(|b| b.step);
+    let starts = tlsviz::model::playback::step_starts(&s.play);
     let steps = Step::ALL.iter().map(|step| {
         let step = *step;
         let d = d.clone();
-        let present = s.trace.events.iter().any(|e| e.step == step);
+        let present = starts.iter().any(|(st, b)| *st == step && b.is_some());
         let active = current == Some(step);
         html! {
             <button class={classes!("chip", active.then_some("active"))} disabled={!present} aria-pressed={active.to_string()}
@@ -52,6 +62,8 @@ pub fn controls(p: &Props) -> Html {
                         server_replies: Options::default().server_replies,
                         ..opts.clone()
                     }));
+                    // Back to the player, so the arrow keys step instead of changing the scenario.
+                    focus_player();
                 }
             }
         })
@@ -69,12 +81,12 @@ pub fn controls(p: &Props) -> Html {
         })
     };
     // Tenths of a percent, in integers: float formatting would add its tables to the page.
-    let permille = (s.cursor * 1000).checked_div(len).unwrap_or(0);
+    let permille = (s.beat * 1000).checked_div(len).unwrap_or(0);
     html! {
         <div class="controls" role="group" aria-label="Playback">
             <div class="buttons">
-                <button onclick={click(|| Action::Prev)} disabled={s.cursor == 0} aria-label="Step back" title="Step back (←)">{ "◀" }</button>
-                <button class="primary" onclick={click(|| Action::TogglePlay)} aria-label={if s.playing { "Pause" } else { "Play" }} title="Play or pause (space)">
+                <button onclick={click(|| Action::Prev)} disabled={s.beat == 0} aria-label="Step back" title="Step back (←)">{ "◀" }</button>
+                <button id="play" class="primary" onclick={click(|| Action::TogglePlay)} aria-label={if s.playing { "Pause" } else { "Play" }} title="Play or pause (space)">
                     { if s.playing { "❚❚ Pause" } else if s.at_end() { "↺ Replay" } else { "▶ Play" } }
                 </button>
                 <button onclick={click(|| Action::Next)} disabled={s.at_end()} aria-label="Step forward" title="Step forward (→)">{ "▶" }</button>
@@ -91,10 +103,10 @@ pub fn controls(p: &Props) -> Html {
                 </label>
             </div>
             <nav class="steps" aria-label="The five steps">{ for steps }</nav>
-            <div class="progress" role="progressbar" aria-label="Playback position" aria-valuemin="0" aria-valuemax={len.to_string()} aria-valuenow={s.cursor.to_string()}
-                aria-valuetext={format!("event {} of {}", s.cursor, len)}>
+            <div class="progress" role="progressbar" aria-label="Playback position" aria-valuemin="0" aria-valuemax={len.to_string()} aria-valuenow={s.beat.to_string()}
+                aria-valuetext={format!("beat {} of {}", s.beat, len)}>
                 <div class="bar" style={format!("width:{}.{}%", permille / 10, permille % 10)}></div>
-                <span class="count">{ format!("{} / {}", s.cursor, len) }</span>
+                <span class="count">{ format!("{} / {}", s.beat, len) }</span>
             </div>
         </div>
     }

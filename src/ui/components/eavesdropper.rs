@@ -10,7 +10,7 @@ use super::Props;
 #[function_component(EavesdropperView)]
 pub fn eavesdropper_view(p: &Props) -> Html {
     let s = &*p.handle;
-    let rows = eavesdropper(&s.trace, s.cursor);
+    let rows = eavesdropper(&s.trace, &s.shown);
     html! {
         <div class="eavesdropper">
             <p>{ "This is all a third party on the network gets to see. The hellos, dummy change_cipher_spec records and any alert sent before keys exist travel in plaintext; every other record is labelled \"application_data\": even the certificate and the Finished messages are hidden. Changing a byte of an encrypted record makes its decryption fail; changing a hello changes the transcript hash both sides' handshake keys are derived from, so the first encrypted record after it no longer decrypts." }</p>

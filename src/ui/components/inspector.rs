@@ -59,8 +59,8 @@ pub fn hex_view(p: &HexProps) -> Html {
     });
     html! {
         <div class="hexview">
-            <div class="hex" onmouseover={over} onmouseleave={leave.clone()} aria-label={format!("{}: {} bytes in hexadecimal", p.label, p.bytes.len())} role="img">{ for rows }</div>
-            <div class="tree" aria-label="Fields">
+            <div class="hex" tabindex="0" onmouseover={over} onmouseleave={leave.clone()} aria-label={format!("{}: {} bytes in hexadecimal", p.label, p.bytes.len())} role="region">{ for rows }</div>
+            <div class="tree" tabindex="0" role="region" aria-label="Fields">
                 <ul>{ for p.fields.iter().map(|f| tree_node(f, &hl, range)) }</ul>
             </div>
         </div>

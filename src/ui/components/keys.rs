@@ -60,7 +60,7 @@ fn branch(tree: &KeyTree, n: &KeyNode, depth: usize) -> Html {
 #[function_component(KeySchedule)]
 pub fn key_schedule(p: &Props) -> Html {
     let s = &*p.handle;
-    let tree = KeyTree::new(&s.trace, s.cursor);
+    let tree = KeyTree::new(&s.trace, &s.shown);
     let trunk = tree.trunk();
     let shared = tree.shared_secret.clone();
     let stage = |st: &Stage| {

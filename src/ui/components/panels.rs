@@ -14,8 +14,8 @@ pub struct PanelProps {
 #[function_component(SidePanel)]
 pub fn side_panel(p: &PanelProps) -> Html {
     let s = &*p.handle;
-    let view = panel(&s.trace, s.cursor, p.side);
-    let me = s.current().map(|e| e.side == p.side).unwrap_or(false);
+    let view = panel(&s.trace, &s.shown, p.side);
+    let me = s.current().map(|b| b.side == p.side).unwrap_or(false);
     let (name, role) = match p.side {
         Side::Client => ("Client", "this page's TLS client"),
         _ => ("Server", "example.com"),

@@ -1,50 +1,103 @@
 //! Narration, the visitor's own message, and the exports (trace JSON, key log, permalink).
 
-use tlsviz::model::narration::{narrate, rfc_url, step_intro};
+use tlsviz::model::conclusion::conclude;
+use tlsviz::model::narration::{log_line, narrate, network, rfc_url, step_intro};
 use tlsviz::sim::Step;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::Props;
-use crate::ui::state::Action;
+use crate::ui::state::{is_inspectable, Action};
 
 #[function_component(Narrator)]
 pub fn narrator(p: &Props) -> Html {
     let s = &*p.handle;
     let d = p.handle.dispatcher();
-    let toggle = Callback::from(move |_| d.dispatch(Action::ToggleDetail));
-    let (step, body) = match s.current() {
-        None => (
-            None,
-            html! { <p class="plain">{ "Press Play (or the space bar) to watch the client and the server meet. Step with the arrow keys; choose any message to see its bytes." }</p> },
-        ),
-        Some(e) => {
-            let n = narrate(&s.trace, e);
-            (
-                Some(e.step),
+    let toggle = {
+        let d = d.clone();
+        Callback::from(move |_| d.dispatch(Action::ToggleDetail))
+    };
+    // One announcement per beat for screen readers, and during play never more than one every 2 s.
+    let announced = use_state(String::new);
+    let last_at = use_mut_ref(|| -10_000.0f64);
+    {
+        let text = s.current().map(|b| b.narration.plain.clone()).unwrap_or_default();
+        let text = if s.at_end() && s.beat > 0 { format!("{text} {}", conclude(&s.trace).title) } else { text };
+        let announced = announced.clone();
+        let last_at = last_at.clone();
+        use_effect_with((s.beat, s.trace.seed), move |_| {
+            let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
+            let wait = (2000.0 - (now - *last_at.borrow())).max(0.0);
+            let t = gloo::timers::callback::Timeout::new(wait as u32, move || {
+                *last_at.borrow_mut() = web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
+                announced.set(text);
+            });
+            move || drop(t)
+        });
+    }
+    let body = match s.current() {
+        None => {
+            html! { <p class="plain">{ "Press Play (or the space bar) to watch the client and the server meet. Step with the arrow keys, Home and End; choose any message to see its bytes." }</p> }
+        }
+        Some(b) => {
+            let n = &b.narration;
+            let events = b.events.iter().filter_map(|&i| s.trace.events.get(i)).map(|e| {
+                let line = log_line(e).or_else(|| e.network().map(|n| network(n).plain)).unwrap_or_else(|| narrate(&s.trace, e).plain);
+                let inspectable = e.event().is_some_and(is_inspectable);
+                let i = e.index;
+                let d = d.clone();
+                let pick = Callback::from(move |_| {
+                    d.dispatch(Action::Select(i));
+                    d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector));
+                });
                 html! {
-                    <>
-                        <p class="plain">{ n.plain }</p>
-                        <button class="link detail-toggle" onclick={toggle} aria-expanded={s.detail.to_string()} aria-controls="tech-detail">
-                            { if s.detail { "Hide technical detail" } else { "Technical detail" } }
-                        </button>
-                        if s.detail {
-                            <div id="tech-detail" class="detail">
-                                if !n.detail.is_empty() { <p>{ n.detail }</p> }
-                                <p><a href={rfc_url(n.section)} target="_blank" rel="noopener">{ format!("RFC 8446 §{}", n.section) }</a></p>
-                            </div>
-                        }
-                    </>
-                },
-            )
+                    <li>
+                        <span class="who">{ e.side.name() }</span>{ " " }
+                        if inspectable { <button class="link" onclick={pick}>{ line }</button> } else { { line } }
+                    </li>
+                }
+            });
+            html! {
+                <>
+                    if let Some(note) = b.step_note { <p class="step-note">{ note }</p> }
+                    <p class="plain">{ n.plain.clone() }</p>
+                    if !b.terms.is_empty() {
+                        <div class="terms" aria-label="New words">
+                            { for b.terms.iter().map(|t| html! { <details><summary>{ format!("{}?", t.term) }</summary>{ t.meaning }</details> }) }
+                        </div>
+                    }
+                    <button class="link detail-toggle" onclick={toggle} aria-expanded={s.detail.to_string()} aria-controls="tech-detail">
+                        { if s.detail { "Hide technical detail" } else { "Technical detail" } }
+                    </button>
+                    if s.detail {
+                        <div id="tech-detail" class="detail">
+                            if !n.detail.is_empty() { <p>{ n.detail.clone() }</p> }
+                            <p><a href={rfc_url(n.section)} target="_blank" rel="noopener">{ format!("RFC 8446 {}{}", if n.section.starts_with(|c: char| c.is_ascii_alphabetic()) { "Appendix " } else { "§" }, n.section) }</a></p>
+                            <p class="muted">{ format!("The {} events of this beat:", b.events.len()) }</p>
+                            <ol class="beat-events">{ for events }</ol>
+                        </div>
+                    }
+                </>
+            }
         }
     };
+    let conclusion = (s.at_end() && s.beat > 0).then(|| {
+        let c = conclude(&s.trace);
+        html! {
+            <div class={classes!("conclusion", if c.ok { "ok" } else { "bad" })}>
+                <h2>{ c.title.clone() }</h2>
+                <ul>{ for c.lines.iter().map(|l| html! { <li>{ l }</li> }) }</ul>
+            </div>
+        }
+    });
     html! {
         <section class="narration" aria-label="What is happening">
-            if let Some(st) = step {
-                <p class="step-intro"><strong>{ format!("Step {} of 5 · {}", Step::ALL.iter().position(|x| *x == st).map(|i| i + 1).unwrap_or(0), st.title()) }</strong>{ " — " }{ step_intro(st) }</p>
+            if let Some(b) = s.current() {
+                <p class="step-intro"><strong>{ format!("Step {} of 5 · {}", Step::ALL.iter().position(|x| *x == b.step).map(|i| i + 1).unwrap_or(0), b.step.title()) }</strong>{ " — " }{ step_intro(b.step) }</p>
             }
-            <div aria-live="polite" aria-atomic="true" class="live">{ body }</div>
+            <div class="live">{ body }</div>
+            { conclusion.unwrap_or_default() }
+            <div class="sr-only" aria-live="polite" aria-atomic="true">{ (*announced).clone() }</div>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 
 use tlsviz::model::narration::network;
 use tlsviz::model::view::record_label;
-use tlsviz::sim::{NetworkEvent, Side};
+use tlsviz::sim::{NetworkEvent, Side, TraceEvent};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
 
@@ -21,45 +21,54 @@ fn lock_icon() -> Html {
 #[function_component(Wire)]
 pub fn wire(p: &Props) -> Html {
     let s = &*p.handle;
-    let shown = &s.trace.events[..s.cursor.min(s.trace.events.len())];
-    let current = s.cursor.checked_sub(1);
-    let rows = shown.iter().filter_map(|e| match e.event()? {
-        Event::RecordSent { bytes, carries, protection, .. } => Some((e, bytes, carries, protection)),
-        _ => None,
-    });
-    // What happened on the network itself: an attacker's change, or the connection being closed.
-    let happened: Vec<(usize, String, bool)> = shown
-        .iter()
-        .filter_map(|e| e.network().map(|n| (e.index, network(n).plain, !matches!(n, NetworkEvent::TransportClosed))))
-        .collect();
+    let list = use_node_ref();
+    let shown: Vec<&TraceEvent> = s.shown.iter().filter_map(|&i| s.trace.events.get(i)).collect();
+    // The lane follows the newest record.
+    {
+        let list = list.clone();
+        use_effect_with(s.shown.len(), move |_| {
+            if let Some(el) = list.cast::<web_sys::Element>() {
+                el.set_scroll_top(el.scroll_height());
+            }
+        });
+    }
+    let item = |e: &TraceEvent| -> Option<Html> {
+        if let Some(n) = e.network() {
+            let attack = !matches!(n, NetworkEvent::TransportClosed);
+            let text = network(n).plain;
+            return Some(
+                html! { <li key={format!("n{}", e.index)} class={classes!("rec", "network-note", attack.then_some("attack"))}>{ if attack { format!("✗ {text}") } else { text } }</li> },
+            );
+        }
+        let Some(Event::RecordSent { bytes, carries, protection, .. }) = e.event() else { return None };
+        let (label, inside) = record_label(bytes.0.len(), carries, protection.as_ref());
+        let to_right = e.side == Side::Client;
+        let flying = s.in_current(e.index);
+        let selected = s.selected == Some(e.index);
+        let d = p.handle.dispatcher();
+        let i = e.index;
+        let onclick = Callback::from(move |_| {
+            d.dispatch(Action::Select(i));
+            d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector));
+        });
+        Some(html! {
+            <li key={e.index} class={classes!("rec", if to_right { "to-server" } else { "to-client" }, if protection.is_some() { "enc" } else { "plain" }, flying.then_some("flying"), selected.then_some("selected"))}>
+                <button class="rec-btn" {onclick} aria-pressed={selected.to_string()}>
+                    <span class="sr-only">{ format!("{} from the {}: ", if protection.is_some() { "Encrypted record" } else { "Plaintext record" }, e.side.name()) }</span>
+                    <span class="arrow" aria-hidden="true">{ if to_right { "→" } else { "←" } }</span>
+                    <span class="lock" aria-hidden="true">{ if protection.is_some() { lock_icon() } else { html! { <span class="tag">{ "plain" }</span> } } }</span>
+                    <span class="rec-label">{ label }</span>
+                    if let Some(x) = inside { <span class="inside">{ x }</span> }
+                </button>
+                <span class="packet" aria-hidden="true"></span>
+            </li>
+        })
+    };
     html! {
         <section class="wire" aria-label="The network">
             <h2 class="wire-title">{ "Network" }</h2>
-            <ol class="records">
-                { for rows.map(|(e, bytes, carries, protection)| {
-                    let (label, inside) = record_label(bytes.0.len(), carries, protection.as_ref());
-                    let to_right = e.side == Side::Client;
-                    let flying = current == Some(e.index);
-                    let selected = s.selected == Some(e.index);
-                    let d = p.handle.dispatcher();
-                    let i = e.index;
-                    let onclick = Callback::from(move |_| { d.dispatch(Action::Select(i)); d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector)); });
-                    html! {
-                        <li key={e.index} class={classes!("rec", if to_right { "to-server" } else { "to-client" }, if protection.is_some() { "enc" } else { "plain" }, flying.then_some("flying"), selected.then_some("selected"))}>
-                            <button class="rec-btn" {onclick} aria-pressed={selected.to_string()}>
-                                <span class="sr-only">{ format!("{} from the {}: ", if protection.is_some() { "Encrypted record" } else { "Plaintext record" }, e.side.name()) }</span>
-                                <span class="arrow" aria-hidden="true">{ if to_right { "→" } else { "←" } }</span>
-                                <span class="lock" aria-hidden="true">{ if protection.is_some() { lock_icon() } else { html! { <span class="tag">{ "plain" }</span> } } }</span>
-                                <span class="rec-label">{ label }</span>
-                                if let Some(x) = inside { <span class="inside">{ x }</span> }
-                            </button>
-                            <span class="packet" aria-hidden="true"></span>
-                        </li>
-                    }
-                }) }
-                { for happened.iter().map(|(i, text, attack)| {
-                    html! { <li key={format!("n{i}")} class={classes!("rec", "network-note", attack.then_some("attack"))}>{ if *attack { format!("✗ {text}") } else { text.clone() } }</li> }
-                }) }
+            <ol class="records" ref={list}>
+                { for shown.iter().filter_map(|e| item(e)) }
             </ol>
         </section>
     }

@@ -1,0 +1,228 @@
+//! How a run ends, in words: for a connection that worked, what was agreed, who proved what and
+//! how, what travelled encrypted and that the keys were erased; for one that failed, the check
+//! that failed with its evidence, the alerts each side sent and received, what a browser would
+//! have shown, and what the failure protected the user from. Every sentence comes from the trace.
+
+use super::narration::check as check_sentence;
+use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
+use crate::tls::enums::AlertDescription;
+use crate::tls::events::{Check, CheckKind, DiscardReason, Event};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conclusion {
+    /// Whether the connection did what it should: a handshake, data, an orderly close.
+    pub ok: bool,
+    pub title: String,
+    pub lines: Vec<String>,
+}
+
+fn events<'a>(t: &'a Trace, side: Side) -> impl Iterator<Item = &'a Event> + 'a {
+    t.events.iter().filter(move |e| e.side == side && e.connection == 1).filter_map(TraceEvent::event)
+}
+
+fn first_failed(t: &Trace) -> Option<(Side, &Check)> {
+    t.events.iter().find_map(|e| match e.event()? {
+        Event::Check(c) if !c.ok => Some((e.side, c)),
+        _ => None,
+    })
+}
+
+fn side_name(s: Side) -> &'static str {
+    s.name()
+}
+
+/// What Chrome shows for a failure of this kind, and what the failure protected the user from.
+fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescription>) -> (String, String) {
+    match kind {
+        Some(CheckKind::Name { .. }) => (
+            "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_COMMON_NAME_INVALID.".into(),
+            "This protects you from a server that holds a genuine certificate, but for another site, pretending to be the one you asked for.".into(),
+        ),
+        Some(CheckKind::Validity { .. }) => (
+            "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_DATE_INVALID.".into(),
+            "This protects you from a certificate whose key may have been retired or stolen long ago, which no CA still vouches for.".into(),
+        ),
+        Some(CheckKind::TrustAnchor { .. } | CheckKind::IssuerSignature { .. }) => (
+            "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_AUTHORITY_INVALID.".into(),
+            "This protects you from anyone who makes their own certificate for the site, even one whose issuer has the trusted CA's name: only the trusted CA's key can sign for it.".into(),
+        ),
+        Some(CheckKind::Usage { .. }) => (
+            "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_INVALID.".into(),
+            "This protects you from a certificate issued for another purpose being used to speak for a server.".into(),
+        ),
+        Some(CheckKind::RecordDecryption { .. }) => (
+            "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
+            "This protects you from an attacker who changes what you receive: a changed record is detected and thrown away, and the connection ends rather than deliver altered data.".into(),
+        ),
+        Some(CheckKind::CertificateVerify { .. } | CheckKind::Finished { .. }) => (
+            "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
+            "This protects you from someone who copied a server's certificate but does not hold its private key, or who altered the handshake.".into(),
+        ),
+        None => (
+            format!(
+                "A browser would show an error page instead of the site (Chrome: ERR_SSL_PROTOCOL_ERROR){}.",
+                alert.map(|a| format!("; the alert was {a}")).unwrap_or_default()
+            ),
+            "The connection ended before any data could be exchanged.".into(),
+        ),
+    }
+}
+
+/// The conclusion of a run's first connection.
+pub fn conclude(t: &Trace) -> Conclusion {
+    let Some(o) = t.outcome() else {
+        return Conclusion { ok: false, title: "Nothing happened".into(), lines: Vec::new() };
+    };
+    let sent = |side: Side| -> Vec<AlertDescription> {
+        events(t, side).filter_map(|e| if let Event::AlertSent { description, .. } = e { Some(*description) } else { None }).collect()
+    };
+    let received = |side: Side| -> Vec<AlertDescription> {
+        events(t, side).filter_map(|e| if let Event::AlertReceived { description, .. } = e { Some(*description) } else { None }).collect()
+    };
+    let encrypted: (usize, usize) = t
+        .events
+        .iter()
+        .filter_map(|e| match e.event()? {
+            Event::RecordSent { bytes, protection: Some(_), .. } => Some(bytes.0.len()),
+            _ => None,
+        })
+        .fold((0, 0), |(n, b), len| (n + 1, b + len));
+    let plaintext = t.events.iter().filter(|e| matches!(e.event(), Some(Event::RecordSent { protection: None, .. }))).count();
+    if o.handshake_complete {
+        let mut lines = Vec::new();
+        if let Some(a) = &o.agreed {
+            lines.push(format!(
+                "Agreed: TLS 1.3 with the cipher suite {}, a {} key exchange{}.",
+                a.suite,
+                a.group,
+                o.alpn.as_ref().map(|p| format!(", and {p} as the application protocol")).unwrap_or_default()
+            ));
+        }
+        let anchor = t.trust_anchor.as_ref().map_or_else(|| "the CA it trusts".to_string(), |c| c.subject.clone());
+        let name = events(t, Side::Client).find_map(|e| match e {
+            Event::Check(Check { kind: CheckKind::Name { asked, .. }, .. }) => Some(asked.clone()),
+            _ => None,
+        });
+        let scheme = events(t, Side::Client).find_map(|e| match e {
+            Event::Check(Check { kind: CheckKind::CertificateVerify { scheme, .. }, .. }) => Some(scheme.to_string()),
+            _ => None,
+        });
+        lines.push(format!(
+            "The server proved who it is: its certificate for {} leads to {anchor}, which the client trusts, and its CertificateVerify signature{} shows it holds that certificate's private key. The client did not prove who it is: the server did not ask.",
+            name.as_deref().unwrap_or("the name asked for"),
+            scheme.map(|s| format!(" ({s})")).unwrap_or_default()
+        ));
+        lines.push("Both Finished messages matched: the two sides saw the same handshake, so nobody altered it on the way.".into());
+        lines.push(format!(
+            "{} records ({} bytes, headers included) travelled encrypted; only the {plaintext} records before the keys existed (hellos and dummy change_cipher_spec) were readable on the network.",
+            encrypted.0, encrypted.1
+        ));
+        let erased = [Side::Client, Side::Server]
+            .iter()
+            .all(|s| events(t, *s).any(|e| matches!(e, Event::KeysDiscarded { reason: DiscardReason::Closed, .. })));
+        if o.closed_cleanly && erased {
+            lines.push("Both sides sent close_notify and erased their traffic keys, and each had erased its ephemeral private key right after the key exchange: this conversation cannot be decrypted later, even by someone who steals the server's certificate key.".into());
+        } else if !o.closed_cleanly {
+            lines.push("The connection did not end with close_notify from both sides.".into());
+        }
+        return Conclusion { ok: o.closed_cleanly, title: "The connection worked".into(), lines };
+    }
+    let failed = first_failed(t);
+    let mut lines = Vec::new();
+    let title = match failed {
+        Some((side, c)) => {
+            lines.push(check_sentence(side, c).plain);
+            format!("The connection failed: the {} refused it", side_name(side))
+        }
+        None => "The connection failed".into(),
+    };
+    let tamper = t.events.iter().find_map(|e| match e.network()? {
+        NetworkEvent::Tampered { record, offset, xor, towards } => Some((*record, *offset, *xor, *towards)),
+        _ => None,
+    });
+    if let Some((record, offset, xor, towards)) = tamper {
+        lines.push(format!(
+            "What changed: on its way to the {towards}, record {record} (the {} record on the wire, counting both directions from 0) had its byte {offset} (counting from the first header byte) XORed with {xor:#04x}.",
+            ordinal(record + 1)
+        ));
+    }
+    for side in [Side::Client, Side::Server] {
+        let (s, r) = (sent(side), received(side));
+        let list = |v: &[AlertDescription]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
+        let line = match (s.is_empty(), r.is_empty()) {
+            (false, false) => format!("The {} sent the alert {} and received {}.", side_name(side), list(&s), list(&r)),
+            (false, true) => format!("The {} sent the alert {}.", side_name(side), list(&s)),
+            (true, false) => {
+                format!("The {} received the alert {} and ended the connection without an alert of its own.", side_name(side), list(&r))
+            }
+            (true, true) => format!("The {} sent no alert.", side_name(side)),
+        };
+        lines.push(line);
+    }
+    let erased = [Side::Client, Side::Server].iter().all(|s| events(t, *s).any(|e| matches!(e, Event::KeysDiscarded { .. })));
+    lines.push(format!(
+        "No close_notify was sent: after a fatal alert the connection simply ends (RFC 8446 §6.2){}.",
+        if erased { ", and both sides erase the keys they had" } else { "" }
+    ));
+    let alert = failed.and_then(|(_, c)| c.failure.as_ref().map(|f| f.alert));
+    let (browser, protection) = browser_and_protection(failed.map(|(_, c)| &c.kind), alert);
+    lines.push(browser);
+    lines.push(protection);
+    Conclusion { ok: false, title, lines }
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{run, scenario::PAGE_TAMPER, Options, Scenario};
+
+    fn of(s: Scenario) -> Conclusion {
+        conclude(&run(&Options { seed: Some(5), scenario: s, ..Default::default() }))
+    }
+
+    #[test]
+    fn a_normal_run_says_what_was_agreed_and_proved_and_that_the_keys_are_gone() {
+        let c = of(Scenario::Normal);
+        assert!(c.ok);
+        let all = c.lines.join(" ");
+        assert!(all.contains("TLS_AES_128_GCM_SHA256") && all.contains("secp256r1") && all.contains("http/1.1"), "{all}");
+        assert!(all.contains("CertificateVerify signature (ecdsa_secp256r1_sha256)"), "{all}");
+        assert!(all.contains("erased their traffic keys"));
+        assert!(!all.contains("No close_notify"));
+    }
+
+    #[test]
+    fn each_failed_scenario_names_its_check_its_alert_and_the_browser_error() {
+        for (s, check, alert, browser) in [
+            (Scenario::WrongName, "checks the name", "bad_certificate", "NET::ERR_CERT_COMMON_NAME_INVALID"),
+            (Scenario::Expired, "checks the certificate's dates", "certificate_expired", "NET::ERR_CERT_DATE_INVALID"),
+            (Scenario::UntrustedCa, "same name as the CA the client trusts", "unknown_ca", "NET::ERR_CERT_AUTHORITY_INVALID"),
+            (PAGE_TAMPER, "cannot decrypt a record", "bad_record_mac", "ERR_SSL_PROTOCOL_ERROR"),
+        ] {
+            let c = of(s.clone());
+            assert!(!c.ok, "{s:?}");
+            let all = c.lines.join(" ");
+            assert!(c.lines[0].contains(check), "{s:?}: {}", c.lines[0]);
+            assert!(all.contains(&format!("The client sent the alert {alert}")), "{s:?}: {all}");
+            assert!(all.contains(&format!("The server received the alert {alert}")), "{s:?}: {all}");
+            assert!(all.contains(browser), "{s:?}: {all}");
+            assert!(!all.contains("sent close_notify"), "{s:?}: claims a close_notify: {all}");
+        }
+    }
+
+    #[test]
+    fn the_tampered_run_names_the_byte_that_changed() {
+        let all = of(PAGE_TAMPER).lines.join(" ");
+        assert!(all.contains("record 3 (the 4th record on the wire") && all.contains("byte 60") && all.contains("0x01"), "{all}");
+    }
+}

@@ -1,0 +1,91 @@
+//! The words a beginner meets, each explained in one short sentence where it first appears.
+
+/// A term, the words that show it in a sentence (lowercase), and its explanation.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Term {
+    pub term: &'static str,
+    pub matches: &'static [&'static str],
+    pub meaning: &'static str,
+}
+
+pub const TERMS: &[Term] = &[
+    Term {
+        term: "key share",
+        matches: &["key share", "public key"],
+        meaning: "A public key sent in a hello for the key exchange: each side combines the other's with its own private key to get the same shared secret.",
+    },
+    Term {
+        term: "cipher suite",
+        matches: &["cipher suite"],
+        meaning: "The pair of algorithms a connection uses: one to encrypt and authenticate records (here AES-128-GCM), one hash for the key schedule (SHA-256).",
+    },
+    Term {
+        term: "certificate",
+        matches: &["certificate"],
+        meaning: "A signed statement that a public key belongs to a name (here the server's host name), issued by a certificate authority.",
+    },
+    Term {
+        term: "CA",
+        matches: &["ca"],
+        meaning: "A certificate authority: an issuer of certificates whose own key the client already trusts.",
+    },
+    Term {
+        term: "signature",
+        matches: &["signature", "signs"],
+        meaning: "A value only the holder of a private key can make, and anyone with the public key can check.",
+    },
+    Term {
+        term: "transcript hash",
+        matches: &["transcript hash", "hash of the two hellos"],
+        meaning: "A SHA-256 hash of every handshake message so far: both sides compute it, so keys and signatures are tied to exactly what was said.",
+    },
+    Term {
+        term: "HKDF",
+        matches: &["hkdf"],
+        meaning: "The key derivation function TLS 1.3 uses: it turns one secret and a label into as many new secrets and keys as needed (RFC 5869).",
+    },
+    Term {
+        term: "nonce",
+        matches: &["nonce"],
+        meaning: "A number used once: each record's IV XOR its sequence number, so no two records are encrypted alike.",
+    },
+    Term {
+        term: "AEAD tag",
+        matches: &["tag"],
+        meaning: "The 16 bytes after each encrypted record's ciphertext: a check value that fails if a single bit of the record was changed.",
+    },
+    Term {
+        term: "forward secrecy",
+        matches: &["forward secrecy"],
+        meaning: "Keys that cannot be recomputed later, even by someone who steals the server's long-term key, because the private keys that made them are erased.",
+    },
+];
+
+/// Lowercase words separated by single spaces, with a space at each end.
+fn words(text: &str) -> String {
+    let mut out = String::from(" ");
+    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        out.push_str(&w.to_lowercase());
+        out.push(' ');
+    }
+    out
+}
+
+/// The terms `text` uses, as whole words, in the order of [`TERMS`].
+pub fn terms_in(text: &str) -> Vec<&'static Term> {
+    let t = words(text);
+    TERMS.iter().filter(|term| term.matches.iter().any(|m| t.contains(&words(m)))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_terms_a_sentence_uses_and_no_others() {
+        let found: Vec<&str> = terms_in("It offers a cipher suite and a key share; the CA signs.").iter().map(|t| t.term).collect();
+        assert_eq!(found, ["key share", "cipher suite", "CA", "signature"]);
+        assert!(terms_in("nothing here").is_empty());
+        assert!(terms_in("the cache").is_empty(), "\"ca\" inside a word is not the CA");
+    }
+}

@@ -1,0 +1,508 @@
+//! Playback by beats a reader can follow. The trace records each side's events in the order the
+//! engine produced them; the simulation delivers a whole flight after its sender has finished it.
+//! For a reader the page shows them in an order a real network allows: each record's arrival and
+//! handling right after it was sent (never before), each side's own events in their order. Then
+//! it cuts that order into beats (one message sent, one message handled with what the receiver
+//! checks and derives from it, an alert, data, what the network did), gives each beat one of the
+//! five steps so that the steps only move forward, and says how long a beat needs to be read.
+
+use super::narration::{check, narrate, Narration};
+use crate::sim::{Side, Step, Trace, TraceEvent};
+use crate::tls::enums::{AlertDescription, HandshakeType};
+use crate::tls::events::{Carries, Check, DiscardReason, Event, Output, Phase};
+
+/// Reading speed: words a minute at 1×.
+pub const WORDS_PER_MINUTE: u32 = 200;
+/// What a record's flight across the network takes on screen at 1×.
+pub const FLIGHT_MS: u32 = 1200;
+
+/// One beat: what the reader sees at once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Beat {
+    /// The trace indices of its events, in display order.
+    pub events: Vec<usize>,
+    /// The event the beat is about.
+    pub headline: usize,
+    pub side: Side,
+    pub step: Step,
+    pub narration: Narration,
+    /// Said when this beat is the first of its step, where TLS 1.3 differs from the classic story.
+    pub step_note: Option<&'static str>,
+    /// Whether a record crosses the network in this beat.
+    pub flight: bool,
+    /// Words a beginner meets here for the first time in the run, with their explanations.
+    pub terms: Vec<&'static super::glossary::Term>,
+}
+
+impl Beat {
+    /// Words on screen for this beat.
+    pub fn words(&self) -> usize {
+        self.narration.plain.split_whitespace().count() + self.step_note.map_or(0, |n| n.split_whitespace().count())
+    }
+
+    /// How long the beat stays on screen at speed `speed` (1, 2, 4): its reading time at
+    /// [`WORDS_PER_MINUTE`], plus its animation.
+    pub fn duration_ms(&self, speed: u32) -> u32 {
+        let words = u32::try_from(self.words()).unwrap_or(u32::MAX);
+        let reading = words.saturating_mul(60_000) / WORDS_PER_MINUTE;
+        let total = reading.saturating_add(if self.flight { FLIGHT_MS } else { 400 });
+        total / speed.max(1)
+    }
+}
+
+/// A trace laid out for reading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Playback {
+    /// Every event index, in display order.
+    pub order: Vec<usize>,
+    pub beats: Vec<Beat>,
+}
+
+/// The display order: each side's events in their own order, what the network did to a record
+/// right after it was sent, and a record's handling by its receiver as soon as it was sent (the
+/// page switches to the receiver whenever a record it can handle has just gone out). A network
+/// event outside any record's carrying (the transport closing) stays where the trace has it,
+/// between everything before it and everything after.
+pub fn display_order(t: &Trace) -> Vec<usize> {
+    let n = t.events.len();
+    // What each event waits for besides the previous event of its side.
+    let mut waits: Vec<Option<usize>> = vec![None; n];
+    let mut reaction: Vec<Option<usize>> = vec![None; n];
+    for del in &t.deliveries {
+        for w in waits.iter_mut().take(del.end.min(n)).skip(del.first) {
+            *w = Some(del.sent);
+        }
+        if del.sent < n {
+            reaction[del.sent] = (del.first < del.end.min(n)).then_some(del.first);
+        }
+    }
+    let in_delivery: Vec<bool> = waits.iter().map(Option::is_some).collect();
+    let barriers: Vec<usize> = (0..n).filter(|&i| t.events[i].side == Side::Network && !in_delivery[i]).collect();
+    let queue = |side: Side| -> Vec<usize> { (0..n).filter(|&i| t.events[i].side == side).collect() };
+    let mut queues = [queue(Side::Client), queue(Side::Server), queue(Side::Network)];
+    let mut heads = [0usize; 3];
+    let mut emitted = vec![false; n];
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let available = |i: usize, emitted: &[bool]| {
+        let barrier_ok = if barriers.contains(&i) { (0..i).all(|j| emitted[j]) } else { barriers.iter().all(|&b| b > i || emitted[b]) };
+        barrier_ok && waits[i].is_none_or(|s| emitted[s])
+    };
+    let slot = |s: Side| -> usize {
+        match s {
+            Side::Client => 0,
+            Side::Server => 1,
+            Side::Network => 2,
+        }
+    };
+    let mut cur = 0;
+    while order.len() < n {
+        let next = |q: usize, heads: &[usize; 3], emitted: &[bool]| queues[q].get(heads[q]).copied().filter(|&i| available(i, emitted));
+        // After a record goes out, what the network does to it and then its receiver come first
+        // (the receiver first finishes whatever it was doing on its own).
+        if let Some(first) = order.last().and_then(|&last| reaction[last]) {
+            let q = slot(t.events[first].side);
+            // The sender first says what it now waits for.
+            let phase_next = next(cur, &heads, &emitted).is_some_and(|i| matches!(t.events[i].event(), Some(Event::Phase { .. })));
+            if next(q, &heads, &emitted).is_some() && !phase_next {
+                cur = q;
+            }
+        }
+        let pick = [cur, 2, 0, 1].into_iter().find(|&q| next(q, &heads, &emitted).is_some());
+        let Some(q) = pick else {
+            // Nothing can go on (a trace this module does not understand): the rest in trace order.
+            order.extend((0..n).filter(|&i| !emitted[i]));
+            break;
+        };
+        let i = queues[q][heads[q]];
+        heads[q] += 1;
+        emitted[i] = true;
+        order.push(i);
+        if q != 2 {
+            cur = q;
+        }
+    }
+    queues.iter_mut().for_each(Vec::clear);
+    order
+}
+
+/// Whether an event opens a beat of its own.
+fn is_headline(e: &TraceEvent, first_derivation: bool) -> bool {
+    match &e.happening {
+        crate::sim::Happening::Network(_) => true,
+        crate::sim::Happening::Endpoint(ev) => match ev {
+            Event::HandshakeSent { .. } | Event::HandshakeReceived { message: Some(_), .. } => true,
+            Event::AlertSent { .. } | Event::AlertReceived { .. } | Event::AppDataSent { .. } | Event::AppDataReceived { .. } => true,
+            Event::Derived(_) => first_derivation,
+            _ => false,
+        },
+    }
+}
+
+/// Whether an event leads into the next beat of its side rather than closing the one before.
+fn is_lead_in(e: &TraceEvent) -> bool {
+    matches!(
+        e.event(),
+        Some(
+            Event::KeyPair { .. }
+                | Event::Offered { .. }
+                | Event::RecordReceived { .. }
+                | Event::Error { .. }
+                | Event::Signed { .. }
+                | Event::FinishedComputed { .. }
+                | Event::HelloRetry { .. }
+                | Event::TicketIssued { .. }
+        )
+    )
+}
+
+/// The step a beat belongs to by itself (`None`: whichever step the reader is in).
+fn natural_step(e: &TraceEvent) -> Option<Step> {
+    use HandshakeType as H;
+    let by_message = |typ: HandshakeType| match typ {
+        H::client_hello | H::server_hello => Step::Hello,
+        H::encrypted_extensions => Step::SessionKeys,
+        H::certificate | H::certificate_verify | H::finished => Step::Authentication,
+        _ => Step::SecureConnection,
+    };
+    match e.event()? {
+        Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } => Some(by_message(message.typ)),
+        Event::Derived(_) => Some(Step::SessionKeys),
+        Event::AppDataSent { .. } | Event::AppDataReceived { .. } => Some(Step::SecureConnection),
+        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. }
+            if *description == AlertDescription::close_notify =>
+        {
+            Some(Step::Closing)
+        }
+        _ => None,
+    }
+}
+
+/// What TLS 1.3 does differently from the classic story, said when the reader enters a step.
+fn step_note(step: Step) -> Option<&'static str> {
+    match step {
+        Step::SessionKeys => Some(
+            "In TLS 1.3 the session keys come before authentication: the keys exist after one round trip, so everything from here on, the server's certificate included, travels encrypted.",
+        ),
+        Step::Authentication => {
+            Some("The server proves who it is under the new keys: an eavesdropper does not even see which certificate it sends.")
+        }
+        _ => None,
+    }
+}
+
+/// Lay a trace out for reading: display order, beats, steps, words.
+pub fn playback(t: &Trace) -> Playback {
+    let order = display_order(t);
+    // Group: each headline opens a beat; lead-ins wait for the next headline of their side.
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut waiting: Vec<usize> = Vec::new();
+    let mut derived_seen: Vec<(u32, Side)> = Vec::new();
+    for (pos, &i) in order.iter().enumerate() {
+        let e = &t.events[i];
+        let first_derivation = matches!(e.event(), Some(Event::Derived(_))) && !derived_seen.contains(&(e.connection, e.side));
+        if matches!(e.event(), Some(Event::Derived(_))) && first_derivation {
+            derived_seen.push((e.connection, e.side));
+        }
+        if is_headline(e, first_derivation) {
+            let mut events = std::mem::take(&mut waiting);
+            events.push(i);
+            groups.push((i, events));
+            continue;
+        }
+        let next_headline_same_side = order[pos + 1..]
+            .iter()
+            .map(|&j| &t.events[j])
+            .find(|x| is_headline(x, matches!(x.event(), Some(Event::Derived(_))) && !derived_seen.contains(&(x.connection, x.side))))
+            .is_some_and(|x| x.side == e.side);
+        let current_side = groups.last().map(|(h, _)| t.events[*h].side);
+        if (is_lead_in(e) && next_headline_same_side) || groups.is_empty() {
+            waiting.push(i);
+        } else if current_side != Some(e.side) {
+            // Something the other side does on its own meanwhile: a beat of its own.
+            let mut events = std::mem::take(&mut waiting);
+            events.push(i);
+            groups.push((i, events));
+        } else if let Some((_, events)) = groups.last_mut() {
+            events.append(&mut waiting);
+            events.push(i);
+        }
+    }
+    if let Some((_, events)) = groups.last_mut() {
+        events.append(&mut waiting);
+    } else if !waiting.is_empty() {
+        groups.push((waiting[0], waiting));
+    }
+    // Keep events in display order inside a beat (lead-ins come first already).
+    let mut step = Step::Hello;
+    let mut beats = Vec::with_capacity(groups.len());
+    for (headline, events) in groups {
+        let e = &t.events[headline];
+        let before = step;
+        if let Some(s) = natural_step(e) {
+            step = step.max(s);
+        }
+        let note = if step != before { step_note(step) } else { None };
+        let narration = beat_narration(t, headline, &events);
+        let flight = events.iter().any(|&i| matches!(t.events[i].event(), Some(Event::RecordSent { .. })));
+        beats.push(Beat { events, headline, side: e.side, step, narration, step_note: note, flight, terms: Vec::new() });
+    }
+    // Each term is explained where it first appears.
+    let mut met: Vec<&str> = Vec::new();
+    for b in &mut beats {
+        let text = format!("{} {}", b.step_note.unwrap_or(""), b.narration.plain);
+        for term in super::glossary::terms_in(&text) {
+            if !met.contains(&term.term) {
+                met.push(term.term);
+                b.terms.push(term);
+            }
+        }
+    }
+    Playback { order, beats }
+}
+
+/// A beat's words: its headline's sentence, or the failed check that decided it, and a few
+/// words about what else it holds that a reader should not miss.
+fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
+    let e = &t.events[headline];
+    let evs = || events.iter().map(|&i| &t.events[i]).filter_map(|x| x.event().map(|ev| (x, ev)));
+    let checks: Vec<(&TraceEvent, &Check)> =
+        evs().filter_map(|(x, ev)| if let Event::Check(c) = ev { Some((x, c)) } else { None }).collect();
+    let w = who(e.side);
+    let chose = evs().find_map(|(_, ev)| match ev {
+        Event::Chose { suite, group, alpn, .. } => Some((suite.to_string(), group.to_string(), alpn.clone())),
+        _ => None,
+    });
+    let shared = evs().any(|(_, ev)| matches!(ev, Event::SharedSecret { .. }));
+    let headline_ev = e.event();
+    let mut n = match checks.iter().find(|(_, c)| !c.ok) {
+        // A failed check is what the beat is about.
+        Some((x, c)) => check(x.side, c),
+        None => match checks.as_slice() {
+            [] => match headline_ev {
+                Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::client_hello && chose.is_some() => {
+                    let (suite, group, alpn) = chose.clone().unwrap_or_default();
+                    let mut n = narrate(t, e);
+                    n.plain = format!(
+                        "{w} receives the ClientHello and chooses what both support: TLS 1.3, {suite} and the group {group}{}.",
+                        alpn.map(|a| format!(", and the application protocol {a}")).unwrap_or_default()
+                    );
+                    n
+                }
+                Some(Event::HandshakeReceived { message: Some(m), .. })
+                    if m.typ == HandshakeType::server_hello && !m.hello_retry_request =>
+                {
+                    let mut n = narrate(t, e);
+                    n.plain = format!("{w} receives the ServerHello: the server agreed to TLS 1.3 and sent its public key.");
+                    n
+                }
+                Some(Event::Derived(_)) if !starts_key_schedule(t, headline) => {
+                    // Later derivations: what they lead to is the news.
+                    let installed = evs().rfind(|(_, ev)| matches!(ev, Event::KeysInstalled { .. }));
+                    let last_secret = evs().rfind(|(_, ev)| matches!(ev, Event::Derived(d) if matches!(d.output, Output::Secret(_))));
+                    match installed.or(last_secret) {
+                        Some((x, _)) => narrate(t, x),
+                        None => narrate(t, e),
+                    }
+                }
+                Some(Event::Derived(_)) => {
+                    let mut n = narrate(t, e);
+                    n.plain = format!(
+                        "{w} derives its handshake keys: HKDF turns the shared secret and the hash of the two hellos into the handshake secret, one traffic secret for each direction, and from each a key and an IV. The other side derives the same values on its own; none of them is ever sent."
+                    );
+                    n
+                }
+                _ => narrate(t, e),
+            },
+            [(x, c)] => {
+                let mut n = check(x.side, c);
+                n.detail = format!("{} {}", narrate(t, e).detail, n.detail).trim().to_string();
+                n
+            }
+            many => {
+                let mut n = narrate(t, e);
+                let list: Vec<&str> = many.iter().map(|(_, c)| super::narration::check_name(&c.kind)).collect();
+                let cert = evs().find_map(|(_, ev)| if let Event::Certificate { info } = ev { Some(info) } else { None });
+                if let Some(info) = cert {
+                    n.plain =
+                        format!("{w} receives the server's certificate, for {}, issued by {}.", info.dns_names.join(", "), info.issuer);
+                }
+                n.plain = format!("{} It checks the certificate: {} all pass ✓.", n.plain, list.join(", "));
+                n.detail = many.iter().map(|(x, c)| check(x.side, c).detail).collect::<Vec<_>>().join(" ");
+                n
+            }
+        },
+    };
+    let mut extra = Vec::new();
+    if shared {
+        extra.push(format!(
+            "{} combines its own private key with the other side's public key: both get the same shared secret, which never crosses the network.",
+            if matches!(headline_ev, Some(Event::HandshakeReceived { .. })) { "It".to_string() } else { w.to_string() }
+        ));
+    }
+    for (x, ev) in evs() {
+        match ev {
+            Event::RecordSent { carries: Carries::ChangeCipherSpec, .. } if x.index != headline => extra.push(format!(
+                "{} also sends a dummy change_cipher_spec record, in plaintext: it changes nothing in TLS 1.3 and is there only so old middleboxes see what looks like TLS 1.2.",
+                who(x.side)
+            )),
+            Event::EphemeralKeyErased { .. } => extra.push("Then it erases its ephemeral private key: nobody can recompute this shared secret later (forward secrecy).".to_string()),
+            Event::Phase { to: Phase::Connected, .. } => extra.push(format!("The handshake is complete for the {}.", x.side.name())),
+            Event::KeysDiscarded { reason: DiscardReason::Closed, .. } if x.index != headline => {
+                extra.push(format!("Both sides have sent close_notify: the {} erases its traffic keys.", x.side.name()))
+            }
+            Event::TicketStored { .. } if !matches!(e.event(), Some(Event::TicketStored { .. })) => {
+                extra.push("It keeps the ticket; this page makes no second connection, so it goes unused.".into())
+            }
+            _ => {}
+        }
+    }
+    if !extra.is_empty() {
+        n.plain = format!("{} {}", n.plain, extra.join(" "));
+    }
+    n
+}
+
+/// Whether the derivation at `i` is the first of its side in its connection: the start of the key
+/// schedule, the moment the handshake keys are made.
+fn starts_key_schedule(t: &Trace, i: usize) -> bool {
+    let e = &t.events[i];
+    !t.events[..i].iter().any(|x| x.side == e.side && x.connection == e.connection && matches!(x.event(), Some(Event::Derived(_))))
+}
+
+fn who(s: Side) -> &'static str {
+    match s {
+        Side::Client => "The client",
+        Side::Server => "The server",
+        Side::Network => "The network",
+    }
+}
+
+/// The first beat of each step, for the step buttons (`None`: the run never got there).
+pub fn step_starts(p: &Playback) -> Vec<(Step, Option<usize>)> {
+    Step::ALL.iter().map(|s| (*s, p.beats.iter().position(|b| b.step == *s))).collect()
+}
+
+impl Playback {
+    /// How many events of the display order beats `0..beat` show.
+    pub fn shown_len(&self, beats: usize) -> usize {
+        self.beats.iter().take(beats).map(|b| b.events.len()).sum()
+    }
+
+    /// The trace indices shown after `beats` beats, in display order.
+    pub fn shown(&self, beats: usize) -> Vec<usize> {
+        self.beats.iter().take(beats).flat_map(|b| b.events.iter().copied()).collect()
+    }
+
+    /// Total time of a run at speed `speed`, in milliseconds.
+    pub fn total_ms(&self, speed: u32) -> u64 {
+        self.beats.iter().map(|b| u64::from(b.duration_ms(speed))).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{run, Options, Scenario};
+
+    fn all_runs() -> Vec<(Scenario, Trace)> {
+        Scenario::ALL.iter().map(|s| (s.clone(), run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() }))).collect()
+    }
+
+    #[test]
+    fn the_display_order_is_a_permutation_that_keeps_each_side_in_order_and_every_arrival_after_its_sending() {
+        for (s, t) in all_runs() {
+            let order = display_order(&t);
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..t.events.len()).collect::<Vec<_>>(), "{s:?}: not a permutation");
+            let rank: Vec<usize> = {
+                let mut r = vec![0; order.len()];
+                for (pos, &i) in order.iter().enumerate() {
+                    r[i] = pos;
+                }
+                r
+            };
+            for side in [Side::Client, Side::Server, Side::Network] {
+                let mine: Vec<usize> = order.iter().copied().filter(|&i| t.events[i].side == side).collect();
+                assert!(mine.windows(2).all(|w| w[0] < w[1]), "{s:?}: the {side:?} side's events were reordered");
+            }
+            for d in &t.deliveries {
+                for i in d.first..d.end {
+                    assert!(rank[i] > rank[d.sent], "{s:?}: event {i} shown before the record that caused it");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_client_handles_the_server_hello_before_the_server_sends_its_certificate() {
+        let t = run(&Options { seed: Some(2), ..Default::default() });
+        let order = display_order(&t);
+        let pos = |f: &dyn Fn(&TraceEvent) -> bool| order.iter().position(|&i| f(&t.events[i])).unwrap();
+        let client_gets_sh = pos(&|e| {
+            e.side == Side::Client
+                && matches!(e.event(), Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::server_hello)
+        });
+        let server_sends_cert = pos(&|e| {
+            e.side == Side::Server
+                && matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == HandshakeType::certificate)
+        });
+        assert!(client_gets_sh < server_sends_cert);
+    }
+
+    #[test]
+    fn every_event_is_in_exactly_one_beat_and_the_steps_never_go_back() {
+        for (s, t) in all_runs() {
+            let p = playback(&t);
+            let mut all: Vec<usize> = p.beats.iter().flat_map(|b| b.events.clone()).collect();
+            assert_eq!(all, p.order, "{s:?}: beats do not cover the display order in order");
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(all.len(), t.events.len());
+            assert!(p.beats.windows(2).all(|w| w[0].step <= w[1].step), "{s:?}: a step went back");
+            assert!(p.beats.iter().all(|b| !b.narration.plain.is_empty()));
+        }
+    }
+
+    #[test]
+    fn the_beginner_s_words_are_each_explained_once_where_they_first_appear() {
+        let t = run(&Options { seed: Some(3), ..Default::default() });
+        let p = playback(&t);
+        let explained: Vec<&str> = p.beats.iter().flat_map(|b| b.terms.iter().map(|t| t.term)).collect();
+        for term in ["key share", "cipher suite", "certificate", "CA", "signature", "HKDF", "forward secrecy"] {
+            assert_eq!(explained.iter().filter(|t| **t == term).count(), 1, "{term} explained {explained:?}");
+        }
+        assert!(p.beats[0].terms.iter().any(|t| t.term == "cipher suite"), "explained at the first hello");
+    }
+
+    #[test]
+    fn a_normal_run_has_a_readable_number_of_beats_through_all_five_steps() {
+        let t = run(&Options { seed: Some(3), ..Default::default() });
+        let p = playback(&t);
+        assert!((20..=45).contains(&p.beats.len()), "{} beats", p.beats.len());
+        let steps: Vec<Step> = step_starts(&p).into_iter().filter_map(|(s, b)| b.map(|_| s)).collect();
+        assert_eq!(steps, Step::ALL.to_vec());
+        // At 1× every beat gives its words 60/200 s each.
+        for b in &p.beats {
+            assert!(u64::from(b.duration_ms(1)) >= b.words() as u64 * 300, "{:?}", b.narration.plain);
+        }
+        assert_eq!(p.beats[0].side, Side::Client, "the run opens with the client's hello");
+    }
+
+    #[test]
+    fn a_failed_run_never_reaches_closing() {
+        for s in [Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa, crate::sim::scenario::PAGE_TAMPER] {
+            let t = run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() });
+            let p = playback(&t);
+            assert!(p.beats.iter().all(|b| b.step != Step::Closing), "{s:?} reached Closing without a close_notify");
+        }
+    }
+
+    #[test]
+    fn the_beat_that_fails_says_which_check_failed() {
+        let t = run(&Options { seed: Some(3), scenario: Scenario::WrongName, ..Default::default() });
+        let p = playback(&t);
+        let b = p.beats.iter().find(|b| b.narration.plain.contains("✗")).expect("a failed beat");
+        assert!(b.narration.plain.contains("checks the name") && b.narration.plain.contains("bad_certificate"), "{}", b.narration.plain);
+    }
+}
