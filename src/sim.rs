@@ -21,7 +21,7 @@ use crate::tls::server::{Server, ServerConfig};
 use crate::tls::x509::issue::{self, Issued};
 pub use network::{Network, NetworkEvent};
 pub use scenario::{Anchor, Scenario, Setup};
-pub use trace::{Happening, Side, Step, Trace, TraceEvent};
+pub use trace::{Happening, Side, Trace, TraceEvent};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Options {

@@ -2,7 +2,8 @@
 //! someone checking against RFC 8446, and the section to read. Every sentence is made here, from
 //! typed trace values; nothing reads a sentence back.
 
-use crate::sim::{NetworkEvent, Side, Step, Trace, TraceEvent};
+use super::playback::Step;
+use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
 use crate::tls::codec::hex;
 use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::tls::events::{

@@ -7,14 +7,40 @@
 //! five steps so that the steps only move forward, and says how long a beat needs to be read.
 
 use super::narration::{check, narrate, Narration};
-use crate::sim::{Side, Step, Trace, TraceEvent};
+use crate::sim::{Side, Trace, TraceEvent};
 use crate::tls::enums::{AlertDescription, HandshakeType};
 use crate::tls::events::{Carries, Check, DiscardReason, Event, Output, Phase};
+use serde::{Deserialize, Serialize};
 
 /// Reading speed: words a minute at 1×.
 pub const WORDS_PER_MINUTE: u32 = 200;
 /// What a record's flight across the network takes on screen at 1×.
 pub const FLIGHT_MS: u32 = 1200;
+
+/// The five plain-language steps of a TLS connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Hello,
+    SessionKeys,
+    Authentication,
+    SecureConnection,
+    Closing,
+}
+
+impl Step {
+    pub const ALL: [Step; 5] = [Step::Hello, Step::SessionKeys, Step::Authentication, Step::SecureConnection, Step::Closing];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Hello => "Hello",
+            Step::SessionKeys => "Session keys",
+            Step::Authentication => "Authentication",
+            Step::SecureConnection => "Secure connection",
+            Step::Closing => "Closing",
+        }
+    }
+}
 
 /// One beat: what the reader sees at once.
 #[derive(Clone, Debug, PartialEq, Eq)]

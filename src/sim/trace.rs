@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::network::NetworkEvent;
 use super::{Options, Pki};
 use crate::tls::client::Client;
-use crate::tls::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
+use crate::tls::enums::{AlertDescription, CipherSuite, NamedGroup, SignatureScheme};
 use crate::tls::events::{CertificateInfo, Endpoint, Event, Phase};
 use crate::tls::server::Server;
 
@@ -41,31 +41,6 @@ impl From<Endpoint> for Side {
     }
 }
 
-/// The five plain-language steps of a TLS connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    Hello,
-    SessionKeys,
-    Authentication,
-    SecureConnection,
-    Closing,
-}
-
-impl Step {
-    pub const ALL: [Step; 5] = [Step::Hello, Step::SessionKeys, Step::Authentication, Step::SecureConnection, Step::Closing];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Step::Hello => "Hello",
-            Step::SessionKeys => "Session keys",
-            Step::Authentication => "Authentication",
-            Step::SecureConnection => "Secure connection",
-            Step::Closing => "Closing",
-        }
-    }
-}
-
 /// What happened: an endpoint's event, or the network's. Nearly every value is an endpoint's
 /// event, so the small network variant is not worth boxing the other for.
 #[allow(clippy::large_enum_variant)]
@@ -82,7 +57,6 @@ pub struct TraceEvent {
     /// Which connection of the run, counting from 1.
     pub connection: u32,
     pub side: Side,
-    pub step: Step,
     #[serde(flatten)]
     pub happening: Happening,
 }
@@ -201,13 +175,8 @@ impl Trace {
     }
 
     fn push_happening(&mut self, connection: u32, side: Side, happening: Happening) {
-        let prev = self.events.iter().rev().find(|e| e.side == side && e.connection == connection).map_or(Step::Hello, |e| e.step);
-        let step = match &happening {
-            Happening::Endpoint(e) => classify(e, prev),
-            Happening::Network(_) => self.events.last().map_or(Step::Hello, |e| e.step),
-        };
         let index = self.events.len();
-        self.events.push(TraceEvent { index, connection, side, step, happening });
+        self.events.push(TraceEvent { index, connection, side, happening });
     }
 
     pub fn push(&mut self, connection: u32, side: Endpoint, event: Event) {
@@ -261,51 +230,7 @@ impl Trace {
         self.connections.first()
     }
 
-    /// The first event of each step, for "jump to step".
-    pub fn step_starts(&self) -> Vec<(Step, Option<usize>)> {
-        Step::ALL.iter().map(|s| (*s, self.events.iter().position(|e| e.step == *s))).collect()
-    }
-
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
-    }
-}
-
-/// Which of the five steps an event belongs to, given the step of the side's previous event.
-fn classify(event: &Event, prev: Step) -> Step {
-    use HandshakeType as H;
-    let after_handshake = prev >= Step::SecureConnection;
-    let message_step = |typ: HandshakeType| match typ {
-        H::client_hello | H::server_hello | H::encrypted_extensions => Step::Hello,
-        H::certificate | H::certificate_verify | H::finished => Step::Authentication,
-        _ => Step::SecureConnection,
-    };
-    match event {
-        Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } => message_step(message.typ),
-        Event::Offered { .. } | Event::Chose { .. } | Event::HelloRetry { .. } | Event::KeyPair { .. } | Event::PeerPublicKey { .. } => {
-            Step::Hello
-        }
-        Event::SharedSecret { .. } => Step::SessionKeys,
-        Event::Derived(_) | Event::KeysInstalled { .. } if after_handshake => prev,
-        Event::Derived(d) if matches!(d.output, crate::tls::events::Output::FinishedKey(_)) => prev,
-        Event::Derived(_) | Event::KeysInstalled { .. } => Step::SessionKeys,
-        Event::Certificate { .. } | Event::Check(_) | Event::Signed { .. } | Event::FinishedComputed { .. } => Step::Authentication,
-        Event::AppDataSent { .. } | Event::AppDataReceived { .. } | Event::TicketIssued { .. } | Event::TicketStored { .. } => {
-            Step::SecureConnection
-        }
-        Event::AlertSent { description, .. } | Event::AlertReceived { description, .. }
-            if *description == AlertDescription::close_notify =>
-        {
-            Step::Closing
-        }
-        Event::KeysDiscarded { .. } => prev,
-        Event::Phase { to: Phase::Connected, .. } => Step::SecureConnection,
-        Event::Phase { to: Phase::Closed, .. } => Step::Closing,
-        Event::RecordSent { protection: Some(p), .. } | Event::RecordReceived { protection: Some(p), .. } => match p.content_type {
-            ContentType::application_data => Step::SecureConnection,
-            ContentType::alert if p.inner_plaintext.0.first() == Some(&1) => Step::Closing,
-            _ => prev,
-        },
-        _ => prev,
     }
 }

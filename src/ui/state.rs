@@ -4,8 +4,9 @@
 
 use std::rc::Rc;
 
+use tlsviz::model::playback::Step;
 use tlsviz::model::playback::{playback, step_starts, Beat, Playback};
-use tlsviz::sim::{self, check_message, Options, Step, Trace};
+use tlsviz::sim::{self, check_message, Options, Trace};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
 

@@ -1,6 +1,7 @@
 //! Play, pause, step, jump to a step, speed, new handshake, scenario; and the progress bar.
 
-use tlsviz::sim::{Options, Scenario, Step};
+use tlsviz::model::playback::Step;
+use tlsviz::sim::{Options, Scenario};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

@@ -4,7 +4,7 @@
 
 use tlsviz::model::conclusion::conclude;
 use tlsviz::model::narration::step_intro;
-use tlsviz::sim::Step;
+use tlsviz::model::playback::Step;
 use tlsviz::tls::codec::hex;
 use tlsviz::tls::events::{Event, Output};
 use yew::prelude::*;

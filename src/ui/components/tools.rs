@@ -2,7 +2,7 @@
 
 use tlsviz::model::conclusion::conclude;
 use tlsviz::model::narration::{log_line, narrate, network, rfc_url, step_intro};
-use tlsviz::sim::Step;
+use tlsviz::model::playback::Step;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
