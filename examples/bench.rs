@@ -64,6 +64,16 @@ fn main() {
     print("full connection, certificates reused", &h);
     let json =
         format!("{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
+    // How long a reader takes through the page's normal run, at each speed (the beats' reading
+    // times, computed by the same code the page runs).
+    let play = tlsviz::model::playback::playback(&sim::run(&Options { seed: Some(1), ..opts.clone() }));
+    println!(
+        "page playback of a normal run: {} beats; at 1× {:.0} s, at 2× {:.0} s, at 4× {:.0} s",
+        play.beats.len(),
+        play.total_ms(1) as f64 / 1000.0,
+        play.total_ms(2) as f64 / 1000.0,
+        play.total_ms(4) as f64 / 1000.0
+    );
     let _ = std::fs::create_dir_all("target");
     let _ = std::fs::write(format!("target/bench-native-{profile}.json"), json);
 }

@@ -29,6 +29,13 @@ fn options_from_url() -> (Options, Option<String>) {
                 )),
             }
         }
+        // `message` (repeatable): the visitor's own messages, sent after the page's request.
+        for m in params.get_all("message").iter().filter_map(|v| v.as_string()) {
+            match sim::check_message(&m) {
+                Ok(()) => opts.client_messages.push(m),
+                Err(why) => problems.push(format!("a message in the link was left out ({why})")),
+            }
+        }
         if let Some(name) = params.get("scenario") {
             match Scenario::from_key(&name) {
                 Some(s) => opts.scenario = s,
@@ -156,10 +163,20 @@ fn app() -> Html {
     {
         let seed = state.trace.seed;
         let scenario = state.trace.options.scenario.key();
-        use_effect_with((seed, scenario), move |(seed, scenario)| {
-            if let Some(h) = web_sys::window().and_then(|w| w.history().ok()) {
-                let q = if *scenario == "normal" { format!("?seed={seed}") } else { format!("?seed={seed}&scenario={scenario}") };
-                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&q));
+        // The visitor's messages come after the page's own request.
+        let messages: Vec<String> =
+            state.trace.options.client_messages.iter().skip(Options::default().client_messages.len()).cloned().collect();
+        use_effect_with((seed, scenario, messages), move |(seed, scenario, messages)| {
+            if let (Some(h), Ok(q)) = (web_sys::window().and_then(|w| w.history().ok()), web_sys::UrlSearchParams::new()) {
+                q.append("seed", &seed.to_string());
+                if *scenario != "normal" {
+                    q.append("scenario", scenario);
+                }
+                for m in messages {
+                    q.append("message", m);
+                }
+                let url = format!("?{}", String::from(q.to_string()));
+                let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
             }
         });
     }

@@ -190,7 +190,7 @@ pub fn check(side: Side, c: &Check) -> Narration {
 pub fn network(n: &NetworkEvent) -> Narration {
     let plain = match n {
         NetworkEvent::Tampered { record, towards, offset, xor } => format!(
-            "On the network, an attacker flips bits (XOR {xor:#04x}) of byte {offset} of record {record} on its way to the {}.",
+            "On the network, an attacker flips bits (XOR {xor:#04x}) of byte {offset} of record {record} on its way to the {} (both counted from 0: records in both directions, bytes from the first header byte).",
             endpoint(*towards)
         ),
         NetworkEvent::Dropped { record, towards } => {
