@@ -18,9 +18,9 @@ async function at(width, height, steps) {
   await page.waitForFunction(n => document.querySelector('.progress .count').textContent.startsWith(n + ' '), steps);
   return page;
 }
-const card = await at(1200, 630, 40);
+const card = await at(1200, 630, 14);
 await card.screenshot({ path: path.join(root, 'static/social-card.png') });
-const full = await at(1400, 1000, 40);
+const full = await at(1400, 1000, 14);
 await full.screenshot({ path: path.join(root, 'docs/screenshot.png'), fullPage: true });
 await browser.close();
 site.close();
