@@ -121,15 +121,28 @@ pub fn display_order(t: &Trace) -> Vec<usize> {
         }
     };
     let mut cur = 0;
+    // The first events of arrivals whose record has gone out but which have not begun.
+    let mut pending: Vec<usize> = Vec::new();
     while order.len() < n {
         let next = |q: usize, heads: &[usize; 3], emitted: &[bool]| queues[q].get(heads[q]).copied().filter(|&i| available(i, emitted));
-        // After a record goes out, what the network does to it and then its receiver come first
-        // (the receiver first finishes whatever it was doing on its own).
-        if let Some(first) = order.last().and_then(|&last| reaction[last]) {
-            let q = slot(t.events[first].side);
-            // The sender first says what it now waits for.
-            let phase_next = next(cur, &heads, &emitted).is_some_and(|i| matches!(t.events[i].event(), Some(Event::Phase { .. })));
-            if next(q, &heads, &emitted).is_some() && !phase_next {
+        // A record that went out is handled by its receiver (after what the network does to it)
+        // as soon as the sender has finished its own bookkeeping (deriving keys, installing
+        // them, saying what it now waits for) and the receiver is free.
+        let bookkeeping = next(cur, &heads, &emitted).is_some_and(|i| {
+            matches!(
+                t.events[i].event(),
+                Some(
+                    Event::Phase { .. }
+                        | Event::Derived(_)
+                        | Event::KeysInstalled { .. }
+                        | Event::KeysDiscarded { .. }
+                        | Event::EphemeralKeyErased { .. }
+                )
+            )
+        });
+        if !bookkeeping {
+            pending.retain(|&first| !emitted[first]);
+            if let Some(q) = pending.iter().map(|&first| slot(t.events[first].side)).find(|&q| next(q, &heads, &emitted).is_some()) {
                 cur = q;
             }
         }
@@ -143,6 +156,9 @@ pub fn display_order(t: &Trace) -> Vec<usize> {
         heads[q] += 1;
         emitted[i] = true;
         order.push(i);
+        if let Some(first) = reaction[i] {
+            pending.push(first);
+        }
         if q != 2 {
             cur = q;
         }
