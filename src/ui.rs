@@ -220,7 +220,8 @@ fn app() -> Html {
                 <SidePanel side={sim::Side::Server} handle={state.clone()} />
             </main>
             <MessageBox handle={state.clone()} />
-            <section class="tabs" aria-label="Details">
+            <section class={classes!("tabs", state.sheet.then_some("sheet"))} aria-label="Details">
+                <button class="sheet-close" onclick={{ let d = state.dispatcher(); Callback::from(move |_| { d.dispatch(Action::CloseSheet); components::focus_player(); }) }}>{ "✕ Back to the handshake" }</button>
                 <div role="tablist" aria-label="Detail views">
                     { tab(Tab::Inspector, "Bytes") }
                     { tab(Tab::Keys, "Key schedule") }

@@ -9,7 +9,7 @@ mod panels;
 mod tools;
 mod wire;
 
-pub use controls::Controls;
+pub use controls::{focus_player, Controls};
 pub use document::Document;
 pub use eavesdropper::EavesdropperView;
 pub use inspector::Inspector;

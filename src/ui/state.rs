@@ -33,6 +33,8 @@ pub struct State {
     pub selected: Option<usize>,
     pub detail: bool,
     pub tab: Tab,
+    /// On a phone the detail views open as a full-width sheet over the page.
+    pub sheet: bool,
     /// A message for the visitor about something they did (a rejected input, a bad link).
     pub notice: Option<String>,
 }
@@ -48,6 +50,8 @@ pub enum Action {
     Select(usize),
     ToggleDetail,
     Tab(Tab),
+    /// Close the detail sheet, back to the same moment.
+    CloseSheet,
     /// Run a new connection with these options and play it from the start.
     Run(Options),
     /// The visitor's own message: replay the same connection with it added.
@@ -72,6 +76,7 @@ impl State {
             selected: None,
             detail: false,
             tab: Tab::Inspector,
+            sheet: false,
             notice,
         }
     }
@@ -152,7 +157,11 @@ impl Reducible for State {
             Action::Speed(x) => s.speed = x.clamp(1, 8),
             Action::Select(i) => s.selected = Some(i),
             Action::ToggleDetail => s.detail = !s.detail,
-            Action::Tab(t) => s.tab = t,
+            Action::Tab(t) => {
+                s.tab = t;
+                s.sheet = true;
+            }
+            Action::CloseSheet => s.sheet = false,
             Action::Run(opts) => {
                 // A new run starts clean; the visitor's speed, detail and tab choices stay.
                 s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..State::new(&opts, None) };

@@ -393,9 +393,9 @@ test('the keyboard operates the page, with visible focus', async () => {
   await context.close();
 });
 
-test('axe-core finds no serious or critical accessibility violation', async () => {
-  for (const scheme of ['light', 'dark']) {
-    const { page, context } = await open('?seed=11', { reducedMotion: 'reduce' });
+test('axe-core finds no serious or critical accessibility violation, in both colour schemes and at 390 px', async () => {
+  for (const [scheme, width] of [['light', 1400], ['dark', 1400], ['light', 390]]) {
+    const { page, context } = await open('?seed=11', { reducedMotion: 'reduce', width, height: width < 500 ? 844 : 1000 });
     await page.emulateMedia({ colorScheme: scheme });
     await press(page, 'ArrowRight', 14);
     await page.click('.narration .detail-toggle');
@@ -404,7 +404,8 @@ test('axe-core finds no serious or critical accessibility violation', async () =
       await page.click(tab);
       const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
       const bad = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');
-      assert.deepEqual(bad.map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`), [], `${scheme} ${tab}`);
+      assert.deepEqual(bad.map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`), [], `${scheme} ${width} ${tab}`);
+      if (width < 500) await page.click('.sheet-close');
     }
     await context.close();
   }
@@ -520,6 +521,18 @@ test('each failed run ends with a conclusion naming the check, the alerts and wh
     }
     await context.close();
   }
+});
+
+test('at 390 px the inspector opens as a full-width sheet and closes back to the same moment', async () => {
+  const { page, context } = await open('?seed=12', { width: 390, height: 844, reducedMotion: 'reduce' });
+  await press(page, 'ArrowRight', 4);
+  await page.click('.rec.to-server .rec-btn');
+  const sheet = await page.$eval('.tabs', el => { const r = el.getBoundingClientRect(); return [getComputedStyle(el).position, Math.round(r.width), Math.round(r.top)]; });
+  assert.deepEqual(sheet, ['fixed', 390, 0]);
+  await page.click('.sheet-close');
+  assert.equal(await page.$eval('.tabs', el => getComputedStyle(el).position), 'static');
+  assert.equal((await counter(page))[0], 4, 'back at the same beat');
+  await context.close();
 });
 
 test('at 390 px the client, the record in flight and the server are on screen together, with no sideways scroll', async () => {
