@@ -7,48 +7,31 @@ mod state;
 
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
-use tlsviz::sim::{self, Options, Scenario};
+use tlsviz::model::moment::Moment;
+use tlsviz::sim::{self, Options};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use components::{Controls, Document, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
 use state::{Action, State, Tab};
 
-/// Options from the page's URL (`?seed=N&scenario=name`), and a notice for a bad value.
-fn options_from_url() -> (Options, Option<String>) {
-    let mut opts = Options::default();
-    let mut problems = Vec::new();
+/// The moment the page's address points to (see `tlsviz::model::moment`), and a notice for a bad
+/// value.
+fn moment_from_url() -> (Moment, Option<String>) {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let mut pairs = Vec::new();
     if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
-        if let Some(seed) = params.get("seed") {
-            match seed.trim().parse::<u64>() {
-                Ok(s) => opts.seed = Some(s),
-                Err(_) => problems.push(format!(
-                    "the seed \"{}\" is not a whole number from 0 to 18446744073709551615, so fresh keys were drawn",
-                    clip(&seed)
-                )),
-            }
-        }
-        // `message` (repeatable): the visitor's own messages, sent after the page's request.
-        for m in params.get_all("message").iter().filter_map(|v| v.as_string()) {
-            match sim::check_message(&m) {
-                Ok(()) => opts.client_messages.push(m),
-                Err(why) => problems.push(format!("a message in the link was left out ({why})")),
-            }
-        }
-        if let Some(name) = params.get("scenario") {
-            match Scenario::from_key(&name) {
-                Some(s) => opts.scenario = s,
-                None => problems.push(format!("there is no scenario \"{}\", so the normal handshake is shown", clip(&name))),
-            }
+        for name in ["seed", "scenario", "message", "step", "beat", "tab", "record", "embed"] {
+            pairs.extend(params.get_all(name).iter().filter_map(|v| v.as_string()).map(|v| (name.to_string(), v)));
         }
     }
+    let (mut moment, problems) = Moment::parse(&pairs);
+    // A page in a frame takes the embed layout, whatever its address says.
+    let framed = web_sys::window()
+        .is_some_and(|w| w.top().ok().flatten().is_some_and(|t| wasm_bindgen::JsValue::from(t) != wasm_bindgen::JsValue::from(w)));
+    moment.embed |= framed;
     let notice = (!problems.is_empty()).then(|| format!("This link could not be followed exactly: {}.", problems.join("; ")));
-    (opts, notice)
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
+    (moment, notice)
 }
 
 /// Milliseconds with three decimals, formatted through integers (float formatting would add its
@@ -97,12 +80,20 @@ thread_local! {
     static PREPARED: std::cell::RefCell<Option<State>> = const { std::cell::RefCell::new(None) };
 }
 
+/// This moment on the full page (not embedded).
+fn full_page_link(state: &State) -> String {
+    let moment = Moment { embed: false, ..state.moment() };
+    let query: Vec<String> =
+        moment.pairs().into_iter().map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(&v)))).collect();
+    format!("./?{}", query.join("&"))
+}
+
 #[function_component(App)]
 fn app() -> Html {
     let state = use_reducer(|| {
         PREPARED.with(|p| p.borrow_mut().take()).unwrap_or_else(|| {
-            let (opts, notice) = options_from_url();
-            State::new(&opts, notice)
+            let (moment, notice) = moment_from_url();
+            State::at(&moment, notice)
         })
     });
 
@@ -161,22 +152,24 @@ fn app() -> Html {
 
     // Keep the address a permalink to this run.
     {
-        let seed = state.trace.seed;
-        let scenario = state.trace.options.scenario.key();
-        // The visitor's messages come after the page's own request.
-        let messages: Vec<String> =
-            state.trace.options.client_messages.iter().skip(Options::default().client_messages.len()).cloned().collect();
-        use_effect_with((seed, scenario, messages), move |(seed, scenario, messages)| {
+        let query = state.moment().pairs();
+        use_effect_with(query, move |query| {
             if let (Some(h), Ok(q)) = (web_sys::window().and_then(|w| w.history().ok()), web_sys::UrlSearchParams::new()) {
-                q.append("seed", &seed.to_string());
-                if *scenario != "normal" {
-                    q.append("scenario", scenario);
-                }
-                for m in messages {
-                    q.append("message", m);
+                for (k, v) in query {
+                    q.append(k, v);
                 }
                 let url = format!("?{}", String::from(q.to_string()));
                 let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            }
+        });
+    }
+
+    // In a frame the document itself does not scroll (see the embed styles).
+    {
+        let embed = state.embed;
+        use_effect_with(embed, move |embed| {
+            if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+                let _ = if *embed { html.set_attribute("class", "embed") } else { html.remove_attribute("class") };
             }
         });
     }
@@ -199,10 +192,15 @@ fn app() -> Html {
     };
 
     html! {
-        <div id="app" class={classes!("app", format!("step-{}", current_step.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_else(|| "none".into())))}>
+        <div id="app" class={classes!("app", state.embed.then_some("embed"), format!("step-{}", current_step.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_else(|| "none".into())))}>
             <header class="top">
                 <div class="title">
-                    <h1>{ "TLS 1.3 handshake, byte by byte" }</h1>
+                    if state.embed {
+                        <h1><a href={full_page_link(&state)} target="_blank" rel="noopener">{ "TLS 1.3 handshake, byte by byte" }</a>
+                            <a class="open-full" href={full_page_link(&state)} target="_blank" rel="noopener">{ "Open the full page ↗" }</a></h1>
+                    } else {
+                        <h1>{ "TLS 1.3 handshake, byte by byte" }</h1>
+                    }
                     <p class="lede">{ "A real TLS 1.3 client and a real TLS 1.3 server, compiled to WebAssembly, connect to each other in your browser. Every byte, key and ciphertext below was computed just now." }</p>
                 </div>
                 <Controls handle={state.clone()} />
@@ -223,14 +221,14 @@ fn app() -> Html {
             <section class={classes!("tabs", state.sheet.then_some("sheet"))} aria-label="Details">
                 <button class="sheet-close" onclick={{ let d = state.dispatcher(); Callback::from(move |_| { d.dispatch(Action::CloseSheet); components::focus_player(); }) }}>{ "✕ Back to the handshake" }</button>
                 <div role="tablist" aria-label="Detail views">
-                    { tab(Tab::Inspector, "Bytes") }
+                    { tab(Tab::Bytes, "Bytes") }
                     { tab(Tab::Keys, "Key schedule") }
                     { tab(Tab::Eavesdropper, "Eavesdropper's view") }
                     { tab(Tab::Document, "Read it all") }
                 </div>
                 <div id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{:?}", state.tab)} class="tabpanel">
                     { match state.tab {
-                        Tab::Inspector => html! { <Inspector handle={state.clone()} /> },
+                        Tab::Bytes => html! { <Inspector handle={state.clone()} /> },
                         Tab::Keys => html! { <KeySchedule handle={state.clone()} /> },
                         Tab::Eavesdropper => html! { <EavesdropperView handle={state.clone()} /> },
                         Tab::Document => html! { <Document handle={state.clone()} /> },
@@ -265,8 +263,8 @@ pub fn start() {
     // No long task at load: the first connection is computed in a task of its own, and the page
     // is drawn in the next one.
     Timeout::new(0, || {
-        let (opts, notice) = options_from_url();
-        let state = State::new(&opts, notice);
+        let (moment, notice) = moment_from_url();
+        let state = State::at(&moment, notice);
         PREPARED.with(|p| *p.borrow_mut() = Some(state));
         Timeout::new(0, || {
             if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {

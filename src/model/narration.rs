@@ -567,6 +567,7 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
         Event::AppDataReceived { data } => format!("received {} bytes of data", data.0.len()),
         Event::AlertSent { description, .. } => format!("sent alert {description}"),
         Event::AlertReceived { description, .. } => format!("received alert {description}"),
+        Event::KeysDiscarded { reason: DiscardReason::HandshakeDone, .. } => "erased its handshake keys".into(),
         Event::KeysDiscarded { .. } => "erased its traffic keys".into(),
         Event::TicketStored { .. } => "kept a session ticket".into(),
         Event::HelloRetry { group } if e.side == Side::Server => format!("asked for a {group} key share"),

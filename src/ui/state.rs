@@ -4,19 +4,15 @@
 
 use std::rc::Rc;
 
+use tlsviz::model::moment::Moment;
 use tlsviz::model::playback::Step;
 use tlsviz::model::playback::{playback, step_starts, Beat, Playback};
 use tlsviz::sim::{self, check_message, Options, Trace};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub enum Tab {
-    Inspector,
-    Keys,
-    Eavesdropper,
-    Document,
-}
+/// The detail views, as links name them.
+pub use tlsviz::model::moment::View as Tab;
 
 #[derive(Clone, PartialEq)]
 pub struct State {
@@ -31,6 +27,10 @@ pub struct State {
     pub speed: u32,
     /// The event the inspector shows.
     pub selected: Option<usize>,
+    /// Whether the visitor (or the link) chose that record, rather than playback.
+    pub picked: bool,
+    /// The embed layout, for a post's frame.
+    pub embed: bool,
     pub detail: bool,
     pub tab: Tab,
     /// On a phone the detail views open as a full-width sheet over the page.
@@ -74,10 +74,73 @@ impl State {
             playing: false,
             speed: 1,
             selected: None,
+            picked: false,
+            embed: false,
             detail: false,
-            tab: Tab::Inspector,
+            tab: Tab::Bytes,
             sheet: false,
             notice,
+        }
+    }
+
+    /// The state a link points to: its run, at its beat (or the first beat of its step), with its
+    /// tab open and its record selected.
+    pub fn at(m: &Moment, notice: Option<String>) -> Self {
+        let mut s = Self::new(&m.options(), notice);
+        s.embed = m.embed;
+        let starts = step_starts(&s.play);
+        let beat = match (m.beat, m.step) {
+            (Some(b), _) => b.min(s.play.beats.len()),
+            (None, Some(n)) => starts.get(usize::from(n) - 1).and_then(|(_, b)| *b).map_or(0, |b| b + 1),
+            _ => 0,
+        };
+        s.go(beat);
+        if let Some(v) = m.view {
+            s.tab = v;
+        }
+        if let Some(r) = m.record {
+            // The r-th record on the wire: playback goes on to it if it has not been sent yet.
+            let records: Vec<usize> =
+                s.play.order.iter().copied().filter(|&i| matches!(s.trace.events[i].event(), Some(Event::RecordSent { .. }))).collect();
+            if let Some(&i) = records.get(r - 1) {
+                if !s.shown.contains(&i) {
+                    let b = s.play.beats.iter().position(|b| b.events.contains(&i)).map_or(s.beat, |b| b + 1);
+                    s.go(b);
+                }
+                s.selected = Some(i);
+                s.picked = true;
+                if m.view.is_none() {
+                    s.tab = Tab::Bytes;
+                }
+            }
+        }
+        s
+    }
+
+    /// The moment on screen, as a link names it.
+    pub fn moment(&self) -> Moment {
+        let o = &self.trace.options;
+        let record = self.selected.filter(|_| self.picked).and_then(|sel| {
+            let mut n = 0;
+            for &i in self.play.order.iter() {
+                if matches!(self.trace.events[i].event(), Some(Event::RecordSent { .. })) {
+                    n += 1;
+                    if i == sel {
+                        return Some(n);
+                    }
+                }
+            }
+            None
+        });
+        Moment {
+            seed: Some(self.trace.seed),
+            scenario: Some(o.scenario.clone()),
+            messages: o.client_messages.iter().skip(tlsviz::sim::Options::default().client_messages.len()).cloned().collect(),
+            step: None,
+            beat: (self.beat > 0).then_some(self.beat),
+            view: Some(self.tab),
+            record,
+            embed: self.embed,
         }
     }
 
@@ -100,8 +163,9 @@ impl State {
         self.follow();
     }
 
-    /// The inspector follows playback to the latest message or record unless the visitor chose.
+    /// The inspector follows playback to the latest message or record.
     fn follow(&mut self) {
+        self.picked = false;
         let latest =
             self.shown.iter().rev().copied().find(|&i| self.trace.events.get(i).and_then(|e| e.event()).is_some_and(is_inspectable));
         self.selected = latest;
@@ -155,7 +219,10 @@ impl Reducible for State {
                 }
             }
             Action::Speed(x) => s.speed = x.clamp(1, 8),
-            Action::Select(i) => s.selected = Some(i),
+            Action::Select(i) => {
+                s.selected = Some(i);
+                s.picked = true;
+            }
             Action::ToggleDetail => s.detail = !s.detail,
             Action::Tab(t) => {
                 s.tab = t;
@@ -164,7 +231,7 @@ impl Reducible for State {
             Action::CloseSheet => s.sheet = false,
             Action::Run(opts) => {
                 // A new run starts clean; the visitor's speed, detail and tab choices stay.
-                s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..State::new(&opts, None) };
+                s = State { speed: s.speed, detail: s.detail, tab: s.tab, embed: s.embed, ..State::new(&opts, None) };
                 s.playing = true;
                 s.go(1);
             }
@@ -187,7 +254,7 @@ impl Reducible for State {
                 let closing = next.play.beats.iter().position(|b| b.step == Step::Closing).unwrap_or(next.play.beats.len());
                 let sent_by_visitor = closing.saturating_sub(4);
                 let resume = s.beat.min(sent_by_visitor);
-                s = State { speed: s.speed, detail: s.detail, tab: s.tab, ..next };
+                s = State { speed: s.speed, detail: s.detail, tab: s.tab, embed: s.embed, ..next };
                 s.go(resume);
                 s.playing = true;
             }

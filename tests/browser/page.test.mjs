@@ -8,12 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serve } from './serve.mjs';
+import { serve, chromiumArgs } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
 const require = createRequire(import.meta.url);
-export const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let site, browser;
 
@@ -400,7 +399,7 @@ test('axe-core finds no serious or critical accessibility violation, in both col
     await press(page, 'ArrowRight', 14);
     await page.click('.narration .detail-toggle');
     await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-    for (const tab of ['#tab-Inspector', '#tab-Keys', '#tab-Eavesdropper', '#tab-Document']) {
+    for (const tab of ['#tab-Bytes', '#tab-Keys', '#tab-Eavesdropper', '#tab-Document']) {
       await page.click(tab);
       const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ['violations'] }));
       const bad = result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical');

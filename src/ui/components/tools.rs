@@ -1,6 +1,7 @@
 //! Narration, the visitor's own message, and the exports (trace JSON, key log, permalink).
 
 use tlsviz::model::conclusion::conclude;
+use tlsviz::model::moment::Moment;
 use tlsviz::model::narration::{log_line, narrate, network, rfc_url, step_intro};
 use tlsviz::model::playback::Step;
 use wasm_bindgen::JsCast;
@@ -48,7 +49,7 @@ pub fn narrator(p: &Props) -> Html {
                 let d = d.clone();
                 let pick = Callback::from(move |_| {
                     d.dispatch(Action::Select(i));
-                    d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector));
+                    d.dispatch(Action::Tab(crate::ui::state::Tab::Bytes));
                 });
                 html! {
                     <li>
@@ -163,12 +164,52 @@ pub fn trace_tools(p: &Props) -> Html {
         let seed = t.seed;
         Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &(lines.join("\n") + "\n")))
     };
+    let json = {
+        let t = t.clone();
+        Callback::from(move |_| download(&format!("tls13-trace-{}.json", t.seed), "application/json", &t.to_json()))
+    };
+    let page = page_address();
+    let moment = Moment { embed: false, ..s.moment() };
+    let link = format!(
+        "{page}?{}",
+        moment
+            .pairs()
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", String::from(js_sys::encode_uri_component(&v))))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    let code = moment.embed_code(&page);
+    let copy = |text: String, what: &'static str| {
+        let d = p.handle.dispatcher();
+        Callback::from(move |_| {
+            if let Some(nav) = web_sys::window().map(|w| w.navigator()) {
+                let _ = nav.clipboard().write_text(&text);
+            }
+            d.dispatch(Action::Notice(Some(format!("{what} copied to the clipboard: {text}"))));
+        })
+    };
     html! {
         <section class="tools" aria-label="This run">
-            <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar now links to exactly this run (same keys, same bytes)." }</p>
+            <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar links to this moment of this run (same keys, same bytes, the same beat, tab and record)." }</p>
             <div class="row">
+                <button onclick={copy(link, "The link")}>{ "Copy link" }</button>
+                <button onclick={copy(code, "The embed code")}>{ "Copy embed code" }</button>
                 <button onclick={keylog} disabled={empty}>{ "Download key log (for Wireshark)" }</button>
+                <button onclick={json}>{ "Download trace (JSON)" }</button>
             </div>
         </section>
     }
+}
+
+/// The page's own address, without its query: where links and embed.js point.
+fn page_address() -> String {
+    let loc = web_sys::window().map(|w| w.location());
+    let origin = loc.as_ref().and_then(|l| l.origin().ok()).unwrap_or_default();
+    let path = loc.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
+    let dir = match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "/",
+    };
+    format!("{origin}{dir}")
 }

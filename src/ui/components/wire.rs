@@ -49,7 +49,7 @@ pub fn wire(p: &Props) -> Html {
         let i = e.index;
         let onclick = Callback::from(move |_| {
             d.dispatch(Action::Select(i));
-            d.dispatch(Action::Tab(crate::ui::state::Tab::Inspector));
+            d.dispatch(Action::Tab(crate::ui::state::Tab::Bytes));
         });
         Some(html! {
             <li key={e.index} class={classes!("rec", if to_right { "to-server" } else { "to-client" }, if protection.is_some() { "enc" } else { "plain" }, flying.then_some("flying"), selected.then_some("selected"))}>
