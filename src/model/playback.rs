@@ -532,6 +532,23 @@ mod tests {
     }
 
     #[test]
+    fn each_scenario_has_the_beats_its_story_needs() {
+        // (scenario, fewest and most beats, the step it ends in)
+        for (s, range, last) in [
+            (Scenario::Normal, 25..=35, Step::Closing),
+            (Scenario::HelloRetry, 28..=40, Step::Closing),
+            (crate::sim::scenario::PAGE_TAMPER, 12..=20, Step::Authentication),
+            (Scenario::WrongName, 12..=20, Step::Authentication),
+            (Scenario::Expired, 12..=20, Step::Authentication),
+            (Scenario::UntrustedCa, 12..=20, Step::Authentication),
+        ] {
+            let p = playback(&run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() }));
+            assert!(range.contains(&p.beats.len()), "{s:?}: {} beats", p.beats.len());
+            assert_eq!(p.beats.last().map(|b| b.step), Some(last), "{s:?}");
+        }
+    }
+
+    #[test]
     fn a_failed_run_never_reaches_closing() {
         for s in [Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa, crate::sim::scenario::PAGE_TAMPER] {
             let t = run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() });

@@ -514,7 +514,7 @@ test('each failed run ends with a conclusion naming the check, the alerts and wh
     assert.ok(c.includes(`The client sent the alert ${alert}`) && c.includes(`The server received the alert ${alert}`), `${scenario}: ${c}`);
     assert.ok(c.includes(browserError), `${scenario}: ${c}`);
     assert.ok(!/Step 5 of 5/.test(await page.textContent('.narration .step-intro')), `${scenario} ended under Closing`);
-    for (const width of [1400, 390]) {
+    for (const width of [1400, 768, 390]) {
       await page.setViewportSize({ width, height: width < 500 ? 844 : 900 });
       await page.screenshot({ path: path.join(artifacts, `conclusion-${scenario}-${width}.png`), fullPage: true });
     }
