@@ -180,6 +180,20 @@ mod tests {
     }
 
     #[test]
+    fn a_clock_at_either_end_of_u64_is_outside_the_validity_and_nothing_overflows() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let ca = generate_ca(&mut rng, NOW).unwrap();
+        let leaf = generate_leaf(&mut rng, &ca, "example.com", NOW).unwrap();
+        for now in [0, u64::MAX] {
+            let err = verify_server_chain(std::slice::from_ref(&leaf.der), &ca.der, "example.com", now, &mut Vec::new()).unwrap_err();
+            assert!(matches!(err, Error::CertificateExpired(_)), "{now}: {err:?}");
+        }
+        // Issuing at the end of time is refused, not wrapped around.
+        assert!(matches!(generate_ca(&mut rng, u64::MAX), Err(Error::Usage(_))));
+        assert!(matches!(generate_leaf(&mut rng, &ca, "example.com", u64::MAX - 10), Err(Error::Usage(_))));
+    }
+
+    #[test]
     fn wildcards_match_one_label_only() {
         assert!(name_matches("*.example.com", "www.example.com"));
         assert!(!name_matches("*.example.com", "a.b.example.com"));
