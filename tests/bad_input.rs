@@ -373,6 +373,22 @@ fn no_tls_1_3_in_supported_versions_is_protocol_version() {
     assert_eq!(server_alert(&hello_record(c)), A::protocol_version);
 }
 
+#[test]
+fn a_client_hello_with_legacy_version_0x0300_or_lower_is_protocol_version() {
+    // RFC 8446 §D.5, even though supported_versions offers TLS 1.3.
+    for v in [0x0300, 0x0200, 0x0002] {
+        let mut c = ch();
+        c.legacy_version = ProtocolVersion(v);
+        assert_eq!(server_alert(&hello_record(c)), A::protocol_version, "legacy_version {v:#06x}");
+    }
+    // TLS 1.0 and 1.1 in legacy_version are a client that also speaks older versions: it goes on.
+    let mut c = ch();
+    c.legacy_version = ProtocolVersion(0x0301);
+    let (_, mut s) = pair(7);
+    s.receive(&hello_record(c));
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientFinished);
+}
+
 // ---- authentication ---------------------------------------------------------------------------
 
 #[test]

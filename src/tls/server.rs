@@ -86,6 +86,11 @@ impl Server {
 
     /// RFC 8446 §4.1.2, §4.2, §9.2: what a ClientHello must carry; then the server's flight.
     fn on_client_hello(&mut self, first: Option<ClientHello>, ch: ClientHello, message: Message, raw: &[u8]) -> Result<State, Error> {
+        // RFC 8446 §D.5: a hello with legacy_version 0x0300 (SSL 3.0) or lower is refused outright,
+        // whatever its supported_versions says.
+        if ch.legacy_version.0 <= 0x0300 {
+            return Err(Error::ProtocolVersion);
+        }
         if ch.legacy_compression_methods != [0] {
             return Err(Error::IllegalParameter("legacy_compression_methods is not [0]"));
         }
