@@ -547,6 +547,123 @@ fn a_second_hello_retry_request_is_unexpected_message() {
     assert_eq!(alert_after(&mut c, &hrr, false), A::unexpected_message);
 }
 
+// ---- RFC 8446 §4.2: what the server may answer ---------------------------------------------------
+
+/// The client's alert when message `i` of the server's encrypted flight (0 EncryptedExtensions,
+/// 1 Certificate, 2 CertificateVerify, 3 Finished) is decoded, changed and encoded again.
+fn client_alert_for_flight_message(seed: u64, i: usize, edit: impl FnOnce(&mut Handshake)) -> A {
+    let f = server_flight(seed);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let mut msg = Handshake::decode(&m[i]).0.unwrap();
+        edit(&mut msg);
+        m[i] = msg.encode();
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    client_alert(f, &recs, true)
+}
+
+fn other(t: ExtensionType, data: &[u8]) -> Extension {
+    Extension::Other(t, data.to_vec())
+}
+
+#[test]
+fn server_hello_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // pre_shared_key may appear in a ServerHello, but only to answer a client that offered one;
+    // an unknown (GREASE) type was never offered either.
+    for e in [other(ExtensionType::pre_shared_key, &[0, 0]), other(ExtensionType(0x1a1a), &[])] {
+        let t = e.typ();
+        assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(e)), A::unsupported_extension, "{t}");
+    }
+}
+
+#[test]
+fn server_hello_with_an_extension_it_may_not_carry_or_one_twice_is_illegal_parameter() {
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(Extension::ServerName(None))), A::illegal_parameter);
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(other(ExtensionType::early_data, &[]))), A::illegal_parameter);
+    let twice = Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3);
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(twice)), A::illegal_parameter);
+}
+
+#[test]
+fn server_hello_without_the_key_share_the_client_offered_is_missing_extension() {
+    // The client offered key_share and nothing else to agree keys with (RFC 8446 §4.1.3, §9.2).
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.retain(|e| e.typ() != ExtensionType::key_share)), A::missing_extension);
+}
+
+fn hello_retry_request(seed: u64) -> (tlsviz::tls::client::Client, tlsviz::tls::handshake::ServerHello) {
+    let (mut c, mut s) = pair_with(seed, false, Default::default());
+    c.start();
+    s.receive(&c.common.take_output());
+    let hrr = server_hello_of(&records(&s.common.take_output())[0]);
+    assert!(hrr.is_retry_request());
+    (c, hrr)
+}
+
+#[test]
+fn hello_retry_request_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    let (mut c, mut hrr) = hello_retry_request(25);
+    hrr.extensions.push(other(ExtensionType(0x2a2a), &[1]));
+    assert_eq!(alert_after(&mut c, &sh_record(hrr), false), A::unsupported_extension);
+}
+
+#[test]
+fn a_cookie_in_hello_retry_request_is_echoed_although_the_client_never_offered_one() {
+    let (mut c, mut hrr) = hello_retry_request(26);
+    hrr.extensions.push(Extension::Cookie(vec![7; 5]));
+    let _ = c.common.take_output();
+    c.receive(&sh_record(hrr));
+    assert_eq!(c.phase(), tlsviz::tls::events::Phase::ExpectServerHello);
+    let second = match Handshake::decode(&c.common.take_output()[5..]).0.unwrap() {
+        Handshake::ClientHello(h) => h,
+        _ => unreachable!(),
+    };
+    assert!(second.extensions.contains(&Extension::Cookie(vec![7; 5])));
+}
+
+#[test]
+fn encrypted_extensions_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // early_data may appear in EncryptedExtensions, but the client offered no early data.
+    for e in [other(ExtensionType::early_data, &[]), other(ExtensionType(0x3a3a), &[])] {
+        let t = e.typ();
+        let alert = client_alert_for_flight_message(27, 0, |m| match m {
+            Handshake::EncryptedExtensions(x) => x.push(e),
+            _ => unreachable!(),
+        });
+        assert_eq!(alert, A::unsupported_extension, "{t}");
+    }
+}
+
+fn with_entry_extensions(exts: Vec<Extension>) -> impl FnOnce(&mut Handshake) {
+    move |m| match m {
+        Handshake::Certificate { entries, .. } => entries[0].extensions = exts,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_certificate_entry_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // status_request and signed_certificate_timestamp belong in a CertificateEntry, but only to
+    // answer a ClientHello that asked for them; this client asks for neither.
+    for t in [ExtensionType(5), ExtensionType(18), ExtensionType(0x4a4a)] {
+        assert_eq!(client_alert_for_flight_message(28, 1, with_entry_extensions(vec![other(t, &[])])), A::unsupported_extension, "{t}");
+    }
+}
+
+#[test]
+fn a_certificate_entry_with_an_extension_it_may_not_carry_or_one_twice_is_illegal_parameter() {
+    let key_share = other(ExtensionType::key_share, &[0, 23, 0, 1, 4]);
+    assert_eq!(client_alert_for_flight_message(29, 1, with_entry_extensions(vec![key_share])), A::illegal_parameter);
+    let twice = vec![other(ExtensionType(5), &[]), other(ExtensionType(5), &[])];
+    assert_eq!(client_alert_for_flight_message(29, 1, with_entry_extensions(twice)), A::illegal_parameter);
+}
+
+#[test]
+fn a_client_hello_with_an_extension_it_may_not_carry_is_illegal_parameter() {
+    // oid_filters belongs to CertificateRequest only.
+    let c = with_ext(ch(), |x| x.push(other(ExtensionType(48), &[0, 0])));
+    assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter);
+}
+
 // ---- what must succeed -----------------------------------------------------------------------------
 
 #[test]

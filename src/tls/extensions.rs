@@ -110,6 +110,8 @@ fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
         42 => matches!(ctx, ClientHello | EncryptedExtensions | NewSessionTicket),
         43 | 51 => matches!(ctx, ClientHello | ServerHello | HelloRetryRequest),
         44 => matches!(ctx, ClientHello | HelloRetryRequest),
+        // oid_filters: CertificateRequest only, a message this engine neither sends nor reads.
+        48 => false,
         _ => return None,
     };
     Some(ok)
