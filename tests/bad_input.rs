@@ -8,6 +8,7 @@ use common::*;
 use tlsviz::tls::codec::Writer;
 use tlsviz::tls::conn::Role;
 use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::extensions::{Extension, KeyShareEntry};
 use tlsviz::tls::handshake::{ClientHello, Handshake};
 use tlsviz::tls::record::plaintext_record;
@@ -662,6 +663,93 @@ fn a_client_hello_with_an_extension_it_may_not_carry_is_illegal_parameter() {
     // oid_filters belongs to CertificateRequest only.
     let c = with_ext(ch(), |x| x.push(other(ExtensionType(48), &[0, 0])));
     assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter);
+}
+
+// ---- RFC 8446 §4.2.10: early data the server does not accept --------------------------------------
+
+fn with_early_data(c: ClientHello) -> ClientHello {
+    with_ext(c, |x| x.push(other(ExtensionType::early_data, &[])))
+}
+
+/// A record that looks like 0-RTT data: protected, under keys the server does not have.
+fn fake_early_record(n: usize) -> Vec<u8> {
+    let mut r = vec![23, 3, 3];
+    r.extend(u16::try_from(n).unwrap().to_be_bytes());
+    r.extend(vec![0x5a; n]);
+    r
+}
+
+fn skipped(events: &[Event]) -> usize {
+    events.iter().filter(|e| matches!(e, Event::RecordReceived { ignored: true, content_type: ContentType::application_data, .. })).count()
+}
+
+#[test]
+fn early_data_the_server_rejects_is_skipped_and_the_handshake_goes_on() {
+    let (_, mut s) = pair(30);
+    s.receive(&hello_record(with_early_data(ch())));
+    s.receive(&[fake_early_record(100), fake_early_record(40)].concat());
+    let events = s.common.take_events();
+    assert_eq!(s.phase(), Phase::ExpectClientFinished);
+    assert!(!events.iter().any(|e| matches!(e, Event::AlertSent { .. })), "no alert for rejected early data");
+    assert_eq!(skipped(&events), 2);
+    // The server ignored the extension: its EncryptedExtensions carry no early_data.
+    let ee = events
+        .iter()
+        .find_map(|e| match e {
+            Event::HandshakeSent { bytes, .. } => match Handshake::decode(&bytes.0).0 {
+                Ok(Handshake::EncryptedExtensions(x)) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("EncryptedExtensions sent");
+    assert!(ee.iter().all(|e| e.typ() != ExtensionType::early_data), "{ee:?}");
+    // The first record that deprotects is the client's second flight.
+    s.receive(&client_finished_for(&events));
+    assert_eq!(s.phase(), Phase::Connected, "{:#?}", s.common.take_events());
+}
+
+#[test]
+fn early_data_over_max_early_data_size_is_unexpected_message() {
+    let (_, mut s) = pair(31);
+    s.receive(&hello_record(with_early_data(ch())));
+    let flood = [fake_early_record(16000), fake_early_record(16000)].concat();
+    assert_eq!(alert_after(&mut s, &flood, true), A::unexpected_message);
+}
+
+#[test]
+fn a_protected_record_without_early_data_offered_is_still_bad_record_mac() {
+    let (_, mut s) = pair(32);
+    s.receive(&hello_record(ch()));
+    assert_eq!(alert_after(&mut s, &fake_early_record(40), true), A::bad_record_mac);
+}
+
+#[test]
+fn early_data_after_hello_retry_request_is_skipped_and_the_second_hello_may_not_offer_it() {
+    let first = with_early_data(with_share(ch(), vec![]));
+    let second = |early: bool| {
+        let mut c = with_share(ch(), vec![share(NamedGroup::secp256r1, p256_share(&ch()))]);
+        if early {
+            c = with_early_data(c);
+        }
+        hello_record(c)
+    };
+    for early in [false, true] {
+        let (_, mut s) = pair(33);
+        s.receive(&hello_record(first.clone()));
+        // Before the server has keys, every protected record is early data to skip.
+        s.receive(&fake_early_record(200));
+        let events = s.common.take_events();
+        assert_eq!((s.phase(), skipped(&events)), (Phase::ExpectClientHello, 1));
+        if early {
+            assert_eq!(alert_after(&mut s, &second(true), false), A::illegal_parameter);
+        } else {
+            s.receive(&second(false));
+            assert_eq!(s.phase(), Phase::ExpectClientFinished);
+            // Early data ends with the second ClientHello: a bad record now is bad_record_mac.
+            assert_eq!(alert_after(&mut s, &fake_early_record(40), true), A::bad_record_mac);
+        }
+    }
 }
 
 // ---- what must succeed -----------------------------------------------------------------------------

@@ -420,6 +420,11 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
                 "5.2",
             ),
         },
+        Event::RecordReceived { ignored: true, content_type: ContentType::application_data, bytes, .. } => n(
+            format!("{w} skips a protected record of {} bytes it cannot decrypt: early data it did not accept.", bytes.0.len()),
+            "A server that rejects the client's early data discards the records that fail to decrypt under its handshake keys, up to its max_early_data_size, then goes on with the handshake.".into(),
+            "4.2.10",
+        ),
         Event::RecordReceived { ignored: true, .. } => n(format!("{w} ignores the change_cipher_spec record, as TLS 1.3 says it must."), String::new(), "5"),
         Event::RecordReceived { protection: Some(p), .. } => n(
             format!("{w} decrypts the record. The tag checks out, so nobody changed it on the way."),

@@ -154,6 +154,16 @@ pub struct Common {
     out: Vec<u8>,
     pub sent_close: bool,
     pub received_close: bool,
+    /// RFC 8446 §4.2.10: while set, records that fail to deprotect are early data the server did
+    /// not accept, skipped while their bytes stay within what is left of this budget.
+    early_data_skip: Option<usize>,
+}
+
+/// What a skipped record of rejected early data costs against the budget: all its bytes, and no
+/// less than the smallest record that could hold protected data (a header, one byte of content
+/// type and the tag), so even empty records use it up.
+fn early_data_cost(rec: &RawRecord) -> usize {
+    rec.bytes.len().max(super::record::HEADER_LEN + 1 + super::crypto::TAG_LEN)
 }
 
 impl Common {
@@ -176,6 +186,7 @@ impl Common {
             out: Vec::new(),
             sent_close: false,
             received_close: false,
+            early_data_skip: None,
         }
     }
 
@@ -215,6 +226,30 @@ impl Common {
 
     pub fn push(&mut self, bytes: &[u8]) {
         self.deframer.push(bytes);
+    }
+
+    /// RFC 8446 §4.2.10: the peer offered early data and this side rejects it: skip records that
+    /// fail to deprotect (or, before there are keys, every protected record), up to `max` bytes,
+    /// until one deprotects; more than that is unexpected_message.
+    pub fn skip_rejected_early_data(&mut self, max: usize) {
+        self.early_data_skip = Some(max);
+    }
+
+    /// The skipping of [`Common::skip_rejected_early_data`] ends (a second ClientHello arrived).
+    pub fn stop_skipping_early_data(&mut self) {
+        self.early_data_skip = None;
+    }
+
+    /// Skip one record of rejected early data, if early data is being skipped. `Ok(true)`: skipped.
+    fn skip_early_data(&mut self, rec: &RawRecord) -> Result<bool, Error> {
+        let Some(left) = self.early_data_skip else { return Ok(false) };
+        let Some(rest) = left.checked_sub(early_data_cost(rec)) else {
+            self.early_data_skip = None;
+            return Err(Error::UnexpectedMessage("more early data than max_early_data_size"));
+        };
+        self.early_data_skip = Some(rest);
+        self.events.push(Event::RecordReceived { content_type: rec.typ, bytes: Bytes(rec.bytes.clone()), protection: None, ignored: true });
+        Ok(true)
     }
 
     // ---- keys -------------------------------------------------------------------------------
@@ -513,9 +548,21 @@ impl Common {
             }
             return Ok(None);
         }
+        // RFC 8446 §4.2.10: before there are keys to try, every protected record is early data.
+        if self.read.is_none() && rec.typ == ContentType::application_data && self.skip_early_data(&rec)? {
+            return Ok(None);
+        }
         let (typ, content, protection) = match (self.read.as_mut(), rec.typ) {
             (Some(k), ContentType::application_data) => match k.cipher.open(&rec) {
-                Ok((t, content, p)) => (t, content, Some(p)),
+                Ok((t, content, p)) => {
+                    // The first record that deprotects starts the client's second flight.
+                    self.early_data_skip = None;
+                    (t, content, Some(p))
+                }
+                Err(_) if self.early_data_skip.is_some() => {
+                    self.skip_early_data(&rec)?;
+                    return Ok(None);
+                }
                 Err(e) => {
                     let check = CheckKind::RecordDecryption { secret: k.secret.name, sequence_number: k.cipher.sequence_number() };
                     self.events.push(received(&rec, None, false));

@@ -194,3 +194,62 @@ pub fn server_alert(bytes: &[u8]) -> AlertDescription {
 pub fn client_alert(mut f: ServerFlight, records: &[Vec<u8>], encrypted: bool) -> AlertDescription {
     alert_after(&mut f.client, &records.concat(), encrypted)
 }
+
+/// RFC 8446 §7.1 HKDF-Expand-Label(secret, label, context, length) over SHA-256, written out here
+/// so a test can act as a client the engine's own client is not.
+pub fn expand_label(secret: &[u8], label: &str, context: &[u8], length: usize) -> Vec<u8> {
+    let full = format!("tls13 {label}");
+    let mut info = Vec::new();
+    info.extend_from_slice(&u16::try_from(length).unwrap().to_be_bytes());
+    info.push(u8::try_from(full.len()).unwrap());
+    info.extend_from_slice(full.as_bytes());
+    info.push(u8::try_from(context.len()).unwrap());
+    info.extend_from_slice(context);
+    let hk = hkdf::Hkdf::<sha2::Sha256>::from_prk(secret).unwrap();
+    let mut out = vec![0u8; length];
+    hk.expand(&info, &mut out).unwrap();
+    out
+}
+
+/// Seal `content` of type `typ` as the first record under traffic keys `key`/`iv` (sequence 0).
+pub fn seal_first(key: &[u8], iv: &[u8], typ: ContentType, content: &[u8]) -> Vec<u8> {
+    let mut inner = content.to_vec();
+    inner.push(typ.0);
+    let hdr = header(ContentType::application_data, inner.len() + 16);
+    let key: [u8; 16] = key.try_into().unwrap();
+    let nonce: [u8; 12] = iv.try_into().unwrap();
+    let (ct, tag) = aead_seal(&key, &nonce, &hdr, &inner).unwrap();
+    let mut rec = hdr.to_vec();
+    rec.extend_from_slice(&ct);
+    rec.extend_from_slice(&tag);
+    rec
+}
+
+/// The client's Finished for a server that has sent its flight, computed from what the server
+/// recorded (the handshake it saw, the client handshake traffic secret and the key it reads
+/// with), sealed as the client would seal it. The server accepts it whoever sent the
+/// ClientHello, so a test can finish a handshake it began with a hand-made hello.
+pub fn client_finished_for(server_events: &[Event]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    use sha2::Digest;
+    use tlsviz::tls::events::{Direction, Output, Secret};
+    let mut transcript = sha2::Sha256::new();
+    let (mut secret, mut keys) = (None, None);
+    for e in server_events {
+        match e {
+            Event::HandshakeReceived { bytes, .. } | Event::HandshakeSent { bytes, .. } => transcript.update(&bytes.0),
+            Event::Derived(d) if d.output == Output::Secret(Secret::ClientHandshakeTraffic) => secret = Some(d.value.0.clone()),
+            Event::KeysInstalled { direction: Direction::Read, secret: Secret::ClientHandshakeTraffic, key, iv } => {
+                keys = Some((key.0.clone(), iv.0.clone()))
+            }
+            _ => {}
+        }
+    }
+    let finished_key = expand_label(&secret.expect("the server derived the client's handshake secret"), "finished", &[], 32);
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&finished_key).unwrap();
+    mac.update(&transcript.finalize());
+    let verify_data = mac.finalize().into_bytes();
+    let (key, iv) = keys.expect("the server reads with client handshake keys");
+    let msg = Handshake::Finished(verify_data.to_vec()).encode();
+    seal_first(&key, &iv, ContentType::handshake, &msg)
+}
