@@ -197,6 +197,46 @@ fn handshake_message_split_across_a_key_change_is_unexpected_message() {
     assert_eq!(client_alert(f, &recs, false), A::unexpected_message);
 }
 
+#[test]
+fn a_handshake_message_longer_than_64_kib_is_decode_error_refused_from_its_4_byte_header() {
+    // 64 KiB + 1 announced: refused as soon as the header is there, the body never waited for.
+    assert_eq!(server_alert(&plaintext_record(ContentType::handshake, &[1, 0x01, 0x00, 0x01])), A::decode_error);
+    // Exactly 64 KiB is within the limit: the server waits for the rest.
+    let (_, mut s) = pair(7);
+    s.receive(&plaintext_record(ContentType::handshake, &[1, 0x01, 0x00, 0x00, 3, 3]));
+    assert_eq!(s.phase(), Phase::ExpectClientHello);
+    assert!(s.common.take_output().is_empty());
+}
+
+#[test]
+fn any_record_after_a_received_close_notify_is_ignored() {
+    // RFC 8446 §6.1: nothing processed, nothing sent, and the trace says what was ignored.
+    let (mut c, mut s) = connected(34);
+    c.close();
+    let close = c.common.take_output();
+    let junk = [vec![23, 3, 3, 0, 3, 1, 2, 3], vec![22, 3, 3, 0, 1, 1], vec![21, 3, 3, 0, 2, 2, 10]].concat();
+    s.receive(&[close, junk[..10].to_vec()].concat());
+    s.receive(&junk[10..]);
+    let events = s.common.take_events();
+    let ignored: Vec<(usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::IgnoredAfterClose { records, bytes } => Some((*records, *bytes)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ignored, [(1, 10), (2, 11)], "the first record is whole in the first delivery, the rest in the second");
+    let received = events.iter().filter(|e| matches!(e, Event::RecordReceived { .. })).count();
+    assert_eq!(received, 1, "only the close_notify was read");
+    assert!(!events.iter().any(|e| matches!(e, Event::AlertSent { .. } | Event::Error { .. } | Event::AppDataReceived { .. })));
+    assert!(s.common.take_output().is_empty(), "nothing was sent");
+    // The server can still close in good order, and still ignores what comes after.
+    s.close();
+    assert_eq!(s.phase(), Phase::Closed);
+    s.receive(&[23, 3, 3, 0, 0]);
+    assert!(matches!(s.common.take_events().last(), Some(Event::IgnoredAfterClose { records: 1, bytes: 5 })));
+}
+
 // ---- message order ---------------------------------------------------------------------------
 
 #[test]

@@ -519,6 +519,14 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             "6",
         ),
         Event::AlertReceived { description, .. } => n(format!("{w} receives the alert {description}."), String::new(), "6"),
+        Event::IgnoredAfterClose { records, bytes } => n(
+            format!(
+                "{w} ignores {bytes} bytes ({records} whole record{}) that arrived after the other side's close_notify: nothing is read after a close.",
+                if *records == 1 { "" } else { "s" }
+            ),
+            "After a closure alert, anything received is ignored: it is neither decrypted nor answered.".into(),
+            "6.1",
+        ),
         Event::KeysDiscarded { secrets, reason } => {
             let names = secrets.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             let (why, section) = match reason {
@@ -572,6 +580,7 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
         Event::AlertSent { description, .. } => format!("sent alert {description}"),
         Event::AlertReceived { description, .. } => format!("received alert {description}"),
         Event::KeysDiscarded { .. } => "erased its traffic keys".into(),
+        Event::IgnoredAfterClose { bytes, .. } => format!("ignored {bytes} bytes after close_notify"),
         Event::TicketStored { .. } => "kept a session ticket".into(),
         Event::HelloRetry { group } if e.side == Side::Server => format!("asked for a {group} key share"),
         Event::Error { message, .. } => format!("failed: {message}"),
@@ -719,6 +728,46 @@ mod tests {
         let bad = check(Side::Client, &failed(r(0), AlertDescription::bad_record_mac));
         assert!(bad.plain.contains("cannot decrypt") && bad.plain.contains("bad_record_mac"), "{}", bad.plain);
         differs(r(0), r(1));
+    }
+
+    #[test]
+    fn bytes_ignored_after_close_are_counted_in_the_sentence() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(4), ..Default::default() });
+        let at = |records, bytes| TraceEvent {
+            index: 0,
+            connection: 1,
+            side: Side::Server,
+            step: Step::Closing,
+            happening: crate::sim::Happening::Endpoint(Event::IgnoredAfterClose { records, bytes }),
+        };
+        let one = narrate(&t, &at(1, 29));
+        assert!(one.plain.contains("ignores 29 bytes (1 whole record)") && one.plain.contains("close_notify"), "{}", one.plain);
+        assert_eq!(one.section, "6.1");
+        assert_ne!(one.plain, narrate(&t, &at(2, 29)).plain);
+        assert_ne!(one.plain, narrate(&t, &at(1, 30)).plain);
+        assert_eq!(log_line(&at(3, 7)).as_deref(), Some("ignored 7 bytes after close_notify"));
+    }
+
+    #[test]
+    fn a_skipped_record_of_early_data_is_not_told_as_a_change_cipher_spec() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(4), ..Default::default() });
+        let at = |content_type, len| TraceEvent {
+            index: 0,
+            connection: 1,
+            side: Side::Server,
+            step: Step::Hello,
+            happening: crate::sim::Happening::Endpoint(Event::RecordReceived {
+                content_type,
+                bytes: crate::tls::codec::Bytes(vec![0; len]),
+                protection: None,
+                ignored: true,
+            }),
+        };
+        let early = narrate(&t, &at(ContentType::application_data, 45));
+        assert!(early.plain.contains("skips a protected record of 45 bytes") && early.plain.contains("early data"), "{}", early.plain);
+        assert_eq!(early.section, "4.2.10");
+        assert_ne!(early.plain, narrate(&t, &at(ContentType::application_data, 46)).plain);
+        assert!(narrate(&t, &at(ContentType::change_cipher_spec, 6)).plain.contains("change_cipher_spec"));
     }
 
     #[test]

@@ -560,6 +560,12 @@ pub enum Event {
         description: AlertDescription,
         fatal: bool,
     },
+    /// RFC 8446 §6.1: bytes that arrived after the peer's close_notify, ignored unread: how many,
+    /// and how many whole records they made.
+    IgnoredAfterClose {
+        records: usize,
+        bytes: usize,
+    },
     /// Traffic secrets and keys this side erased (RFC 8446 §6.1, §6.2, §4.4.4).
     KeysDiscarded {
         secrets: Vec<Secret>,

@@ -253,3 +253,17 @@ pub fn client_finished_for(server_events: &[Event]) -> Vec<u8> {
     let msg = Handshake::Finished(verify_data.to_vec()).encode();
     seal_first(&key, &iv, ContentType::handshake, &msg)
 }
+
+/// A client and a server that completed their handshake (the server's ticket delivered), with
+/// their events and output so far taken.
+pub fn connected(seed: u64) -> (Client, Server) {
+    let (mut c, mut s) = pair(seed);
+    c.start();
+    for _ in 0..4 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    let _ = (c.common.take_events(), s.common.take_events());
+    (c, s)
+}
