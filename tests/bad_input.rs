@@ -474,16 +474,19 @@ fn an_empty_server_certificate_is_decode_error() {
 #[test]
 fn every_changed_byte_of_the_server_certificate_is_rejected() {
     // Inside a correctly re-encrypted record, so only the certificate checks can catch it. A
-    // change inside tbsCertificate breaks the CA's signature (unknown_ca: not signed by a trusted
-    // CA), one that breaks the DER structure makes the certificate unreadable (bad_certificate),
-    // a change to the signature makes it fail to verify (unknown_ca or bad_certificate).
+    // change inside the leaf's tbsCertificate breaks the intermediate's signature or its issuer
+    // name or key identifier (unknown_ca: no path to a trusted CA), one that breaks the DER
+    // structure makes the certificate unreadable (bad_certificate), a change to the signature
+    // makes it fail to verify (unknown_ca or bad_certificate).
     let probe = server_flight(20);
     let cert_len = {
         let rec = reseal_messages(&probe.protections[0], |_| {});
         let sealed = probe.records.iter().find(|r| r[0] == 0x17).unwrap();
         assert_eq!(&rec, sealed, "re-sealing without a change must give the same record");
+        // The leaf is the first entry (the intermediate follows it): its cert_data length is
+        // the 3 bytes after the message header, the context and the list length.
         let m = &messages(&probe.protections[0].inner_plaintext.0)[1];
-        m.len() - 11 - 2
+        (usize::from(m[8]) << 16) | (usize::from(m[9]) << 8) | usize::from(m[10])
     };
     let (mut unreadable, mut unsigned) = (0, 0);
     for i in 0..cert_len {
@@ -521,6 +524,144 @@ fn an_expired_certificate_is_certificate_expired() {
 #[test]
 fn a_certificate_for_another_name_is_bad_certificate() {
     assert_eq!(scenario_alert(tlsviz::sim::Scenario::WrongName), vec![(tlsviz::sim::Side::Client, A::bad_certificate)]);
+}
+
+// ---- RFC 5280 §6.1: the path from the server's certificate to the trust anchor ----------------------
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use tlsviz::tls::x509::issue::{self, Issued, Purpose, Request};
+
+fn ca_cert(rng: &mut ChaCha20Rng, name: &str, path_len: Option<u8>, key_cert_sign: bool, issuer: &Issued) -> Issued {
+    let req = Request {
+        purpose: Purpose::Ca { path_len, key_cert_sign },
+        organization: None,
+        common_name: name,
+        not_before: NOW - 3600,
+        not_after: NOW + 86400,
+    };
+    issue::issue_cert(rng, &req, Some(issuer)).unwrap()
+}
+
+/// A client that trusts `anchor` and a server that sends `chain` (its key: the first one's), the
+/// handshake run up to the client's answer to the server's flight.
+fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::client::Client, Vec<u8>) {
+    use tlsviz::tls::client::{Client, ClientConfig};
+    use tlsviz::tls::server::{Server, ServerConfig};
+    let mut client = Client::new(
+        ClientConfig {
+            server_name: "example.com".into(),
+            trust_anchor: anchor.der.clone(),
+            now: NOW,
+            alpn: vec![],
+            initial_key_share: true,
+            records: Default::default(),
+        },
+        ChaCha20Rng::seed_from_u64(1),
+    );
+    let mut server = Server::new(
+        ServerConfig {
+            chain: chain.iter().map(|c| c.der.clone()).collect(),
+            key: chain[0].key.clone(),
+            alpn: vec![],
+            tickets: 0,
+            records: Default::default(),
+        },
+        ChaCha20Rng::seed_from_u64(2),
+    );
+    client.start();
+    server.receive(&client.common.take_output());
+    (client, server.common.take_output())
+}
+
+fn client_alert_for_chain(chain: &[&Issued], anchor: &Issued) -> A {
+    let (mut client, flight) = handshake_with_chain(chain, anchor);
+    alert_after(&mut client, &flight, true)
+}
+
+/// A root, and an intermediate CA under it with these constraints.
+fn root_and(seed: u64, path_len: Option<u8>, key_cert_sign: bool) -> (ChaCha20Rng, Issued, Issued) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let root = issue::generate_ca(&mut rng, NOW).unwrap();
+    let inter = ca_cert(&mut rng, "Intermediate", path_len, key_cert_sign, &root);
+    (rng, root, inter)
+}
+
+#[test]
+fn a_leaf_certificate_acting_as_a_ca_is_bad_certificate() {
+    // The page's scenario: a certificate for the asked name, signed by a leaf the real CA issued.
+    assert_eq!(scenario_alert(tlsviz::sim::Scenario::LeafAsCa), vec![(tlsviz::sim::Side::Client, A::bad_certificate)]);
+    let (mut rng, root, inter) = root_and(40, Some(0), true);
+    let other = issue::generate_leaf(&mut rng, &inter, "attacker.example", NOW).unwrap();
+    let forged = issue::generate_leaf(&mut rng, &other, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&forged, &other, &inter], &root), A::bad_certificate);
+}
+
+#[test]
+fn an_issuer_without_key_cert_sign_is_bad_certificate() {
+    let (mut rng, root, inter) = root_and(41, None, false);
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &inter], &root), A::bad_certificate);
+}
+
+#[test]
+fn an_issuer_past_its_path_len_constraint_is_bad_certificate() {
+    // pathLenConstraint 0 on the upper intermediate, and another CA below it.
+    let (mut rng, root, top) = root_and(42, Some(0), true);
+    let lower = ca_cert(&mut rng, "Lower", None, true, &top);
+    let leaf = issue::generate_leaf(&mut rng, &lower, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &lower, &top], &root), A::bad_certificate);
+}
+
+#[test]
+fn a_chain_of_more_than_10_certificates_is_bad_certificate() {
+    let (mut rng, root, first) = root_and(43, None, true);
+    let mut cas = vec![first];
+    for i in 0..9 {
+        let next = ca_cert(&mut rng, &format!("CA {i}"), None, true, cas.last().unwrap());
+        cas.push(next);
+    }
+    let leaf = issue::generate_leaf(&mut rng, cas.last().unwrap(), "example.com", NOW).unwrap();
+    let mut chain = vec![&leaf];
+    chain.extend(cas.iter().rev());
+    assert_eq!(chain.len(), 11);
+    assert_eq!(client_alert_for_chain(&chain, &root), A::bad_certificate);
+}
+
+#[test]
+fn a_chain_that_does_not_end_at_the_trust_anchor_is_unknown_ca() {
+    // The intermediate is not sent, and the client does not have it.
+    let (mut rng, root, inter) = root_and(44, Some(0), true);
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf], &root), A::unknown_ca);
+}
+
+#[test]
+fn an_expired_intermediate_is_certificate_expired() {
+    let mut rng = ChaCha20Rng::seed_from_u64(45);
+    let root = issue::generate_ca(&mut rng, NOW).unwrap();
+    let req = Request {
+        purpose: Purpose::Ca { path_len: Some(0), key_cert_sign: true },
+        organization: None,
+        common_name: "Old Intermediate",
+        not_before: NOW - 1000,
+        not_after: NOW - 1,
+    };
+    let inter = issue::issue_cert(&mut rng, &req, Some(&root)).unwrap();
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &inter], &root), A::certificate_expired);
+}
+
+#[test]
+fn intermediates_out_of_order_and_an_unrelated_certificate_are_accepted() {
+    let (mut rng, root, upper) = root_and(46, Some(1), true);
+    let lower = ca_cert(&mut rng, "Lower", Some(0), true, &upper);
+    let leaf = issue::generate_leaf(&mut rng, &lower, "example.com", NOW).unwrap();
+    let stranger = issue::generate_ca(&mut rng, NOW).unwrap();
+    let unrelated = issue::generate_leaf(&mut rng, &stranger, "elsewhere.example", NOW).unwrap();
+    let (mut client, flight) = handshake_with_chain(&[&leaf, &unrelated, &upper, &lower], &root);
+    client.receive(&flight);
+    assert_eq!(client.phase(), Phase::Connected, "{:#?}", client.common.take_events().iter().rev().take(3).collect::<Vec<_>>());
 }
 
 // ---- the client's checks of ServerHello ------------------------------------------------------------

@@ -117,6 +117,34 @@ pub fn check(side: Side, c: &Check) -> Narration {
                 "4.4.2.4",
             )
         }
+        CheckKind::ChainLength { certificates, limit } => n(
+            format!("{w} counts the certificates the server sent: {certificates}, and it follows a path of at most {limit}: {mark}."),
+            format!("{certificates} certificates in the Certificate message; a path may hold at most {limit} below the trust anchor (RFC 5280 §6.1)."),
+            "4.4.2.4",
+        ),
+        CheckKind::MayIssue { issuer, is_ca, key_cert_sign, path_len, intermediates_below } => {
+            let plain = if !is_ca {
+                format!("{w} checks that {issuer} may issue certificates. It may not: it is not a CA (basicConstraints cA is FALSE), so what it signed is worth nothing: {mark}.")
+            } else if *key_cert_sign == Some(false) {
+                format!("{w} checks that {issuer} may issue certificates. It is a CA, but its key usage does not allow signing certificates (no keyCertSign): {mark}.")
+            } else {
+                match path_len {
+                    Some(p) => format!("{w} checks that {issuer} may issue certificates: it is a CA whose key may sign them, and at most {p} CA{} may stand below it ({intermediates_below} do{}): {mark}.", if *p == 1 { "" } else { "s" }, if *intermediates_below == 1 { "es" } else { "" }),
+                    None => format!("{w} checks that {issuer} may issue certificates: it is a CA whose key may sign them, with no limit on the CAs below it ({intermediates_below} here): {mark}."),
+                }
+            };
+            let ku = match key_cert_sign {
+                Some(true) => "keyCertSign set",
+                Some(false) => "keyCertSign not set",
+                None => "no keyUsage extension",
+            };
+            let pl = path_len.map_or_else(|| "none".to_string(), |p| p.to_string());
+            n(
+                plain,
+                format!("\"{issuer}\": basicConstraints cA {is_ca}, pathLenConstraint {pl}; {ku}; {intermediates_below} non-self-issued CA certificate(s) below it in the path (RFC 5280 §6.1.4 (k)–(n))."),
+                "4.4.2.4",
+            )
+        }
         CheckKind::IssuerSignature { certificate, issuer, algorithm } => n(
             format!("{w} checks that {issuer} signed the certificate of {certificate}: {mark}."),
             format!("{algorithm} signature of \"{certificate}\" verified with the public key of \"{issuer}\"."),
@@ -269,7 +297,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: 
         ),
         HandshakeType::certificate => n(
             format!("{w} sends its certificate. In TLS 1.3 it travels encrypted: an eavesdropper cannot even see which certificate it is."),
-            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry with the DER leaf certificate."),
+            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
             "4.4.2",
         ),
         HandshakeType::certificate_verify => n(
@@ -593,7 +621,9 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
 pub fn check_name(k: &CheckKind) -> &'static str {
     match k {
         CheckKind::TrustAnchor { .. } => "issuer",
+        CheckKind::ChainLength { .. } => "chain length",
         CheckKind::IssuerSignature { .. } => "chain",
+        CheckKind::MayIssue { .. } => "may issue",
         CheckKind::Validity { .. } => "validity",
         CheckKind::Name { .. } => "name",
         CheckKind::Usage { .. } => "usage",
@@ -702,6 +732,40 @@ mod tests {
         };
         assert!(check(Side::Client, &ok(k("CN=Intermediate"))).plain.contains("CN=Intermediate signed the certificate of CN=leaf"));
         differs(k("CN=One"), k("CN=Two"));
+    }
+
+    #[test]
+    fn the_may_issue_check_says_which_rule_an_issuer_breaks() {
+        let k = |is_ca, key_cert_sign, path_len, intermediates_below| CheckKind::MayIssue {
+            issuer: "CN=attacker.example".into(),
+            is_ca,
+            key_cert_sign,
+            path_len,
+            intermediates_below,
+        };
+        let leaf = check(Side::Client, &failed(k(false, Some(false), None, 0), AlertDescription::bad_certificate));
+        assert!(
+            leaf.plain.contains("CN=attacker.example") && leaf.plain.contains("not a CA") && leaf.plain.contains("bad_certificate"),
+            "{}",
+            leaf.plain
+        );
+        let no_sign = check(Side::Client, &failed(k(true, Some(false), None, 0), AlertDescription::bad_certificate));
+        assert!(no_sign.plain.contains("no keyCertSign"), "{}", no_sign.plain);
+        let good = check(Side::Client, &ok(k(true, Some(true), Some(0), 0)));
+        assert!(good.plain.contains("at most 0 CAs may stand below it (0 do)") && good.plain.ends_with("✓."), "{}", good.plain);
+        differs(k(true, Some(true), Some(0), 0), k(true, Some(true), Some(1), 0));
+        differs(k(true, Some(true), Some(1), 0), k(true, Some(true), Some(1), 1));
+        differs(k(true, Some(true), None, 0), k(true, None, None, 0));
+        assert_eq!(check_name(&k(true, None, None, 0)), "may issue");
+    }
+
+    #[test]
+    fn the_chain_length_check_names_the_count_and_the_limit() {
+        let k = |certificates| CheckKind::ChainLength { certificates, limit: 10 };
+        let over = check(Side::Client, &failed(k(11), AlertDescription::bad_certificate));
+        assert!(over.plain.contains("11") && over.plain.contains("at most 10") && over.plain.contains("bad_certificate"), "{}", over.plain);
+        differs(k(2), k(3));
+        assert_eq!(check_name(&k(2)), "chain length");
     }
 
     #[test]

@@ -36,13 +36,7 @@ pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> 
         ChaCha20Rng::seed_from_u64(seed + 1000),
     );
     let server = Server::new(
-        ServerConfig {
-            chain: vec![pki.leaf.der.clone()],
-            key: pki.leaf.key.clone(),
-            alpn: vec![b"http/1.1".to_vec()],
-            tickets: 1,
-            records,
-        },
+        ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
         ChaCha20Rng::seed_from_u64(seed + 2000),
     );
     (client, server)
