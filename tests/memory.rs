@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use common::*;
 use tlsviz::tls::conn::Role;
 use tlsviz::tls::enums::{ContentType, HandshakeType};
-use tlsviz::tls::events::{Event, Output, Phase, Secret};
+use tlsviz::tls::events::Phase;
 use tlsviz::tls::record::plaintext_record;
 
 /// The fixed bound over the bytes received.
@@ -118,56 +118,6 @@ fn at_once<R: Role>(side: &mut R, bytes: &[u8]) -> usize {
 fn report(what: &str, peak: usize, received: usize) {
     println!("{what}: peak {peak} bytes above the start, {received} bytes received");
     assert!(peak < received + FIXED, "{what}: peak {peak} is not below {received} received + {FIXED}");
-}
-
-/// A sealer for records under the traffic keys a side logged (the man in the middle who knows
-/// the keys, as the trace shows them).
-struct Sealer {
-    secret: Vec<u8>,
-    key: Vec<u8>,
-    iv: Vec<u8>,
-    seq: u64,
-}
-
-impl Sealer {
-    fn new(secret: Vec<u8>) -> Self {
-        let (key, iv) = (expand_label(&secret, "key", &[], 16), expand_label(&secret, "iv", &[], 12));
-        Sealer { secret, key, iv, seq: 0 }
-    }
-
-    /// RFC 8446 §7.2: the next generation, after a KeyUpdate.
-    fn update(&mut self) {
-        *self = Sealer::new(expand_label(&self.secret, "traffic upd", &[], 32));
-    }
-
-    fn seal(&mut self, typ: ContentType, content: &[u8]) -> Vec<u8> {
-        let mut iv = self.iv.clone();
-        for (b, s) in iv.iter_mut().skip(4).zip(self.seq.to_be_bytes()) {
-            *b ^= s;
-        }
-        self.seq += 1;
-        seal_first(&self.key, &iv, typ, content)
-    }
-}
-
-/// A connected pair, and a sealer that writes as the client to the server.
-fn connected_with_sealer(seed: u64) -> (tlsviz::tls::client::Client, tlsviz::tls::server::Server, Sealer) {
-    let (mut c, mut s) = pair(seed);
-    c.start();
-    let mut secret = None;
-    for _ in 0..4 {
-        s.receive(&c.common.take_output());
-        c.receive(&s.common.take_output());
-        for e in s.common.take_events() {
-            if let Event::Derived(d) = e {
-                if d.output == Output::Secret(Secret::ClientApplicationTraffic(0)) {
-                    secret = Some(d.value.0);
-                }
-            }
-        }
-    }
-    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
-    (c, s, Sealer::new(secret.unwrap()))
 }
 
 #[test]

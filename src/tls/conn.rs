@@ -730,12 +730,13 @@ impl Common {
                     return Err(Error::UnexpectedMessage("application data before the handshake finished"));
                 }
                 if content.is_empty() {
-                    // RFC 8446 §5.4: allowed (against traffic analysis), but carries nothing.
+                    // RFC 8446 §5.4: allowed (against traffic analysis), but it carries nothing,
+                    // so nothing is handed to the application.
                     self.carried_nothing()?;
-                } else {
-                    self.empty_in_a_row = 0;
-                    self.key_updates_in_a_row = 0;
+                    return Ok(None);
                 }
+                self.empty_in_a_row = 0;
+                self.key_updates_in_a_row = 0;
                 self.events.push(Event::AppDataReceived { data: Bytes(content.clone()) });
                 Ok(Some(content))
             }

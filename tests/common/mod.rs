@@ -10,7 +10,7 @@ use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::crypto::aead_seal;
 use tlsviz::tls::enums::{AlertDescription, ContentType};
-use tlsviz::tls::events::{Event, Phase, Protection};
+use tlsviz::tls::events::{Event, Output, Phase, Protection, Secret};
 use tlsviz::tls::handshake::{ClientHello, Handshake, ServerHello};
 use tlsviz::tls::record::{header, plaintext_record};
 use tlsviz::tls::server::{Server, ServerConfig};
@@ -260,4 +260,62 @@ pub fn connected(seed: u64) -> (Client, Server) {
     assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
     let _ = (c.common.take_events(), s.common.take_events());
     (c, s)
+}
+
+/// A sealer for records under the traffic keys a side logged (the man in the middle who knows
+/// the keys, as the trace shows them).
+pub struct Sealer {
+    secret: Vec<u8>,
+    key: Vec<u8>,
+    iv: Vec<u8>,
+    seq: u64,
+}
+
+impl Sealer {
+    /// A sealer for a flight whose first record was sealed with `p` (its key, IV and sequence).
+    pub fn continuing(p: &Protection) -> Self {
+        let iv = p.iv.0.clone();
+        Sealer { secret: Vec::new(), key: p.key.0.clone(), iv, seq: p.sequence_number }
+    }
+
+    pub fn new(secret: Vec<u8>) -> Self {
+        let (key, iv) = (expand_label(&secret, "key", &[], 16), expand_label(&secret, "iv", &[], 12));
+        Sealer { secret, key, iv, seq: 0 }
+    }
+
+    /// RFC 8446 §7.2: the next generation, after a KeyUpdate.
+    pub fn update(&mut self) {
+        *self = Sealer::new(expand_label(&self.secret, "traffic upd", &[], 32));
+    }
+
+    pub fn seal(&mut self, typ: ContentType, content: &[u8]) -> Vec<u8> {
+        let mut iv = self.iv.clone();
+        for (b, s) in iv.iter_mut().skip(4).zip(self.seq.to_be_bytes()) {
+            *b ^= s;
+        }
+        self.seq += 1;
+        seal_first(&self.key, &iv, typ, content)
+    }
+}
+
+/// A connected pair, and a sealer that writes as the client to the server.
+/// A connected pair, and a sealer that writes to the server as the client would (the events it
+/// took are the server's first flight and handshake).
+pub fn connected_with_sealer(seed: u64) -> (Client, Server, Sealer) {
+    let (mut c, mut s) = pair(seed);
+    c.start();
+    let mut secret = None;
+    for _ in 0..4 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+        for e in s.common.take_events() {
+            if let Event::Derived(d) = e {
+                if d.output == Output::Secret(Secret::ClientApplicationTraffic(0)) {
+                    secret = Some(d.value.0);
+                }
+            }
+        }
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    (c, s, Sealer::new(secret.unwrap()))
 }
