@@ -79,7 +79,10 @@ pub fn check_message(text: &str) -> Result<(), String> {
 /// hyphen (RFC 1035 §2.3.1, RFC 6066 §3; a server certificate's dNSName has the same form).
 pub fn check_hostname(name: &str) -> Result<(), String> {
     let shown: String = name.chars().take(40).collect();
-    if name.is_empty() || name.len() > 253 {
+    if name.is_empty() {
+        return Err("a host name cannot be empty".into());
+    }
+    if name.len() > 253 {
         return Err(format!("a host name has 1 to 253 characters, not {}", name.len()));
     }
     for label in name.split('.') {
