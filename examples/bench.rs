@@ -47,7 +47,7 @@ fn main() {
         .collect();
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let setup = opts.scenario.setup(&opts);
-    let pki = sim::make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor).expect("certificates");
+    let pki = sim::make_pki_with(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain).expect("certificates");
     let handshake: Vec<f64> = (0..RUNS as u64)
         .map(|i| {
             let mut rng = ChaCha20Rng::seed_from_u64(2000 + i);

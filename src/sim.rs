@@ -20,7 +20,7 @@ use crate::tls::record::HEADER_LEN;
 use crate::tls::server::{Server, ServerConfig};
 use crate::tls::x509::issue::{self, Issued};
 pub use network::{Network, NetworkEvent};
-pub use scenario::{Anchor, Scenario, Setup};
+pub use scenario::{Anchor, Scenario, ServerChain, Setup};
 pub use trace::{Happening, Side, Trace, TraceEvent};
 
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -199,22 +199,49 @@ pub fn split_records(bytes: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-/// The certificates of one run: a CA, and a server certificate signed by it.
+/// The certificates of one run: a root CA, an intermediate CA it signed, and a server
+/// certificate the intermediate signed; the server sends its certificate and the intermediate.
 pub struct Pki {
+    /// The root.
     pub ca: Issued,
+    pub intermediate: Issued,
+    /// The server's certificate and key.
     pub leaf: Issued,
+    /// What the server sends, leaf first.
+    pub chain: Vec<Vec<u8>>,
     /// What the client trusts (another CA in the untrusted-CA scenario).
     pub anchor: Issued,
 }
 
+/// The certificates of a run with an honest server: root → intermediate → leaf.
 pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor) -> Result<Pki, Error> {
+    make_pki_with(rng, hostname, now, anchor, ServerChain::Intermediate)
+}
+
+/// The certificates of a run whose server sends the chain `shape` describes.
+pub fn make_pki_with(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor, shape: ServerChain) -> Result<Pki, Error> {
     let ca = issue::generate_ca(rng, now)?;
-    let leaf = issue::generate_leaf(rng, &ca, hostname, now)?;
+    let intermediate = issue::generate_intermediate(rng, &ca, now)?;
+    let (leaf, chain) = match shape {
+        ServerChain::Intermediate => {
+            let leaf = issue::generate_leaf(rng, &intermediate, hostname, now)?;
+            let chain = vec![leaf.der.clone(), intermediate.der.clone()];
+            (leaf, chain)
+        }
+        ServerChain::SignedByLeaf => {
+            // A real certificate the intermediate issued to another site, whose key then signs a
+            // certificate for the name the client asks for.
+            let other = issue::generate_leaf(rng, &intermediate, scenario::OTHER_SITE, now)?;
+            let forged = issue::generate_leaf(rng, &other, hostname, now)?;
+            let chain = vec![forged.der.clone(), other.der.clone(), intermediate.der.clone()];
+            (forged, chain)
+        }
+    };
     let anchor = match anchor {
         Anchor::Issuer => ca.clone(),
         Anchor::Stranger => issue::generate_ca(rng, now)?,
     };
-    Ok(Pki { ca, leaf, anchor })
+    Ok(Pki { ca, intermediate, leaf, chain, anchor })
 }
 
 /// Build a pair from options, the scenario's setup and certificates (the benchmark reuses
@@ -233,13 +260,7 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
     let server = Server::new(
-        ServerConfig {
-            chain: vec![pki.leaf.der.clone()],
-            key: pki.leaf.key.clone(),
-            alpn: vec![b"http/1.1".to_vec()],
-            tickets: 1,
-            records,
-        },
+        ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
     Pair { client, server, network: setup.network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
@@ -261,9 +282,10 @@ pub fn run(opts: &Options) -> Trace {
 pub fn run_with(opts: &Options, setup: Setup) -> Trace {
     let seed = opts.seed.unwrap_or_else(fresh_seed);
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = check_hostname(&opts.hostname)
-        .map_err(|why| format!("the host name cannot be used: {why}"))
-        .and_then(|_| make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor).map_err(|e| format!("could not make certificates: {e}")));
+    let pki = check_hostname(&opts.hostname).map_err(|why| format!("the host name cannot be used: {why}")).and_then(|_| {
+        make_pki_with(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain)
+            .map_err(|e| format!("could not make certificates: {e}"))
+    });
     let pki = match pki {
         Ok(p) => p,
         Err(message) => return Trace::failed_setup(seed, opts, message),

@@ -8,6 +8,7 @@ use common::*;
 use tlsviz::tls::codec::Writer;
 use tlsviz::tls::conn::Role;
 use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::extensions::{Extension, KeyShareEntry};
 use tlsviz::tls::handshake::{ClientHello, Handshake};
 use tlsviz::tls::record::plaintext_record;
@@ -196,6 +197,46 @@ fn handshake_message_split_across_a_key_change_is_unexpected_message() {
     assert_eq!(client_alert(f, &recs, false), A::unexpected_message);
 }
 
+#[test]
+fn a_handshake_message_longer_than_64_kib_is_decode_error_refused_from_its_4_byte_header() {
+    // 64 KiB + 1 announced: refused as soon as the header is there, the body never waited for.
+    assert_eq!(server_alert(&plaintext_record(ContentType::handshake, &[1, 0x01, 0x00, 0x01])), A::decode_error);
+    // Exactly 64 KiB is within the limit: the server waits for the rest.
+    let (_, mut s) = pair(7);
+    s.receive(&plaintext_record(ContentType::handshake, &[1, 0x01, 0x00, 0x00, 3, 3]));
+    assert_eq!(s.phase(), Phase::ExpectClientHello);
+    assert!(s.common.take_output().is_empty());
+}
+
+#[test]
+fn any_record_after_a_received_close_notify_is_ignored() {
+    // RFC 8446 §6.1: nothing processed, nothing sent, and the trace says what was ignored.
+    let (mut c, mut s) = connected(34);
+    c.close();
+    let close = c.common.take_output();
+    let junk = [vec![23, 3, 3, 0, 3, 1, 2, 3], vec![22, 3, 3, 0, 1, 1], vec![21, 3, 3, 0, 2, 2, 10]].concat();
+    s.receive(&[close, junk[..10].to_vec()].concat());
+    s.receive(&junk[10..]);
+    let events = s.common.take_events();
+    let ignored: Vec<(usize, usize)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::IgnoredAfterClose { records, bytes } => Some((*records, *bytes)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ignored, [(1, 10), (2, 11)], "the first record is whole in the first delivery, the rest in the second");
+    let received = events.iter().filter(|e| matches!(e, Event::RecordReceived { .. })).count();
+    assert_eq!(received, 1, "only the close_notify was read");
+    assert!(!events.iter().any(|e| matches!(e, Event::AlertSent { .. } | Event::Error { .. } | Event::AppDataReceived { .. })));
+    assert!(s.common.take_output().is_empty(), "nothing was sent");
+    // The server can still close in good order, and still ignores what comes after.
+    s.close();
+    assert_eq!(s.phase(), Phase::Closed);
+    s.receive(&[23, 3, 3, 0, 0]);
+    assert!(matches!(s.common.take_events().last(), Some(Event::IgnoredAfterClose { records: 1, bytes: 5 })));
+}
+
 // ---- message order ---------------------------------------------------------------------------
 
 #[test]
@@ -373,6 +414,22 @@ fn no_tls_1_3_in_supported_versions_is_protocol_version() {
     assert_eq!(server_alert(&hello_record(c)), A::protocol_version);
 }
 
+#[test]
+fn a_client_hello_with_legacy_version_0x0300_or_lower_is_protocol_version() {
+    // RFC 8446 §D.5, even though supported_versions offers TLS 1.3.
+    for v in [0x0300, 0x0200, 0x0002] {
+        let mut c = ch();
+        c.legacy_version = ProtocolVersion(v);
+        assert_eq!(server_alert(&hello_record(c)), A::protocol_version, "legacy_version {v:#06x}");
+    }
+    // TLS 1.0 and 1.1 in legacy_version are a client that also speaks older versions: it goes on.
+    let mut c = ch();
+    c.legacy_version = ProtocolVersion(0x0301);
+    let (_, mut s) = pair(7);
+    s.receive(&hello_record(c));
+    assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientFinished);
+}
+
 // ---- authentication ---------------------------------------------------------------------------
 
 #[test]
@@ -417,16 +474,19 @@ fn an_empty_server_certificate_is_decode_error() {
 #[test]
 fn every_changed_byte_of_the_server_certificate_is_rejected() {
     // Inside a correctly re-encrypted record, so only the certificate checks can catch it. A
-    // change inside tbsCertificate breaks the CA's signature (unknown_ca: not signed by a trusted
-    // CA), one that breaks the DER structure makes the certificate unreadable (bad_certificate),
-    // a change to the signature makes it fail to verify (unknown_ca or bad_certificate).
+    // change inside the leaf's tbsCertificate breaks the intermediate's signature or its issuer
+    // name or key identifier (unknown_ca: no path to a trusted CA), one that breaks the DER
+    // structure makes the certificate unreadable (bad_certificate), a change to the signature
+    // makes it fail to verify (unknown_ca or bad_certificate).
     let probe = server_flight(20);
     let cert_len = {
         let rec = reseal_messages(&probe.protections[0], |_| {});
         let sealed = probe.records.iter().find(|r| r[0] == 0x17).unwrap();
         assert_eq!(&rec, sealed, "re-sealing without a change must give the same record");
+        // The leaf is the first entry (the intermediate follows it): its cert_data length is
+        // the 3 bytes after the message header, the context and the list length.
         let m = &messages(&probe.protections[0].inner_plaintext.0)[1];
-        m.len() - 11 - 2
+        (usize::from(m[8]) << 16) | (usize::from(m[9]) << 8) | usize::from(m[10])
     };
     let (mut unreadable, mut unsigned) = (0, 0);
     for i in 0..cert_len {
@@ -464,6 +524,144 @@ fn an_expired_certificate_is_certificate_expired() {
 #[test]
 fn a_certificate_for_another_name_is_bad_certificate() {
     assert_eq!(scenario_alert(tlsviz::sim::Scenario::WrongName), vec![(tlsviz::sim::Side::Client, A::bad_certificate)]);
+}
+
+// ---- RFC 5280 §6.1: the path from the server's certificate to the trust anchor ----------------------
+
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use tlsviz::tls::x509::issue::{self, Issued, Purpose, Request};
+
+fn ca_cert(rng: &mut ChaCha20Rng, name: &str, path_len: Option<u8>, key_cert_sign: bool, issuer: &Issued) -> Issued {
+    let req = Request {
+        purpose: Purpose::Ca { path_len, key_cert_sign },
+        organization: None,
+        common_name: name,
+        not_before: NOW - 3600,
+        not_after: NOW + 86400,
+    };
+    issue::issue_cert(rng, &req, Some(issuer)).unwrap()
+}
+
+/// A client that trusts `anchor` and a server that sends `chain` (its key: the first one's), the
+/// handshake run up to the client's answer to the server's flight.
+fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::client::Client, Vec<u8>) {
+    use tlsviz::tls::client::{Client, ClientConfig};
+    use tlsviz::tls::server::{Server, ServerConfig};
+    let mut client = Client::new(
+        ClientConfig {
+            server_name: "example.com".into(),
+            trust_anchor: anchor.der.clone(),
+            now: NOW,
+            alpn: vec![],
+            initial_key_share: true,
+            records: Default::default(),
+        },
+        ChaCha20Rng::seed_from_u64(1),
+    );
+    let mut server = Server::new(
+        ServerConfig {
+            chain: chain.iter().map(|c| c.der.clone()).collect(),
+            key: chain[0].key.clone(),
+            alpn: vec![],
+            tickets: 0,
+            records: Default::default(),
+        },
+        ChaCha20Rng::seed_from_u64(2),
+    );
+    client.start();
+    server.receive(&client.common.take_output());
+    (client, server.common.take_output())
+}
+
+fn client_alert_for_chain(chain: &[&Issued], anchor: &Issued) -> A {
+    let (mut client, flight) = handshake_with_chain(chain, anchor);
+    alert_after(&mut client, &flight, true)
+}
+
+/// A root, and an intermediate CA under it with these constraints.
+fn root_and(seed: u64, path_len: Option<u8>, key_cert_sign: bool) -> (ChaCha20Rng, Issued, Issued) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let root = issue::generate_ca(&mut rng, NOW).unwrap();
+    let inter = ca_cert(&mut rng, "Intermediate", path_len, key_cert_sign, &root);
+    (rng, root, inter)
+}
+
+#[test]
+fn a_leaf_certificate_acting_as_a_ca_is_bad_certificate() {
+    // The page's scenario: a certificate for the asked name, signed by a leaf the real CA issued.
+    assert_eq!(scenario_alert(tlsviz::sim::Scenario::LeafAsCa), vec![(tlsviz::sim::Side::Client, A::bad_certificate)]);
+    let (mut rng, root, inter) = root_and(40, Some(0), true);
+    let other = issue::generate_leaf(&mut rng, &inter, "attacker.example", NOW).unwrap();
+    let forged = issue::generate_leaf(&mut rng, &other, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&forged, &other, &inter], &root), A::bad_certificate);
+}
+
+#[test]
+fn an_issuer_without_key_cert_sign_is_bad_certificate() {
+    let (mut rng, root, inter) = root_and(41, None, false);
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &inter], &root), A::bad_certificate);
+}
+
+#[test]
+fn an_issuer_past_its_path_len_constraint_is_bad_certificate() {
+    // pathLenConstraint 0 on the upper intermediate, and another CA below it.
+    let (mut rng, root, top) = root_and(42, Some(0), true);
+    let lower = ca_cert(&mut rng, "Lower", None, true, &top);
+    let leaf = issue::generate_leaf(&mut rng, &lower, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &lower, &top], &root), A::bad_certificate);
+}
+
+#[test]
+fn a_chain_of_more_than_10_certificates_is_bad_certificate() {
+    let (mut rng, root, first) = root_and(43, None, true);
+    let mut cas = vec![first];
+    for i in 0..9 {
+        let next = ca_cert(&mut rng, &format!("CA {i}"), None, true, cas.last().unwrap());
+        cas.push(next);
+    }
+    let leaf = issue::generate_leaf(&mut rng, cas.last().unwrap(), "example.com", NOW).unwrap();
+    let mut chain = vec![&leaf];
+    chain.extend(cas.iter().rev());
+    assert_eq!(chain.len(), 11);
+    assert_eq!(client_alert_for_chain(&chain, &root), A::bad_certificate);
+}
+
+#[test]
+fn a_chain_that_does_not_end_at_the_trust_anchor_is_unknown_ca() {
+    // The intermediate is not sent, and the client does not have it.
+    let (mut rng, root, inter) = root_and(44, Some(0), true);
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf], &root), A::unknown_ca);
+}
+
+#[test]
+fn an_expired_intermediate_is_certificate_expired() {
+    let mut rng = ChaCha20Rng::seed_from_u64(45);
+    let root = issue::generate_ca(&mut rng, NOW).unwrap();
+    let req = Request {
+        purpose: Purpose::Ca { path_len: Some(0), key_cert_sign: true },
+        organization: None,
+        common_name: "Old Intermediate",
+        not_before: NOW - 1000,
+        not_after: NOW - 1,
+    };
+    let inter = issue::issue_cert(&mut rng, &req, Some(&root)).unwrap();
+    let leaf = issue::generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+    assert_eq!(client_alert_for_chain(&[&leaf, &inter], &root), A::certificate_expired);
+}
+
+#[test]
+fn intermediates_out_of_order_and_an_unrelated_certificate_are_accepted() {
+    let (mut rng, root, upper) = root_and(46, Some(1), true);
+    let lower = ca_cert(&mut rng, "Lower", Some(0), true, &upper);
+    let leaf = issue::generate_leaf(&mut rng, &lower, "example.com", NOW).unwrap();
+    let stranger = issue::generate_ca(&mut rng, NOW).unwrap();
+    let unrelated = issue::generate_leaf(&mut rng, &stranger, "elsewhere.example", NOW).unwrap();
+    let (mut client, flight) = handshake_with_chain(&[&leaf, &unrelated, &upper, &lower], &root);
+    client.receive(&flight);
+    assert_eq!(client.phase(), Phase::Connected, "{:#?}", client.common.take_events().iter().rev().take(3).collect::<Vec<_>>());
 }
 
 // ---- the client's checks of ServerHello ------------------------------------------------------------
@@ -529,6 +727,210 @@ fn a_second_hello_retry_request_is_unexpected_message() {
     c.receive(&hrr);
     assert_eq!(c.phase(), tlsviz::tls::events::Phase::ExpectServerHello);
     assert_eq!(alert_after(&mut c, &hrr, false), A::unexpected_message);
+}
+
+// ---- RFC 8446 §4.2: what the server may answer ---------------------------------------------------
+
+/// The client's alert when message `i` of the server's encrypted flight (0 EncryptedExtensions,
+/// 1 Certificate, 2 CertificateVerify, 3 Finished) is decoded, changed and encoded again.
+fn client_alert_for_flight_message(seed: u64, i: usize, edit: impl FnOnce(&mut Handshake)) -> A {
+    let f = server_flight(seed);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let mut msg = Handshake::decode(&m[i]).0.unwrap();
+        edit(&mut msg);
+        m[i] = msg.encode();
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    client_alert(f, &recs, true)
+}
+
+fn other(t: ExtensionType, data: &[u8]) -> Extension {
+    Extension::Other(t, data.to_vec())
+}
+
+#[test]
+fn server_hello_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // pre_shared_key may appear in a ServerHello, but only to answer a client that offered one;
+    // an unknown (GREASE) type was never offered either.
+    for e in [other(ExtensionType::pre_shared_key, &[0, 0]), other(ExtensionType(0x1a1a), &[])] {
+        let t = e.typ();
+        assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(e)), A::unsupported_extension, "{t}");
+    }
+}
+
+#[test]
+fn server_hello_with_an_extension_it_may_not_carry_or_one_twice_is_illegal_parameter() {
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(Extension::ServerName(None))), A::illegal_parameter);
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(other(ExtensionType::early_data, &[]))), A::illegal_parameter);
+    let twice = Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3);
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.push(twice)), A::illegal_parameter);
+}
+
+#[test]
+fn server_hello_without_the_key_share_the_client_offered_is_missing_extension() {
+    // The client offered key_share and nothing else to agree keys with (RFC 8446 §4.1.3, §9.2).
+    assert_eq!(client_alert_for_server_hello(|sh| sh.extensions.retain(|e| e.typ() != ExtensionType::key_share)), A::missing_extension);
+}
+
+fn hello_retry_request(seed: u64) -> (tlsviz::tls::client::Client, tlsviz::tls::handshake::ServerHello) {
+    let (mut c, mut s) = pair_with(seed, false, Default::default());
+    c.start();
+    s.receive(&c.common.take_output());
+    let hrr = server_hello_of(&records(&s.common.take_output())[0]);
+    assert!(hrr.is_retry_request());
+    (c, hrr)
+}
+
+#[test]
+fn hello_retry_request_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    let (mut c, mut hrr) = hello_retry_request(25);
+    hrr.extensions.push(other(ExtensionType(0x2a2a), &[1]));
+    assert_eq!(alert_after(&mut c, &sh_record(hrr), false), A::unsupported_extension);
+}
+
+#[test]
+fn a_cookie_in_hello_retry_request_is_echoed_although_the_client_never_offered_one() {
+    let (mut c, mut hrr) = hello_retry_request(26);
+    hrr.extensions.push(Extension::Cookie(vec![7; 5]));
+    let _ = c.common.take_output();
+    c.receive(&sh_record(hrr));
+    assert_eq!(c.phase(), tlsviz::tls::events::Phase::ExpectServerHello);
+    let second = match Handshake::decode(&c.common.take_output()[5..]).0.unwrap() {
+        Handshake::ClientHello(h) => h,
+        _ => unreachable!(),
+    };
+    assert!(second.extensions.contains(&Extension::Cookie(vec![7; 5])));
+}
+
+#[test]
+fn encrypted_extensions_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // early_data may appear in EncryptedExtensions, but the client offered no early data.
+    for e in [other(ExtensionType::early_data, &[]), other(ExtensionType(0x3a3a), &[])] {
+        let t = e.typ();
+        let alert = client_alert_for_flight_message(27, 0, |m| match m {
+            Handshake::EncryptedExtensions(x) => x.push(e),
+            _ => unreachable!(),
+        });
+        assert_eq!(alert, A::unsupported_extension, "{t}");
+    }
+}
+
+fn with_entry_extensions(exts: Vec<Extension>) -> impl FnOnce(&mut Handshake) {
+    move |m| match m {
+        Handshake::Certificate { entries, .. } => entries[0].extensions = exts,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_certificate_entry_with_an_extension_the_client_did_not_offer_is_unsupported_extension() {
+    // status_request and signed_certificate_timestamp belong in a CertificateEntry, but only to
+    // answer a ClientHello that asked for them; this client asks for neither.
+    for t in [ExtensionType(5), ExtensionType(18), ExtensionType(0x4a4a)] {
+        assert_eq!(client_alert_for_flight_message(28, 1, with_entry_extensions(vec![other(t, &[])])), A::unsupported_extension, "{t}");
+    }
+}
+
+#[test]
+fn a_certificate_entry_with_an_extension_it_may_not_carry_or_one_twice_is_illegal_parameter() {
+    let key_share = other(ExtensionType::key_share, &[0, 23, 0, 1, 4]);
+    assert_eq!(client_alert_for_flight_message(29, 1, with_entry_extensions(vec![key_share])), A::illegal_parameter);
+    let twice = vec![other(ExtensionType(5), &[]), other(ExtensionType(5), &[])];
+    assert_eq!(client_alert_for_flight_message(29, 1, with_entry_extensions(twice)), A::illegal_parameter);
+}
+
+#[test]
+fn a_client_hello_with_an_extension_it_may_not_carry_is_illegal_parameter() {
+    // oid_filters belongs to CertificateRequest only.
+    let c = with_ext(ch(), |x| x.push(other(ExtensionType(48), &[0, 0])));
+    assert_eq!(server_alert(&hello_record(c)), A::illegal_parameter);
+}
+
+// ---- RFC 8446 §4.2.10: early data the server does not accept --------------------------------------
+
+fn with_early_data(c: ClientHello) -> ClientHello {
+    with_ext(c, |x| x.push(other(ExtensionType::early_data, &[])))
+}
+
+/// A record that looks like 0-RTT data: protected, under keys the server does not have.
+fn fake_early_record(n: usize) -> Vec<u8> {
+    let mut r = vec![23, 3, 3];
+    r.extend(u16::try_from(n).unwrap().to_be_bytes());
+    r.extend(vec![0x5a; n]);
+    r
+}
+
+fn skipped(events: &[Event]) -> usize {
+    events.iter().filter(|e| matches!(e, Event::RecordReceived { ignored: true, content_type: ContentType::application_data, .. })).count()
+}
+
+#[test]
+fn early_data_the_server_rejects_is_skipped_and_the_handshake_goes_on() {
+    let (_, mut s) = pair(30);
+    s.receive(&hello_record(with_early_data(ch())));
+    s.receive(&[fake_early_record(100), fake_early_record(40)].concat());
+    let events = s.common.take_events();
+    assert_eq!(s.phase(), Phase::ExpectClientFinished);
+    assert!(!events.iter().any(|e| matches!(e, Event::AlertSent { .. })), "no alert for rejected early data");
+    assert_eq!(skipped(&events), 2);
+    // The server ignored the extension: its EncryptedExtensions carry no early_data.
+    let ee = events
+        .iter()
+        .find_map(|e| match e {
+            Event::HandshakeSent { bytes, .. } => match Handshake::decode(&bytes.0).0 {
+                Ok(Handshake::EncryptedExtensions(x)) => Some(x),
+                _ => None,
+            },
+            _ => None,
+        })
+        .expect("EncryptedExtensions sent");
+    assert!(ee.iter().all(|e| e.typ() != ExtensionType::early_data), "{ee:?}");
+    // The first record that deprotects is the client's second flight.
+    s.receive(&client_finished_for(&events));
+    assert_eq!(s.phase(), Phase::Connected, "{:#?}", s.common.take_events());
+}
+
+#[test]
+fn early_data_over_max_early_data_size_is_unexpected_message() {
+    let (_, mut s) = pair(31);
+    s.receive(&hello_record(with_early_data(ch())));
+    let flood = [fake_early_record(16000), fake_early_record(16000)].concat();
+    assert_eq!(alert_after(&mut s, &flood, true), A::unexpected_message);
+}
+
+#[test]
+fn a_protected_record_without_early_data_offered_is_still_bad_record_mac() {
+    let (_, mut s) = pair(32);
+    s.receive(&hello_record(ch()));
+    assert_eq!(alert_after(&mut s, &fake_early_record(40), true), A::bad_record_mac);
+}
+
+#[test]
+fn early_data_after_hello_retry_request_is_skipped_and_the_second_hello_may_not_offer_it() {
+    let first = with_early_data(with_share(ch(), vec![]));
+    let second = |early: bool| {
+        let mut c = with_share(ch(), vec![share(NamedGroup::secp256r1, p256_share(&ch()))]);
+        if early {
+            c = with_early_data(c);
+        }
+        hello_record(c)
+    };
+    for early in [false, true] {
+        let (_, mut s) = pair(33);
+        s.receive(&hello_record(first.clone()));
+        // Before the server has keys, every protected record is early data to skip.
+        s.receive(&fake_early_record(200));
+        let events = s.common.take_events();
+        assert_eq!((s.phase(), skipped(&events)), (Phase::ExpectClientHello, 1));
+        if early {
+            assert_eq!(alert_after(&mut s, &second(true), false), A::illegal_parameter);
+        } else {
+            s.receive(&second(false));
+            assert_eq!(s.phase(), Phase::ExpectClientFinished);
+            // Early data ends with the second ClientHello: a bad record now is bad_record_mac.
+            assert_eq!(alert_after(&mut s, &fake_early_record(40), true), A::bad_record_mac);
+        }
+    }
 }
 
 // ---- what must succeed -----------------------------------------------------------------------------

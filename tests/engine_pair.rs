@@ -255,7 +255,27 @@ fn the_trace_records_what_the_page_needs() {
             _ => None,
         })
         .collect();
-    assert_eq!(checks, ["trust_anchor", "validity", "name", "usage", "certificate_verify", "finished", "finished"]);
+    // The server sends its certificate and the intermediate: the path is checked link by link
+    // (RFC 5280 §6.1), every certificate of it for validity, then the leaf's name and usage.
+    assert_eq!(
+        checks,
+        [
+            "chain_length",
+            "issuer_signature",
+            "may_issue",
+            "trust_anchor",
+            "may_issue",
+            "validity",
+            "validity",
+            "name",
+            "usage",
+            "certificate_verify",
+            "finished",
+            "finished"
+        ]
+    );
+    let certificates = t.events.iter().filter(|e| matches!(e.event(), Some(Event::Certificate { .. }))).count();
+    assert_eq!(certificates, 2, "the leaf and the intermediate");
     assert!(t.ca.is_some());
     // Every record carried is linked to the RecordSent it came from, and its arrival follows it.
     assert!(t.deliveries.len() >= 10);

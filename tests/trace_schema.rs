@@ -5,9 +5,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rand_core::SeedableRng;
 use tlsviz::sim::network::{Action, Rule, Select};
 use tlsviz::sim::trace::SCHEMA_VERSION;
 use tlsviz::sim::{self, Network, Options, Scenario, Trace};
+use tlsviz::tls::conn::Role;
 
 const SCHEMA_DOC: &str = include_str!("../docs/trace-schema.md");
 
@@ -37,6 +39,19 @@ fn runs() -> Vec<(String, Trace)> {
         setup.network.rules.push(Rule { select: Select::Record(0), action });
         out.push((name.into(), sim::run_with(&opts, setup)));
     }
+    // Records that arrive after close_notify are ignored and counted (RFC 8446 §6.1): the
+    // network of a page run carries nothing then, so the test delivers one itself.
+    let opts = Options { seed: Some(5), ..Default::default() };
+    let setup = Scenario::Normal.setup(&opts);
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+    let pki = sim::make_pki(&mut rng, &opts.hostname, opts.now, setup.anchor).unwrap();
+    let mut p = sim::pair(&opts, setup, 5, &pki, &mut rng);
+    sim::run_pair(&mut p, &opts);
+    assert!(p.server.common.received_close);
+    p.server.receive(&[23, 3, 3, 0, 2, 1, 2]);
+    p.collect();
+    p.trace.finish(p.connection, &p.client, &p.server);
+    out.push(("a record after close_notify".into(), p.trace));
     out
 }
 

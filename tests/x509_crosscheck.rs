@@ -19,7 +19,9 @@ use tlsviz::tls::x509::verify::verify_server_chain;
 use x509_cert::builder::profile::BuilderProfile;
 use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::ext::pkix::name::GeneralName;
-use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectAltName, SubjectKeyIdentifier,
+};
 use x509_cert::ext::{Extension, ToExtension};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -34,6 +36,25 @@ fn chain(seed: u64, host: &str) -> (Issued, Issued) {
     let ca = issue::generate_ca(&mut rng, NOW).unwrap();
     let leaf = issue::generate_leaf(&mut rng, &ca, host, NOW).unwrap();
     (ca, leaf)
+}
+
+/// A root, an intermediate it signed, and a leaf the intermediate signed.
+fn three(seed: u64, host: &str) -> (Issued, Issued, Issued) {
+    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let ca = issue::generate_ca(&mut rng, NOW).unwrap();
+    let inter = issue::generate_intermediate(&mut rng, &ca, NOW).unwrap();
+    let leaf = issue::generate_leaf(&mut rng, &inter, host, NOW).unwrap();
+    (ca, inter, leaf)
+}
+
+/// x509-cert's reading of the two key identifier extensions (RFC 5280 §4.2.1.1–2).
+fn key_ids(der: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let c = Certificate::from_der(der).unwrap();
+    let exts = c.tbs_certificate().extensions().cloned().unwrap_or_default();
+    let find = |oid: &str| exts.iter().find(|e| e.extn_id.to_string() == oid).map(|e| e.extn_value.as_bytes().to_vec());
+    let ski = find("2.5.29.14").map(|v| SubjectKeyIdentifier::from_der(&v).unwrap().0.as_bytes().to_vec());
+    let aki = find("2.5.29.35").and_then(|v| AuthorityKeyIdentifier::from_der(&v).unwrap().key_identifier.map(|k| k.as_bytes().to_vec()));
+    (ski, aki)
 }
 
 #[test]
@@ -55,6 +76,32 @@ fn x509_cert_reads_our_certificates_with_the_same_fields() {
             let parsed = parse(der).unwrap();
             assert_eq!(parsed.tbs, tbs.to_der().unwrap(), "the signed bytes");
         }
+        // Both read the same key identifiers, and each is what RFC 7093 §2 method 1 gives for
+        // the certificate's key; a leaf names its CA's, a self-signed CA none.
+        let (root, inter, leaf3) = three(seed, "www.example.com");
+        for der in [&ca.der, &leaf.der, &root.der, &inter.der, &leaf3.der] {
+            let ours = parse(der).unwrap();
+            let (ski, aki) = key_ids(der);
+            assert_eq!(ours.extensions.subject_key_id, ski, "subjectKeyIdentifier");
+            assert_eq!(ours.extensions.authority_key_id, aki, "authorityKeyIdentifier");
+            assert_eq!(ski.as_deref(), Some(&issue::key_identifier(ours.public_key)[..]));
+        }
+        let ski = |der: &[u8]| key_ids(der).0;
+        assert_eq!(key_ids(&ca.der).1, None);
+        assert_eq!(key_ids(&leaf.der).1, ski(&ca.der));
+        assert_eq!(key_ids(&inter.der).1, ski(&root.der));
+        assert_eq!(key_ids(&leaf3.der).1, ski(&inter.der));
+        let inter_info = describe(&inter.der).unwrap();
+        assert!(inter_info.is_ca && inter_info.issuer == describe(&root.der).unwrap().subject);
+        let path_len = |der: &[u8]| {
+            let c = Certificate::from_der(der).unwrap();
+            let exts = c.tbs_certificate().extensions().cloned().unwrap_or_default();
+            let bc = exts.iter().find(|e| e.extn_id.to_string() == "2.5.29.19").unwrap();
+            BasicConstraints::from_der(bc.extn_value.as_bytes()).unwrap().path_len_constraint
+        };
+        assert_eq!((path_len(&root.der), parse(&root.der).unwrap().extensions.path_len), (None, None));
+        assert_eq!((path_len(&inter.der), parse(&inter.der).unwrap().extensions.path_len), (Some(0), Some(0)));
+
         let (ca_info, leaf_info) = (describe(&ca.der).unwrap(), describe(&leaf.der).unwrap());
         assert!(ca_info.is_ca && !leaf_info.is_ca);
         assert_eq!(leaf_info.dns_names, ["www.example.com"]);
@@ -68,7 +115,12 @@ fn x509_cert_reads_our_certificates_with_the_same_fields() {
 struct Profile {
     subject: Name,
     issuer: Name,
+    /// `None` for a CA (with this pathLenConstraint), the dNSName of a server certificate.
     leaf_host: Option<String>,
+    path_len: Option<u8>,
+    /// The subject's and, unless self-signed, the issuer's key identifiers.
+    subject_key_id: Vec<u8>,
+    authority_key_id: Option<Vec<u8>>,
 }
 
 impl BuilderProfile for Profile {
@@ -87,9 +139,9 @@ impl BuilderProfile for Profile {
         _tbs: &TbsCertificate,
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let s = &self.subject;
-        Ok(match &self.leaf_host {
+        let mut exts = match &self.leaf_host {
             None => vec![
-                (&BasicConstraints { ca: true, path_len_constraint: Some(0) }).to_extension(s, &[])?,
+                (&BasicConstraints { ca: true, path_len_constraint: self.path_len }).to_extension(s, &[])?,
                 (&KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign | KeyUsages::DigitalSignature)).to_extension(s, &[])?,
             ],
             Some(host) => vec![
@@ -98,7 +150,17 @@ impl BuilderProfile for Profile {
                 (&ExtendedKeyUsage(vec![der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1")])).to_extension(s, &[])?,
                 (&SubjectAltName(vec![GeneralName::DnsName(Ia5String::new(host.as_str())?)])).to_extension(s, &[])?,
             ],
-        })
+        };
+        exts.push((&SubjectKeyIdentifier(OctetString::new(self.subject_key_id.clone())?)).to_extension(s, &[])?);
+        if let Some(id) = &self.authority_key_id {
+            let aki = AuthorityKeyIdentifier {
+                key_identifier: Some(OctetString::new(id.clone())?),
+                authority_cert_issuer: None,
+                authority_cert_serial_number: None,
+            };
+            exts.push((&aki).to_extension(s, &[])?);
+        }
+        Ok(exts)
     }
 }
 
@@ -114,12 +176,37 @@ fn rebuild(ours: &[u8], profile: Profile, signer: &SigningKey) -> Vec<u8> {
 #[test]
 fn x509_cert_builder_writes_the_same_bytes_from_the_same_inputs() {
     // ECDSA signing is deterministic (RFC 6979), so equal inputs give equal certificates.
-    let (ca, leaf) = chain(9, "localhost");
+    let (ca, inter, leaf) = three(9, "localhost");
+    let id = |der: &[u8]| issue::key_identifier(parse(der).unwrap().public_key).to_vec();
     let ca_name = Name::from_str("CN=Handshake Visualizer Demo CA,O=TLS Handshake Visualizer").unwrap();
-    let ca_profile = Profile { subject: ca_name.clone(), issuer: ca_name.clone(), leaf_host: None };
+    let inter_name = Name::from_str("CN=Handshake Visualizer Demo Intermediate CA,O=TLS Handshake Visualizer").unwrap();
+    let ca_profile = Profile {
+        subject: ca_name.clone(),
+        issuer: ca_name.clone(),
+        leaf_host: None,
+        path_len: None,
+        subject_key_id: id(&ca.der),
+        authority_key_id: None,
+    };
     assert_eq!(rebuild(&ca.der, ca_profile, &ca.key), ca.der);
-    let leaf_profile = Profile { subject: Name::from_str("CN=localhost").unwrap(), issuer: ca_name, leaf_host: Some("localhost".into()) };
-    assert_eq!(rebuild(&leaf.der, leaf_profile, &ca.key), leaf.der);
+    let inter_profile = Profile {
+        subject: inter_name.clone(),
+        issuer: ca_name,
+        leaf_host: None,
+        path_len: Some(0),
+        subject_key_id: id(&inter.der),
+        authority_key_id: Some(id(&ca.der)),
+    };
+    assert_eq!(rebuild(&inter.der, inter_profile, &ca.key), inter.der);
+    let leaf_profile = Profile {
+        subject: Name::from_str("CN=localhost").unwrap(),
+        issuer: inter_name,
+        leaf_host: Some("localhost".into()),
+        path_len: None,
+        subject_key_id: id(&leaf.der),
+        authority_key_id: Some(id(&inter.der)),
+    };
+    assert_eq!(rebuild(&leaf.der, leaf_profile, &inter.key), leaf.der);
 }
 
 /// A server certificate written by x509-cert, with what the engine never writes itself: several

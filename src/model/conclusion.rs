@@ -46,6 +46,10 @@ fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescripti
             "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_AUTHORITY_INVALID.".into(),
             "This protects you from anyone who makes their own certificate for the site, even one whose issuer has the trusted CA's name: only the trusted CA's key can sign for it.".into(),
         ),
+        Some(CheckKind::MayIssue { .. } | CheckKind::ChainLength { .. }) => (
+            "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_AUTHORITY_INVALID (it finds no chain of real CAs to a trusted root).".into(),
+            "This protects you from anyone holding an ordinary certificate, for any site, who tries to use it to issue themselves a certificate for yours: only a CA may issue certificates.".into(),
+        ),
         Some(CheckKind::Usage { .. }) => (
             "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_INVALID.".into(),
             "This protects you from a certificate issued for another purpose being used to speak for a server.".into(),
@@ -208,6 +212,7 @@ mod tests {
             (Scenario::Expired, "checks the certificate's dates", "certificate_expired", "NET::ERR_CERT_DATE_INVALID"),
             (Scenario::UntrustedCa, "same name as the CA the client trusts", "unknown_ca", "NET::ERR_CERT_AUTHORITY_INVALID"),
             (PAGE_TAMPER, "cannot decrypt a record", "bad_record_mac", "ERR_SSL_PROTOCOL_ERROR"),
+            (Scenario::LeafAsCa, "may issue certificates. It may not", "bad_certificate", "NET::ERR_CERT_AUTHORITY_INVALID"),
         ] {
             let c = of(s.clone());
             assert!(!c.ok, "{s:?}");

@@ -118,6 +118,34 @@ pub fn check(side: Side, c: &Check) -> Narration {
                 "4.4.2.4",
             )
         }
+        CheckKind::ChainLength { certificates, limit } => n(
+            format!("{w} counts the certificates the server sent: {certificates}, and it follows a path of at most {limit}: {mark}."),
+            format!("{certificates} certificates in the Certificate message; a path may hold at most {limit} below the trust anchor (RFC 5280 §6.1)."),
+            "4.4.2.4",
+        ),
+        CheckKind::MayIssue { issuer, is_ca, key_cert_sign, path_len, intermediates_below } => {
+            let plain = if !is_ca {
+                format!("{w} checks that {issuer} may issue certificates. It may not: it is not a CA (basicConstraints cA is FALSE), so what it signed is worth nothing: {mark}.")
+            } else if *key_cert_sign == Some(false) {
+                format!("{w} checks that {issuer} may issue certificates. It is a CA, but its key usage does not allow signing certificates (no keyCertSign): {mark}.")
+            } else {
+                match path_len {
+                    Some(p) => format!("{w} checks that {issuer} may issue certificates: it is a CA whose key may sign them, and at most {p} CA{} may stand below it ({intermediates_below} do{}): {mark}.", if *p == 1 { "" } else { "s" }, if *intermediates_below == 1 { "es" } else { "" }),
+                    None => format!("{w} checks that {issuer} may issue certificates: it is a CA whose key may sign them, with no limit on the CAs below it ({intermediates_below} here): {mark}."),
+                }
+            };
+            let ku = match key_cert_sign {
+                Some(true) => "keyCertSign set",
+                Some(false) => "keyCertSign not set",
+                None => "no keyUsage extension",
+            };
+            let pl = path_len.map_or_else(|| "none".to_string(), |p| p.to_string());
+            n(
+                plain,
+                format!("\"{issuer}\": basicConstraints cA {is_ca}, pathLenConstraint {pl}; {ku}; {intermediates_below} non-self-issued CA certificate(s) below it in the path (RFC 5280 §6.1.4 (k)–(n))."),
+                "4.4.2.4",
+            )
+        }
         CheckKind::IssuerSignature { certificate, issuer, algorithm } => n(
             format!("{w} checks that {issuer} signed the certificate of {certificate}: {mark}."),
             format!("{algorithm} signature of \"{certificate}\" verified with the public key of \"{issuer}\"."),
@@ -270,7 +298,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: 
         ),
         HandshakeType::certificate => n(
             format!("{w} sends its certificate. In TLS 1.3 it travels encrypted: an eavesdropper cannot even see which certificate it is."),
-            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry with the DER leaf certificate."),
+            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
             "4.4.2",
         ),
         HandshakeType::certificate_verify => n(
@@ -421,6 +449,11 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
                 "5.2",
             ),
         },
+        Event::RecordReceived { ignored: true, content_type: ContentType::application_data, bytes, .. } => n(
+            format!("{w} skips a protected record of {} bytes it cannot decrypt: early data it did not accept.", bytes.0.len()),
+            "A server that rejects the client's early data discards the records that fail to decrypt under its handshake keys, up to its max_early_data_size, then goes on with the handshake.".into(),
+            "4.2.10",
+        ),
         Event::RecordReceived { ignored: true, .. } => n(format!("{w} ignores the change_cipher_spec record, as TLS 1.3 says it must."), String::new(), "5"),
         Event::RecordReceived { protection: Some(p), .. } => n(
             format!("{w} decrypts the record. The tag checks out, so nobody changed it on the way."),
@@ -515,6 +548,14 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             "6",
         ),
         Event::AlertReceived { description, .. } => n(format!("{w} receives the alert {description}."), String::new(), "6"),
+        Event::IgnoredAfterClose { records, bytes } => n(
+            format!(
+                "{w} ignores {bytes} bytes ({records} whole record{}) that arrived after the other side's close_notify: nothing is read after a close.",
+                if *records == 1 { "" } else { "s" }
+            ),
+            "After a closure alert, anything received is ignored: it is neither decrypted nor answered.".into(),
+            "6.1",
+        ),
         Event::KeysDiscarded { secrets, reason } => {
             let names = secrets.iter().map(|s| s.to_string()).collect::<Vec<_>>();
             let (why, section) = match reason {
@@ -569,6 +610,7 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
         Event::AlertReceived { description, .. } => format!("received alert {description}"),
         Event::KeysDiscarded { reason: DiscardReason::HandshakeDone, .. } => "erased its handshake keys".into(),
         Event::KeysDiscarded { .. } => "erased its traffic keys".into(),
+        Event::IgnoredAfterClose { bytes, .. } => format!("ignored {bytes} bytes after close_notify"),
         Event::TicketStored { .. } => "kept a session ticket".into(),
         Event::HelloRetry { group } if e.side == Side::Server => format!("asked for a {group} key share"),
         Event::Error { message, .. } => format!("failed: {message}"),
@@ -581,7 +623,9 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
 pub fn check_name(k: &CheckKind) -> &'static str {
     match k {
         CheckKind::TrustAnchor { .. } => "issuer",
+        CheckKind::ChainLength { .. } => "chain length",
         CheckKind::IssuerSignature { .. } => "chain",
+        CheckKind::MayIssue { .. } => "may issue",
         CheckKind::Validity { .. } => "validity",
         CheckKind::Name { .. } => "name",
         CheckKind::Usage { .. } => "usage",
@@ -693,6 +737,40 @@ mod tests {
     }
 
     #[test]
+    fn the_may_issue_check_says_which_rule_an_issuer_breaks() {
+        let k = |is_ca, key_cert_sign, path_len, intermediates_below| CheckKind::MayIssue {
+            issuer: "CN=attacker.example".into(),
+            is_ca,
+            key_cert_sign,
+            path_len,
+            intermediates_below,
+        };
+        let leaf = check(Side::Client, &failed(k(false, Some(false), None, 0), AlertDescription::bad_certificate));
+        assert!(
+            leaf.plain.contains("CN=attacker.example") && leaf.plain.contains("not a CA") && leaf.plain.contains("bad_certificate"),
+            "{}",
+            leaf.plain
+        );
+        let no_sign = check(Side::Client, &failed(k(true, Some(false), None, 0), AlertDescription::bad_certificate));
+        assert!(no_sign.plain.contains("no keyCertSign"), "{}", no_sign.plain);
+        let good = check(Side::Client, &ok(k(true, Some(true), Some(0), 0)));
+        assert!(good.plain.contains("at most 0 CAs may stand below it (0 do)") && good.plain.ends_with("✓."), "{}", good.plain);
+        differs(k(true, Some(true), Some(0), 0), k(true, Some(true), Some(1), 0));
+        differs(k(true, Some(true), Some(1), 0), k(true, Some(true), Some(1), 1));
+        differs(k(true, Some(true), None, 0), k(true, None, None, 0));
+        assert_eq!(check_name(&k(true, None, None, 0)), "may issue");
+    }
+
+    #[test]
+    fn the_chain_length_check_names_the_count_and_the_limit() {
+        let k = |certificates| CheckKind::ChainLength { certificates, limit: 10 };
+        let over = check(Side::Client, &failed(k(11), AlertDescription::bad_certificate));
+        assert!(over.plain.contains("11") && over.plain.contains("at most 10") && over.plain.contains("bad_certificate"), "{}", over.plain);
+        differs(k(2), k(3));
+        assert_eq!(check_name(&k(2)), "chain length");
+    }
+
+    #[test]
     fn the_certificate_verify_check_says_whose_signature_it_is_and_whether_it_held() {
         let k = |signer| CheckKind::CertificateVerify {
             signer,
@@ -716,6 +794,44 @@ mod tests {
         let bad = check(Side::Client, &failed(r(0), AlertDescription::bad_record_mac));
         assert!(bad.plain.contains("cannot decrypt") && bad.plain.contains("bad_record_mac"), "{}", bad.plain);
         differs(r(0), r(1));
+    }
+
+    #[test]
+    fn bytes_ignored_after_close_are_counted_in_the_sentence() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(4), ..Default::default() });
+        let at = |records, bytes| TraceEvent {
+            index: 0,
+            connection: 1,
+            side: Side::Server,
+            happening: crate::sim::Happening::Endpoint(Event::IgnoredAfterClose { records, bytes }),
+        };
+        let one = narrate(&t, &at(1, 29));
+        assert!(one.plain.contains("ignores 29 bytes (1 whole record)") && one.plain.contains("close_notify"), "{}", one.plain);
+        assert_eq!(one.section, "6.1");
+        assert_ne!(one.plain, narrate(&t, &at(2, 29)).plain);
+        assert_ne!(one.plain, narrate(&t, &at(1, 30)).plain);
+        assert_eq!(log_line(&at(3, 7)).as_deref(), Some("ignored 7 bytes after close_notify"));
+    }
+
+    #[test]
+    fn a_skipped_record_of_early_data_is_not_told_as_a_change_cipher_spec() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(4), ..Default::default() });
+        let at = |content_type, len| TraceEvent {
+            index: 0,
+            connection: 1,
+            side: Side::Server,
+            happening: crate::sim::Happening::Endpoint(Event::RecordReceived {
+                content_type,
+                bytes: crate::tls::codec::Bytes(vec![0; len]),
+                protection: None,
+                ignored: true,
+            }),
+        };
+        let early = narrate(&t, &at(ContentType::application_data, 45));
+        assert!(early.plain.contains("skips a protected record of 45 bytes") && early.plain.contains("early data"), "{}", early.plain);
+        assert_eq!(early.section, "4.2.10");
+        assert_ne!(early.plain, narrate(&t, &at(ContentType::application_data, 46)).plain);
+        assert!(narrate(&t, &at(ContentType::change_cipher_spec, 6)).plain.contains("change_cipher_spec"));
     }
 
     #[test]

@@ -362,13 +362,23 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
             }
             many => {
                 let mut n = narrate(t, e);
-                let list: Vec<&str> = many.iter().map(|(_, c)| super::narration::check_name(&c.kind)).collect();
+                let mut list: Vec<&str> = Vec::new();
+                for (_, c) in many {
+                    let what = checked(&c.kind);
+                    if !list.contains(&what) {
+                        list.push(what);
+                    }
+                }
+                let list = match list.split_last() {
+                    Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                    _ => list.join(""),
+                };
                 let cert = evs().find_map(|(_, ev)| if let Event::Certificate { info } = ev { Some(info) } else { None });
                 if let Some(info) = cert {
                     n.plain =
                         format!("{w} receives the server's certificate, for {}, issued by {}.", info.dns_names.join(", "), info.issuer);
                 }
-                n.plain = format!("{} It checks the certificate: {} all pass ✓.", n.plain, list.join(", "));
+                n.plain = format!("{} It checks the chain: {list}. All pass ✓.", n.plain);
                 n.detail = many.iter().map(|(x, c)| check(x.side, c).detail).collect::<Vec<_>>().join(" ");
                 n
             }
@@ -402,6 +412,21 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
         n.plain = format!("{} {}", n.plain, extra.join(" "));
     }
     n
+}
+
+/// What a check looks at, in a list of the checks a certificate chain passed.
+fn checked(k: &crate::tls::events::CheckKind) -> &'static str {
+    use crate::tls::events::CheckKind as K;
+    match k {
+        K::ChainLength { .. } => "its length",
+        K::IssuerSignature { .. } => "each issuer's signature",
+        K::MayIssue { .. } => "each issuer's right to issue certificates",
+        K::TrustAnchor { .. } => "that it ends at the trusted CA",
+        K::Validity { .. } => "every certificate's dates",
+        K::Name { .. } => "the name",
+        K::Usage { .. } => "the leaf's usage",
+        K::CertificateVerify { .. } | K::Finished { .. } | K::RecordDecryption { .. } => "the handshake",
+    }
 }
 
 /// Whether the derivation at `i` is the first of its side in its connection: the start of the key
@@ -541,6 +566,7 @@ mod tests {
             (Scenario::WrongName, 12..=20, Step::Authentication),
             (Scenario::Expired, 12..=20, Step::Authentication),
             (Scenario::UntrustedCa, 12..=20, Step::Authentication),
+            (Scenario::LeafAsCa, 12..=20, Step::Authentication),
         ] {
             let p = playback(&run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() }));
             assert!(range.contains(&p.beats.len()), "{s:?}: {} beats", p.beats.len());
@@ -550,7 +576,7 @@ mod tests {
 
     #[test]
     fn a_failed_run_never_reaches_closing() {
-        for s in [Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa, crate::sim::scenario::PAGE_TAMPER] {
+        for s in [Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa, Scenario::LeafAsCa, crate::sim::scenario::PAGE_TAMPER] {
             let t = run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() });
             let p = playback(&t);
             assert!(p.beats.iter().all(|b| b.step != Step::Closing), "{s:?} reached Closing without a close_notify");

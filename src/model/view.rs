@@ -112,7 +112,11 @@ pub fn panel(trace: &Trace, shown: &[usize], side: Side) -> Panel {
                     row.value = "erased".into();
                 }
             }
-            Event::Certificate { info } => holds.push(hold("server certificate", info.subject.clone(), false)),
+            Event::Certificate { info } => {
+                // The first is the server's own; the others are the CAs it sent along.
+                let first = !holds.iter().any(|h| h.label == "server certificate");
+                holds.push(hold(if first { "server certificate" } else { "chain certificate" }, info.subject.clone(), false))
+            }
             Event::Derived(Derivation { output: Output::Secret(s), value, .. })
                 if !matches!(s, Secret::DerivedFromEarly | Secret::DerivedFromHandshake) =>
             {

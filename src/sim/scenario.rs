@@ -23,6 +23,9 @@ pub enum Scenario {
     Expired,
     /// The server's certificate comes from a CA the client does not trust.
     UntrustedCa,
+    /// The server's certificate for the asked name is signed by a leaf certificate (cA=FALSE)
+    /// that the real CA issued to another site.
+    LeafAsCa,
 }
 
 /// Which CA the client trusts.
@@ -34,6 +37,19 @@ pub enum Anchor {
     Stranger,
 }
 
+/// What the server sends as its chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerChain {
+    /// Its certificate, then the intermediate CA that issued it.
+    Intermediate,
+    /// A certificate for the asked name signed by the key of a leaf certificate the intermediate
+    /// issued to [`OTHER_SITE`], then that leaf, then the intermediate.
+    SignedByLeaf,
+}
+
+/// The site whose genuine leaf certificate signs the forged one in [`Scenario::LeafAsCa`].
+pub const OTHER_SITE: &str = "attacker.example";
+
 /// How a scenario sets up one run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Setup {
@@ -44,6 +60,7 @@ pub struct Setup {
     /// Whether the first ClientHello carries a key share.
     pub initial_key_share: bool,
     pub anchor: Anchor,
+    pub chain: ServerChain,
     pub network: Network,
 }
 
@@ -52,8 +69,15 @@ pub const PAGE_TAMPER: Scenario = Scenario::Tamper { record: 3, offset: 60, xor:
 
 impl Scenario {
     /// Every scenario the page offers, in its menu's order.
-    pub const ALL: [Scenario; 6] =
-        [Scenario::Normal, Scenario::HelloRetry, PAGE_TAMPER, Scenario::WrongName, Scenario::Expired, Scenario::UntrustedCa];
+    pub const ALL: [Scenario; 7] = [
+        Scenario::Normal,
+        Scenario::HelloRetry,
+        PAGE_TAMPER,
+        Scenario::WrongName,
+        Scenario::Expired,
+        Scenario::UntrustedCa,
+        Scenario::LeafAsCa,
+    ];
 
     /// The name in the page's address (`?scenario=wrong-name`): a public interface, kept stable.
     pub fn key(&self) -> &'static str {
@@ -64,6 +88,7 @@ impl Scenario {
             Scenario::WrongName => "wrong-name",
             Scenario::Expired => "expired",
             Scenario::UntrustedCa => "untrusted",
+            Scenario::LeafAsCa => "leaf-as-ca",
         }
     }
 
@@ -76,6 +101,7 @@ impl Scenario {
             Scenario::WrongName => "Certificate for another name",
             Scenario::Expired => "Expired certificate",
             Scenario::UntrustedCa => "Certificate from an unknown CA",
+            Scenario::LeafAsCa => "A leaf certificate tries to act as a CA",
         }
     }
 
@@ -91,6 +117,7 @@ impl Scenario {
             client_now: opts.now,
             initial_key_share: true,
             anchor: Anchor::Issuer,
+            chain: ServerChain::Intermediate,
             network: Network::honest(),
         };
         match *self {
@@ -103,6 +130,7 @@ impl Scenario {
             // Past the end of the leaf's validity (it is issued for 90 days around `now`).
             Scenario::Expired => s.client_now = opts.now.saturating_add(400 * 86_400),
             Scenario::UntrustedCa => s.anchor = Anchor::Stranger,
+            Scenario::LeafAsCa => s.chain = ServerChain::SignedByLeaf,
         }
         s
     }

@@ -37,11 +37,29 @@ pub struct StoredTicket {
     pub psk: SecretBytes,
 }
 
-/// The handshake secrets, from ServerHello until the client's Finished.
+/// The handshake secrets, from ServerHello until the client's Finished, and the extensions the
+/// ClientHello offered (RFC 8446 §4.2: the server may answer only those).
 struct Handshaking {
     hs: HandshakeSecret,
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
+    offered: Vec<ExtensionType>,
+}
+
+/// RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
+/// not send the corresponding extension requests, with the exception of the "cookie" extension in
+/// the HelloRetryRequest"; an endpoint that gets one aborts with unsupported_extension. Unknown
+/// extensions are no exception: the client offered none. (One the engine recognises in a message
+/// that may not carry it was already refused by the decoder with illegal_parameter.)
+fn only_offered(offered: &[ExtensionType], answered: &[Extension], cookie_allowed: bool) -> Result<(), Error> {
+    for e in answered {
+        let t = e.typ();
+        let asked = offered.contains(&t) || (cookie_allowed && t == ExtensionType::cookie);
+        if !asked {
+            return Err(Error::UnsupportedExtension("an extension in the server's answer that the client did not offer"));
+        }
+    }
+    Ok(())
 }
 
 enum State {
@@ -156,11 +174,17 @@ impl Client {
                 self.on_server_hello(&hello, key, sh, message, raw)
             }
             (State::ExpectEncryptedExtensions(h), Handshake::EncryptedExtensions(e)) => {
+                only_offered(&h.offered, &e, false)?;
                 self.on_encrypted_extensions(e)?;
                 self.common.accept(message, raw);
                 Ok(State::ExpectCertificate(h))
             }
             (State::ExpectCertificate(h), Handshake::Certificate { context, entries }) => {
+                // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
+                // correspond to ones from the ClientHello message."
+                for entry in &entries {
+                    only_offered(&h.offered, &entry.extensions, false)?;
+                }
                 let key = self.on_certificate(context, entries.into_iter().map(|e| e.cert_data).collect())?;
                 self.common.accept(message, raw);
                 Ok(State::ExpectCertificateVerify(h, key))
@@ -185,6 +209,9 @@ impl Client {
 
     /// RFC 8446 §4.1.3 checks shared by ServerHello and HelloRetryRequest.
     fn check_server_hello(hello: &ClientHello, sh: &ServerHello) -> Result<(), Error> {
+        // §4.2 first: an answer to something never asked is refused before its content is judged.
+        let offered: Vec<ExtensionType> = hello.extensions.iter().map(Extension::typ).collect();
+        only_offered(&offered, &sh.extensions, sh.is_retry_request())?;
         match find(&sh.extensions, ExtensionType::supported_versions) {
             Some(Extension::SupportedVersionSelected(v)) if *v == ProtocolVersion::TLSv1_3 => {}
             Some(_) => return Err(Error::IllegalParameter("the server selected a version other than TLS 1.3")),
@@ -265,7 +292,8 @@ impl Client {
         self.common.set_read_keys(server_hs.clone())?;
         // From here on, anything the client sends (its Finished, or an alert) is encrypted.
         self.common.set_write_keys(client_hs.clone())?;
-        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs }))
+        let offered = hello.extensions.iter().map(Extension::typ).collect();
+        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs, offered }))
     }
 
     /// RFC 8446 §4.3.1.
@@ -344,7 +372,7 @@ impl Client {
         self.common.accept(message, raw);
         let th = self.common.transcript.current();
         let mut log = Vec::new();
-        let Handshaking { hs, client_hs, server_hs } = h;
+        let Handshaking { hs, client_hs, server_hs, .. } = h;
         let master = hs.into_master_secret(&mut log);
         let client_ap = master.client_traffic(&mut log, &th);
         let server_ap = master.server_traffic(&mut log, &th);

@@ -67,15 +67,23 @@ pub trait Role {
     }
 
     /// Feed bytes from the peer. Returns the application data they carried; a failure ends the
-    /// connection with the alert it maps to (see the events).
+    /// connection with the alert it maps to (see the events). The bytes are read one record at a
+    /// time, straight from `bytes`: what the connection buffers stays within one record and one
+    /// handshake message, however much arrives at once, and nothing after a failure or a
+    /// close_notify is copied at all.
     fn receive(&mut self, bytes: &[u8]) -> Vec<Vec<u8>> {
+        if self.common().received_close {
+            // RFC 8446 §6.1: whatever follows a closure alert is ignored (and said to be).
+            self.common().ignore_after_close(bytes);
+            return Vec::new();
+        }
         if !self.common().is_active() {
             return Vec::new();
         }
-        self.common().push(bytes);
+        let mut input = bytes;
         let mut data = Vec::new();
         loop {
-            let r = match self.common().next_incoming() {
+            let r = match self.common().next_incoming(&mut input) {
                 Ok(Some(Incoming::Handshake(m, raw))) => self.handle(m, &raw),
                 Ok(Some(Incoming::AppData(d))) => {
                     data.push(d);
@@ -90,6 +98,9 @@ pub trait Role {
                 break;
             }
             self.report();
+        }
+        if self.common().received_close {
+            self.common().ignore_after_close(input);
         }
         self.report();
         data
@@ -144,8 +155,10 @@ pub struct Common {
     pub transcript: Transcript,
     pub options: RecordOptions,
     deframer: Deframer,
-    /// Handshake bytes received but not yet a whole message.
+    /// Handshake bytes received but not yet a whole message: `hs_buf[hs_start..]` (messages
+    /// already taken are cut off by the offset, not by moving the rest).
     hs_buf: Vec<u8>,
+    hs_start: usize,
     /// Handshake messages written but not yet cut into records, and where each ends in it.
     hs_out: Vec<u8>,
     hs_out_ends: Vec<(Message, usize)>,
@@ -154,6 +167,42 @@ pub struct Common {
     out: Vec<u8>,
     pub sent_close: bool,
     pub received_close: bool,
+    /// RFC 8446 §4.2.10: while set, records that fail to deprotect are early data the server did
+    /// not accept, skipped while their bytes stay within what is left of this budget.
+    early_data_skip: Option<usize>,
+    /// Records in a row that carried nothing (a dropped change_cipher_spec, an empty application
+    /// data record, a warning alert): bounded by [`MAX_EMPTY_IN_A_ROW`].
+    empty_in_a_row: usize,
+    /// KeyUpdates received since the last application data: bounded by [`MAX_KEY_UPDATES_IN_A_ROW`].
+    key_updates_in_a_row: usize,
+    /// A KeyUpdate answering the peer's request went out and no application data since (RFC 8446
+    /// §4.6.3: a side that receives several requests while silent answers once).
+    key_update_answered: bool,
+    /// After a close_notify: a record header still being counted, and the body bytes left of the
+    /// record being skipped.
+    after_close: (Vec<u8>, usize),
+}
+
+/// RFC 8446 §4: the largest handshake message accepted, 64 KiB of body. Refused from its 4-byte
+/// header, before any more of it is kept (decode_error: the length field is one this endpoint
+/// cannot decode). The largest message a peer of this engine sends, a Certificate of a few
+/// certificates, is a few KiB.
+pub const MAX_HANDSHAKE_MESSAGE: usize = 1 << 16;
+
+/// Records in a row that carry nothing at all before one that does, as BoringSSL allows
+/// (`kMaxEmptyRecords`); one more is unexpected_message. RFC 8446 lets an endpoint drop a
+/// change_cipher_spec or an empty application data record, but not without end.
+pub const MAX_EMPTY_IN_A_ROW: usize = 32;
+
+/// KeyUpdates received without application data in between (BoringSSL's `kMaxKeyUpdates`); one
+/// more is unexpected_message: each costs a key derivation, and a flood of them carries nothing.
+pub const MAX_KEY_UPDATES_IN_A_ROW: usize = 32;
+
+/// What a skipped record of rejected early data costs against the budget: all its bytes, and no
+/// less than the smallest record that could hold protected data (a header, one byte of content
+/// type and the tag), so even empty records use it up.
+fn early_data_cost(rec: &RawRecord) -> usize {
+    rec.bytes.len().max(super::record::HEADER_LEN + 1 + super::crypto::TAG_LEN)
 }
 
 impl Common {
@@ -169,6 +218,7 @@ impl Common {
             options: RecordOptions { max_fragment, ..options },
             deframer: Deframer::default(),
             hs_buf: Vec::new(),
+            hs_start: 0,
             hs_out: Vec::new(),
             hs_out_ends: Vec::new(),
             read: None,
@@ -176,6 +226,11 @@ impl Common {
             out: Vec::new(),
             sent_close: false,
             received_close: false,
+            early_data_skip: None,
+            empty_in_a_row: 0,
+            key_updates_in_a_row: 0,
+            key_update_answered: false,
+            after_close: (Vec::new(), 0),
         }
     }
 
@@ -217,6 +272,30 @@ impl Common {
         self.deframer.push(bytes);
     }
 
+    /// RFC 8446 §4.2.10: the peer offered early data and this side rejects it: skip records that
+    /// fail to deprotect (or, before there are keys, every protected record), up to `max` bytes,
+    /// until one deprotects; more than that is unexpected_message.
+    pub fn skip_rejected_early_data(&mut self, max: usize) {
+        self.early_data_skip = Some(max);
+    }
+
+    /// The skipping of [`Common::skip_rejected_early_data`] ends (a second ClientHello arrived).
+    pub fn stop_skipping_early_data(&mut self) {
+        self.early_data_skip = None;
+    }
+
+    /// Skip one record of rejected early data, if early data is being skipped. `Ok(true)`: skipped.
+    fn skip_early_data(&mut self, rec: &RawRecord) -> Result<bool, Error> {
+        let Some(left) = self.early_data_skip else { return Ok(false) };
+        let Some(rest) = left.checked_sub(early_data_cost(rec)) else {
+            self.early_data_skip = None;
+            return Err(Error::UnexpectedMessage("more early data than max_early_data_size"));
+        };
+        self.early_data_skip = Some(rest);
+        self.events.push(Event::RecordReceived { content_type: rec.typ, bytes: Bytes(rec.bytes.clone()), protection: None, ignored: true });
+        Ok(true)
+    }
+
     // ---- keys -------------------------------------------------------------------------------
 
     fn install(&mut self, dir: Direction, secret: TrafficSecret) -> Keyed {
@@ -235,7 +314,7 @@ impl Common {
     /// Start decrypting with keys from `secret`. RFC 8446 §5.1: a handshake message may not span
     /// a key change.
     pub fn set_read_keys(&mut self, secret: TrafficSecret) -> Result<(), Error> {
-        if !self.hs_buf.is_empty() {
+        if !self.hs_pending().is_empty() {
             return Err(Error::UnexpectedMessage("a handshake message spans a key change"));
         }
         self.read = Some(self.install(Direction::Read, secret));
@@ -351,6 +430,7 @@ impl Common {
             return Err(Error::Usage("application data can only be sent on an open, connected session"));
         }
         self.events.push(Event::AppDataSent { data: Bytes(data.to_vec()) });
+        self.key_update_answered = false;
         if data.is_empty() {
             return self.write_record(ContentType::application_data, data);
         }
@@ -408,11 +488,18 @@ impl Common {
     }
 
     /// RFC 8446 §4.6.3: the peer moved to its next secret; follow it, and answer if asked.
+    /// A side that gets several requests while it sends nothing answers once; and KeyUpdates
+    /// without application data in between are bounded by [`MAX_KEY_UPDATES_IN_A_ROW`].
     pub fn receive_key_update(&mut self, request: KeyUpdateRequest) -> Result<(), Error> {
+        self.key_updates_in_a_row = self.key_updates_in_a_row.saturating_add(1);
+        if self.key_updates_in_a_row > MAX_KEY_UPDATES_IN_A_ROW {
+            return Err(Error::UnexpectedMessage("too many KeyUpdates without application data"));
+        }
         let next = self.next_secret(Direction::Read).ok_or(Error::UnexpectedMessage("KeyUpdate before application keys"))?;
         self.set_read_keys(next)?;
-        if request == KeyUpdateRequest::update_requested && !self.sent_close {
+        if request == KeyUpdateRequest::update_requested && !self.sent_close && !self.key_update_answered {
             self.send_key_update(KeyUpdateRequest::update_not_requested)?;
+            self.key_update_answered = true;
         }
         Ok(())
     }
@@ -439,7 +526,7 @@ impl Common {
 
     /// Whether a live connection waits for the rest of a record or of a handshake message.
     pub fn stalled(&self) -> bool {
-        self.is_active() && (self.deframer.has_partial() || !self.hs_buf.is_empty())
+        self.is_active() && (self.deframer.has_partial() || !self.hs_pending().is_empty())
     }
 
     /// The transport closed. RFC 8446 §6.1: ending inside a record or a handshake message, or
@@ -451,7 +538,7 @@ impl Common {
         if self.deframer.has_partial() {
             return Err(Error::Decode("the connection ended inside a record"));
         }
-        if !self.hs_buf.is_empty() {
+        if !self.hs_pending().is_empty() {
             return Err(Error::Decode("the connection ended inside a handshake message"));
         }
         if self.status != Status::Connected {
@@ -462,36 +549,106 @@ impl Common {
 
     // ---- reading ----------------------------------------------------------------------------
 
+    /// Handshake bytes received that are not yet a whole message.
+    fn hs_pending(&self) -> &[u8] {
+        self.hs_buf.get(self.hs_start..).unwrap_or(&[])
+    }
+
     /// The next whole handshake message or application data from the peer, reading as many
-    /// records as needed. `Ok(None)`: more bytes are needed (or the peer closed).
-    pub fn next_incoming(&mut self) -> Result<Option<Incoming>, Error> {
+    /// records from `input` as needed and taking from it only the bytes of those records.
+    /// `Ok(None)`: more bytes are needed (or the peer closed, or the connection ended).
+    pub fn next_incoming(&mut self, input: &mut &[u8]) -> Result<Option<Incoming>, Error> {
         loop {
             if let Some(msg) = self.take_handshake_message()? {
                 return Ok(Some(msg));
             }
+            if self.received_close || !self.is_active() {
+                return Ok(None);
+            }
+            self.deframer.fill(input)?;
             let Some(rec) = self.deframer.next_record()? else { return Ok(None) };
             if let Some(data) = self.read_record(rec)? {
                 return Ok(Some(Incoming::AppData(data)));
             }
-            if self.received_close || !self.is_active() {
-                return Ok(None);
-            }
         }
     }
 
+    /// A whole message from the handshake bytes, if one is there. Its 4-byte header is checked
+    /// against [`MAX_HANDSHAKE_MESSAGE`] as soon as it has arrived, before more is kept.
     fn take_handshake_message(&mut self) -> Result<Option<Incoming>, Error> {
-        if self.hs_buf.len() < 4 {
-            return Ok(None);
+        let pending = self.hs_pending();
+        let [_, a, b, c, ..] = *pending else { return Ok(None) };
+        let len = (usize::from(a) << 16) | (usize::from(b) << 8) | usize::from(c);
+        if len > MAX_HANDSHAKE_MESSAGE {
+            return Err(Error::Decode("a handshake message longer than this endpoint accepts (64 KiB)"));
         }
-        let len = (usize::from(self.hs_buf[1]) << 16) | (usize::from(self.hs_buf[2]) << 8) | usize::from(self.hs_buf[3]);
-        if self.hs_buf.len() < 4 + len {
+        let Some(raw) = pending.get(..4 + len).map(<[u8]>::to_vec) else {
+            // The rest will come: room for it all, once, so no record moves what is already here.
+            let missing = (4 + len).saturating_sub(pending.len());
+            self.hs_buf.reserve(missing);
             return Ok(None);
+        };
+        self.hs_start += raw.len();
+        if self.hs_start >= self.hs_buf.len() {
+            self.hs_buf.clear();
+            self.hs_start = 0;
         }
-        let raw: Vec<u8> = self.hs_buf.drain(..4 + len).collect();
         let (res, fields) = Handshake::decode(&raw);
         let message = res.as_ref().ok().map(Handshake::message);
         self.events.push(Event::HandshakeReceived { message, bytes: Bytes(raw.clone()), fields });
         Ok(Some(Incoming::Handshake(res?, raw)))
+    }
+
+    /// Add the content of a handshake record to the handshake bytes (dropping, first, the
+    /// messages already taken: only the unread part of one message can move).
+    fn push_handshake_bytes(&mut self, content: &[u8]) {
+        if self.hs_start > 0 {
+            self.hs_buf.drain(..self.hs_start.min(self.hs_buf.len()));
+            self.hs_start = 0;
+        }
+        self.hs_buf.extend_from_slice(content);
+    }
+
+    /// One more record that carried nothing; past [`MAX_EMPTY_IN_A_ROW`] of them, an error.
+    fn carried_nothing(&mut self) -> Result<(), Error> {
+        self.empty_in_a_row = self.empty_in_a_row.saturating_add(1);
+        if self.empty_in_a_row > MAX_EMPTY_IN_A_ROW {
+            return Err(Error::UnexpectedMessage("too many records in a row that carry nothing"));
+        }
+        Ok(())
+    }
+
+    /// RFC 8446 §6.1: bytes after a closure alert are ignored. They are counted (records by their
+    /// headers, across calls) and the count goes into the trace; none of them is kept.
+    pub fn ignore_after_close(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        let mut records = 0usize;
+        let (hdr, body_left) = &mut self.after_close;
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if *body_left > 0 {
+                let n = (*body_left).min(rest.len());
+                *body_left -= n;
+                rest = &rest[n..];
+                if *body_left == 0 {
+                    records += 1;
+                }
+                continue;
+            }
+            let n = (super::record::HEADER_LEN - hdr.len()).min(rest.len());
+            hdr.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if let [_, _, _, hi, lo] = hdr[..] {
+                *body_left = usize::from(u16::from_be_bytes([hi, lo]));
+                hdr.clear();
+                if *body_left == 0 {
+                    records += 1;
+                }
+            }
+        }
+        self.events.push(Event::IgnoredAfterClose { records, bytes: bytes.len() });
     }
 
     /// Process one record. Returns application data, if the record carried some.
@@ -504,18 +661,33 @@ impl Common {
         };
         // RFC 8446 §5, D.4: a plaintext change_cipher_spec of exactly 0x01, after the first
         // ClientHello and before the peer's Finished, is dropped (a client in compatibility mode
-        // may send it before its second ClientHello); anything else of that type is an error.
+        // may send it before its second ClientHello); anything else of that type is an error, and
+        // so is one inside a handshake message split across records (§5.1: no interleaving).
         if rec.typ == ContentType::change_cipher_spec {
-            let ok = rec.payload == [1] && self.status == Status::Handshaking && !self.transcript.is_empty();
+            let ok =
+                rec.payload() == [1] && self.status == Status::Handshaking && !self.transcript.is_empty() && self.hs_pending().is_empty();
             self.events.push(received(&rec, None, ok));
             if !ok {
                 return Err(Error::UnexpectedMessage("change_cipher_spec that is not a single 0x01 before Finished"));
             }
+            self.carried_nothing()?;
+            return Ok(None);
+        }
+        // RFC 8446 §4.2.10: before there are keys to try, every protected record is early data.
+        if self.read.is_none() && rec.typ == ContentType::application_data && self.skip_early_data(&rec)? {
             return Ok(None);
         }
         let (typ, content, protection) = match (self.read.as_mut(), rec.typ) {
             (Some(k), ContentType::application_data) => match k.cipher.open(&rec) {
-                Ok((t, content, p)) => (t, content, Some(p)),
+                Ok((t, content, p)) => {
+                    // The first record that deprotects starts the client's second flight.
+                    self.early_data_skip = None;
+                    (t, content, Some(p))
+                }
+                Err(_) if self.early_data_skip.is_some() => {
+                    self.skip_early_data(&rec)?;
+                    return Ok(None);
+                }
                 Err(e) => {
                     let check = CheckKind::RecordDecryption { secret: k.secret.name, sequence_number: k.cipher.sequence_number() };
                     self.events.push(received(&rec, None, false));
@@ -524,33 +696,47 @@ impl Common {
                 }
             },
             // A plaintext alert is accepted at any time: a peer that failed early may not have keys.
-            (_, ContentType::alert) => (ContentType::alert, rec.payload.clone(), None),
+            (_, ContentType::alert) => (ContentType::alert, rec.payload().to_vec(), None),
             (Some(_), _) => {
                 self.events.push(received(&rec, None, false));
                 return Err(Error::UnexpectedMessage("a plaintext record after encryption started"));
             }
-            (None, t) => (t, rec.payload.clone(), None),
+            (None, t) => (t, rec.payload().to_vec(), None),
         };
         self.events.push(received(&rec, protection, false));
+        if typ != ContentType::handshake && !self.hs_pending().is_empty() {
+            // RFC 8446 §5.1: "Handshake messages MUST NOT be interleaved with other record types."
+            return Err(Error::UnexpectedMessage("a record of another type inside a split handshake message"));
+        }
         match typ {
             ContentType::handshake => {
                 if content.is_empty() {
                     return Err(Error::UnexpectedMessage("an empty handshake record"));
                 }
-                self.hs_buf.extend_from_slice(&content);
+                self.empty_in_a_row = 0;
+                self.push_handshake_bytes(&content);
                 Ok(None)
             }
             ContentType::alert => {
                 self.read_alert(&content)?;
+                if !self.received_close {
+                    // A warning that is not close_notify (user_canceled) carries nothing either.
+                    self.carried_nothing()?;
+                }
                 Ok(None)
             }
             ContentType::application_data => {
                 if self.status != Status::Connected || self.read.is_none() {
                     return Err(Error::UnexpectedMessage("application data before the handshake finished"));
                 }
-                if !self.hs_buf.is_empty() {
-                    return Err(Error::UnexpectedMessage("application data inside a split handshake message"));
+                if content.is_empty() {
+                    // RFC 8446 §5.4: allowed (against traffic analysis), but it carries nothing,
+                    // so nothing is handed to the application.
+                    self.carried_nothing()?;
+                    return Ok(None);
                 }
+                self.empty_in_a_row = 0;
+                self.key_updates_in_a_row = 0;
                 self.events.push(Event::AppDataReceived { data: Bytes(content.clone()) });
                 Ok(Some(content))
             }

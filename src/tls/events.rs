@@ -378,8 +378,17 @@ pub enum CheckKind {
     /// The chain leads to the trust anchor: `certificate`'s issuer is the anchor's subject and its
     /// signature verifies with the anchor's key.
     TrustAnchor { certificate: String, issuer: String, anchor: String, names_match: bool, signature_valid: bool, algorithm: String },
-    /// `issuer` signed `certificate` (an intermediate in the chain).
+    /// RFC 5280 §6.1: the server sent `certificates` certificates, and a path may hold at most
+    /// `limit` (the leaf and its intermediates; the trust anchor is the client's own).
+    ChainLength { certificates: usize, limit: usize },
+    /// `issuer` signed `certificate`: the issuer's name is the certificate's issuer name, byte for
+    /// byte, and its key verifies the signature (one link of the path from the leaf up).
     IssuerSignature { certificate: String, issuer: String, algorithm: String },
+    /// RFC 5280 §6.1.4 (k)–(n): `issuer` may issue certificates: basicConstraints cA (`is_ca`),
+    /// keyUsage keyCertSign (`key_cert_sign`: `None` without a keyUsage extension, which allows
+    /// it), and its pathLenConstraint (`path_len`, if any) at least the number of CA certificates
+    /// below it in the path (`intermediates_below`, not counting self-issued ones).
+    MayIssue { issuer: String, is_ca: bool, key_cert_sign: Option<bool>, path_len: Option<u32>, intermediates_below: usize },
     /// The certificate is valid at `now`.
     Validity { certificate: String, not_before: UnixTime, not_after: UnixTime, now: UnixTime },
     /// The name the client asked for is among the certificate's subjectAltName dNSNames.
@@ -559,6 +568,12 @@ pub enum Event {
     AlertReceived {
         description: AlertDescription,
         fatal: bool,
+    },
+    /// RFC 8446 §6.1: bytes that arrived after the peer's close_notify, ignored unread: how many,
+    /// and how many whole records they made.
+    IgnoredAfterClose {
+        records: usize,
+        bytes: usize,
     },
     /// Traffic secrets and keys this side erased (RFC 8446 §6.1, §6.2, §4.4.4).
     KeysDiscarded {

@@ -110,6 +110,8 @@ fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
         42 => matches!(ctx, ClientHello | EncryptedExtensions | NewSessionTicket),
         43 | 51 => matches!(ctx, ClientHello | ServerHello | HelloRetryRequest),
         44 => matches!(ctx, ClientHello | HelloRetryRequest),
+        // oid_filters: CertificateRequest only, a message this engine neither sends nor reads.
+        48 => false,
         _ => return None,
     };
     Some(ok)
@@ -120,11 +122,17 @@ fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
 pub fn read_extensions(r: &mut Reader<'_>, ctx: ExtContext, min: usize, max: usize) -> Result<Vec<Extension>, Error> {
     r.vector(2, min, max, "extensions", "the extension block", |r| {
         let mut out: Vec<Extension> = Vec::new();
+        // One bit per extension type: a block of thousands of extensions costs one pass.
+        let mut seen = [0u64; 1 << 10];
         while !r.is_empty() {
             let ext = r.group("Extension", "one extension", |r| read_one(r, ctx))?;
-            if out.iter().any(|e| e.typ() == ext.typ()) {
+            let t = usize::from(ext.typ().0);
+            let bit = 1u64 << (t % 64);
+            let word = seen.get_mut(t / 64).ok_or(Error::Internal("an extension type past 16 bits"))?;
+            if *word & bit != 0 {
                 return Err(Error::IllegalParameter("the same extension appears twice"));
             }
+            *word |= bit;
             out.push(ext);
         }
         Ok(out)

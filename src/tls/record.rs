@@ -18,9 +18,15 @@ pub const HEADER_LEN: usize = 5;
 #[derive(Clone, Debug)]
 pub struct RawRecord {
     pub typ: ContentType,
-    pub payload: Vec<u8>,
     /// Header and payload, as received.
     pub bytes: Vec<u8>,
+}
+
+impl RawRecord {
+    /// What follows the 5-byte header.
+    pub fn payload(&self) -> &[u8] {
+        self.bytes.get(HEADER_LEN..).unwrap_or(&[])
+    }
 }
 
 pub fn header(typ: ContentType, len: usize) -> [u8; HEADER_LEN] {
@@ -35,40 +41,93 @@ pub fn plaintext_record(typ: ContentType, payload: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Collects bytes from the wire and cuts them into records.
+/// Collects bytes from the wire and cuts them into records. [`Deframer::fill`] takes from its
+/// input only what completes the next record, so a connection holds at most one record here
+/// however much arrives at once; consumed records are cut off by an offset, never by moving what
+/// is still buffered.
 #[derive(Default)]
 pub struct Deframer {
     buf: Vec<u8>,
+    /// Where the unread bytes of `buf` begin.
+    start: usize,
 }
 
 impl Deframer {
+    /// Buffer all of `bytes` (a caller that has a whole flight at hand; a connection uses
+    /// [`Deframer::fill`]).
     pub fn push(&mut self, bytes: &[u8]) {
+        self.compact();
         self.buf.extend_from_slice(bytes);
+    }
+
+    /// Move to `buf` the bytes of `input` that the next record still needs: its header, then, once
+    /// the header is whole and its length within the limits, its body. RFC 8446 §5.1/§5.2: the
+    /// length is checked before the body is waited for.
+    pub fn fill(&mut self, input: &mut &[u8]) -> Result<(), Error> {
+        self.compact();
+        for _ in 0..2 {
+            let want = match self.unread() {
+                h if h.len() < HEADER_LEN => HEADER_LEN,
+                h => HEADER_LEN + checked_length(h)?,
+            };
+            let n = want.saturating_sub(self.buf.len()).min(input.len());
+            let (now, rest) = input.split_at(n);
+            if self.buf.is_empty() {
+                // The first bytes of a record: room for the largest record it can be, once.
+                self.buf.reserve_exact(HEADER_LEN + MAX_CIPHERTEXT);
+            }
+            self.buf.extend_from_slice(now);
+            *input = rest;
+        }
+        Ok(())
+    }
+
+    fn unread(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or(&[])
+    }
+
+    /// Drop the records already taken: only the unread bytes (less than one record) move.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start.min(self.buf.len()));
+            self.start = 0;
+        }
     }
 
     /// Whether bytes of an incomplete record are waiting.
     pub fn has_partial(&self) -> bool {
-        !self.buf.is_empty()
+        !self.unread().is_empty()
     }
 
     /// The next whole record, if one has arrived. The length is checked against the limits of
     /// RFC 8446 §5.1/§5.2 before waiting for the body.
     pub fn next_record(&mut self) -> Result<Option<RawRecord>, Error> {
-        if self.buf.len() < HEADER_LEN {
+        let rest = self.unread();
+        if rest.len() < HEADER_LEN {
             return Ok(None);
         }
-        let typ = ContentType(self.buf[0]);
-        let len = usize::from(u16::from_be_bytes([self.buf[3], self.buf[4]]));
-        let limit = if typ == ContentType::application_data { MAX_CIPHERTEXT } else { MAX_PLAINTEXT };
-        if len > limit {
-            return Err(Error::RecordOverflow("record length field over the limit"));
+        let len = HEADER_LEN + checked_length(rest)?;
+        let Some(bytes) = rest.get(..len) else { return Ok(None) };
+        let rec = RawRecord { typ: ContentType(bytes[0]), bytes: bytes.to_vec() };
+        self.start += len;
+        if self.start >= self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
         }
-        if self.buf.len() < HEADER_LEN + len {
-            return Ok(None);
-        }
-        let bytes: Vec<u8> = self.buf.drain(..HEADER_LEN + len).collect();
-        Ok(Some(RawRecord { typ, payload: bytes[HEADER_LEN..].to_vec(), bytes }))
+        Ok(Some(rec))
     }
+}
+
+/// The payload length a record header announces, if it is within the limits of RFC 8446 §5.1
+/// (plaintext) and §5.2 (protected records, which travel as application_data).
+fn checked_length(hdr: &[u8]) -> Result<usize, Error> {
+    let [typ, _, _, hi, lo, ..] = *hdr else { return Err(Error::Internal("a record header of fewer than 5 bytes")) };
+    let len = usize::from(u16::from_be_bytes([hi, lo]));
+    let limit = if ContentType(typ) == ContentType::application_data { MAX_CIPHERTEXT } else { MAX_PLAINTEXT };
+    if len > limit {
+        return Err(Error::RecordOverflow("record length field over the limit"));
+    }
+    Ok(len)
 }
 
 /// The field tree of a record as it appears on the wire. A plaintext handshake record that holds
@@ -223,12 +282,13 @@ impl RecordCipher {
 
     /// Open a TLSCiphertext; returns the inner content type and content.
     pub fn open(&mut self, rec: &RawRecord) -> Result<(ContentType, Vec<u8>, Protection), Error> {
-        if rec.payload.len() < TAG_LEN {
+        let payload = rec.payload();
+        if payload.len() < TAG_LEN {
             return Err(Error::BadRecordMac);
         }
-        let (ct, tag) = rec.payload.split_at(rec.payload.len() - TAG_LEN);
+        let (ct, tag) = payload.split_at(payload.len() - TAG_LEN);
         let nonce = self.nonce();
-        let hdr = &rec.bytes[..HEADER_LEN];
+        let hdr = rec.bytes.get(..HEADER_LEN).ok_or(Error::BadRecordMac)?;
         let inner = aead_open(&self.keys.key, &nonce, hdr, ct, tag)?;
         // RFC 8446 §5.4: the inner plaintext may be at most 2^14 + 1 bytes.
         if inner.len() > MAX_PLAINTEXT + 1 {

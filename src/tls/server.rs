@@ -56,6 +56,11 @@ pub struct Server {
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
 const GROUP: NamedGroup = NamedGroup::secp256r1;
 
+/// RFC 8446 §4.2.10: how many bytes of early data the server skips when it rejects the client's
+/// (it never accepts any: it issues no PSK it could resume with). Counted as whole records on the
+/// wire, so the limit also bounds the number of records skipped.
+pub const MAX_EARLY_DATA_SKIPPED: usize = 16384;
+
 impl Server {
     pub fn new(config: ServerConfig, rng: ChaCha20Rng) -> Self {
         let common = Common::new(rng, Endpoint::Server, Phase::ExpectClientHello, config.records.clone());
@@ -86,6 +91,11 @@ impl Server {
 
     /// RFC 8446 §4.1.2, §4.2, §9.2: what a ClientHello must carry; then the server's flight.
     fn on_client_hello(&mut self, first: Option<ClientHello>, ch: ClientHello, message: Message, raw: &[u8]) -> Result<State, Error> {
+        // RFC 8446 §D.5: a hello with legacy_version 0x0300 (SSL 3.0) or lower is refused outright,
+        // whatever its supported_versions says.
+        if ch.legacy_version.0 <= 0x0300 {
+            return Err(Error::ProtocolVersion);
+        }
         if ch.legacy_compression_methods != [0] {
             return Err(Error::IllegalParameter("legacy_compression_methods is not [0]"));
         }
@@ -93,11 +103,21 @@ impl Server {
             Some(Extension::SupportedVersionsOffered(v)) if v.contains(&ProtocolVersion::TLSv1_3) => {}
             _ => return Err(Error::ProtocolVersion),
         }
+        let offers_early_data = find(&ch.extensions, ExtensionType::early_data).is_some();
         if let Some(first) = &first {
-            // RFC 8446 §4.1.2: the second ClientHello may change only the key share and cookie.
+            // RFC 8446 §4.1.2: the second ClientHello may change only the key share and cookie,
+            // and must drop early_data: "Early data is not permitted after a HelloRetryRequest."
             if first.cipher_suites != ch.cipher_suites || first.random != ch.random || first.legacy_session_id != ch.legacy_session_id {
                 return Err(Error::IllegalParameter("the second ClientHello changed more than its key share"));
             }
+            if offers_early_data {
+                return Err(Error::IllegalParameter("early_data in the ClientHello after a HelloRetryRequest"));
+            }
+            self.common.stop_skipping_early_data();
+        } else if offers_early_data {
+            // RFC 8446 §4.2.10: the server ignores the extension (it sends no early_data back)
+            // and skips the early data that follows instead of failing on it.
+            self.common.skip_rejected_early_data(MAX_EARLY_DATA_SKIPPED);
         }
         let groups = match find(&ch.extensions, ExtensionType::supported_groups) {
             Some(Extension::SupportedGroups(g)) => Some(g.clone()),

@@ -29,11 +29,13 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 impl DateTime {
-    /// Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`), for years 1970–9999.
+    /// Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`), for years 1970–9999;
+    /// `None` past the end of 9999, the last year a certificate can name. Every step is checked
+    /// arithmetic, so a clock anywhere in the range of `u64` is an answer, not a panic.
     pub fn from_unix(secs: u64) -> Option<DateTime> {
         let days = secs / 86400;
         let rem = secs % 86400;
-        let z = days + 719_468;
+        let z = days.checked_add(719_468)?;
         let era = z / 146_097;
         let doe = z - era * 146_097;
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
@@ -41,29 +43,39 @@ impl DateTime {
         let mp = (5 * doy + 2) / 153;
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + u64::from(month <= 2);
+        let year = era.checked_mul(400)?.checked_add(yoe)?.checked_add(u64::from(month <= 2))?;
         if year > 9999 {
             return None;
         }
+        let small = |v: u64| u32::try_from(v).ok();
         Some(DateTime {
-            year: year as u32,
-            month: month as u32,
-            day: day as u32,
-            hour: (rem / 3600) as u32,
-            minute: (rem / 60 % 60) as u32,
-            second: (rem % 60) as u32,
+            year: small(year)?,
+            month: small(month)?,
+            day: small(day)?,
+            hour: small(rem / 3600)?,
+            minute: small(rem / 60 % 60)?,
+            second: small(rem % 60)?,
         })
     }
 
-    /// Seconds since 1970 (`days_from_civil`, the inverse of [`DateTime::from_unix`]).
+    /// Seconds since 1970 (`days_from_civil`, the inverse of [`DateTime::from_unix`]). A date
+    /// before 1970 (which no parsed certificate time is) gives 0, and one past the range of `u64`
+    /// its largest value: checked arithmetic throughout, never an overflow.
     pub fn unix(&self) -> u64 {
-        let (y, m) = (u64::from(self.year) - u64::from(self.month <= 2), u64::from(self.month));
+        self.checked_unix().unwrap_or(if self.year < 1970 { 0 } else { u64::MAX })
+    }
+
+    fn checked_unix(&self) -> Option<u64> {
+        let m = u64::from(self.month);
+        let y = u64::from(self.year).checked_sub(u64::from(m <= 2))?;
         let era = y / 400;
         let yoe = y - era * 400;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + u64::from(self.day) - 1;
+        let month_index = if m > 2 { m - 3 } else { m.checked_add(9)? };
+        let doy = (153u64.checked_mul(month_index)?.checked_add(2)? / 5).checked_add(u64::from(self.day))?.checked_sub(1)?;
         let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        let days = era * 146_097 + doe - 719_468;
-        days * 86400 + u64::from(self.hour) * 3600 + u64::from(self.minute) * 60 + u64::from(self.second)
+        let days = era.checked_mul(146_097)?.checked_add(doe)?.checked_sub(719_468)?;
+        let time = u64::from(self.hour) * 3600 + u64::from(self.minute) * 60 + u64::from(self.second);
+        days.checked_mul(86400)?.checked_add(time)
     }
 
     /// RFC 5280 §4.1.2.5.1 and §4.1.2.5.2: `YYMMDDHHMMSSZ` (years 1950–2049) or
@@ -121,5 +133,18 @@ mod tests {
         let mut w = DerWriter::new();
         w.time(DateTime::from_unix(2_524_608_000).unwrap());
         assert_eq!(w.buf[0], GENERALIZED_TIME);
+    }
+
+    #[test]
+    fn clocks_at_the_ends_of_u64_and_dates_out_of_range_do_not_overflow() {
+        assert_eq!(DateTime::from_unix(u64::MAX), None, "past 9999");
+        assert_eq!(DateTime::from_unix(0).map(|t| t.unix()), Some(0));
+        let last = DateTime { year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59 };
+        assert_eq!(DateTime::from_unix(last.unix()), Some(last));
+        assert_eq!(DateTime::from_unix(last.unix() + 1), None);
+        // Dates no parse produces: before the epoch, and fields at their largest.
+        assert_eq!(DateTime { year: 0, month: 1, day: 0, hour: 0, minute: 0, second: 0 }.unix(), 0);
+        let huge = DateTime { year: u32::MAX, month: u32::MAX, day: u32::MAX, hour: u32::MAX, minute: u32::MAX, second: u32::MAX };
+        assert!(huge.unix() > last.unix());
     }
 }

@@ -1,6 +1,7 @@
-//! X.509 certificates (RFC 5280): a P-256 CA and a server certificate encoded over a small DER
-//! codec, parsed back into named fields (the same parse annotates the bytes), and the client's
-//! checks of RFC 8446 §4.4.2 and §6.2: chain to a trust anchor, validity, name, key usage.
+//! X.509 certificates (RFC 5280): a P-256 root CA, an intermediate and server certificates encoded
+//! over a small DER codec, parsed back into named fields (the same parse annotates the bytes), and
+//! the client's checks of RFC 8446 §4.4.2 and §6.2: a path to the trust anchor validated as
+//! RFC 5280 §6.1 asks, validity, name, key usage.
 //!
 //! Written against DER directly rather than through `x509-cert`: the page carries this code in its
 //! WebAssembly, and the general-purpose crates cost it about 75 KB gzipped. `tests/x509_crosscheck.rs`
@@ -11,7 +12,7 @@
 //! - `oid`: object identifiers, their encoding and names;
 //! - times are `crate::tls::time`, shared with the trace;
 //! - `ecdsa`: ECDSA signatures in DER, for certificates and CertificateVerify alike;
-//! - [`issue`]: the demo PKI, a CA and the server certificates it signs;
+//! - [`issue`]: the demo PKI, a root, intermediate CAs and the server certificates they sign;
 //! - [`parse`]: a certificate decoded into named fields;
 //! - [`verify`]: the client's checks of a server's chain;
 //! - [`describe`]: what the page shows of a certificate.

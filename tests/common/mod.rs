@@ -10,7 +10,7 @@ use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::crypto::aead_seal;
 use tlsviz::tls::enums::{AlertDescription, ContentType};
-use tlsviz::tls::events::{Event, Phase, Protection};
+use tlsviz::tls::events::{Event, Output, Phase, Protection, Secret};
 use tlsviz::tls::handshake::{ClientHello, Handshake, ServerHello};
 use tlsviz::tls::record::{header, plaintext_record};
 use tlsviz::tls::server::{Server, ServerConfig};
@@ -36,13 +36,7 @@ pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> 
         ChaCha20Rng::seed_from_u64(seed + 1000),
     );
     let server = Server::new(
-        ServerConfig {
-            chain: vec![pki.leaf.der.clone()],
-            key: pki.leaf.key.clone(),
-            alpn: vec![b"http/1.1".to_vec()],
-            tickets: 1,
-            records,
-        },
+        ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
         ChaCha20Rng::seed_from_u64(seed + 2000),
     );
     (client, server)
@@ -193,4 +187,135 @@ pub fn server_alert(bytes: &[u8]) -> AlertDescription {
 /// Feed `records` to the client of `f` and return its single fatal alert.
 pub fn client_alert(mut f: ServerFlight, records: &[Vec<u8>], encrypted: bool) -> AlertDescription {
     alert_after(&mut f.client, &records.concat(), encrypted)
+}
+
+/// RFC 8446 §7.1 HKDF-Expand-Label(secret, label, context, length) over SHA-256, written out here
+/// so a test can act as a client the engine's own client is not.
+pub fn expand_label(secret: &[u8], label: &str, context: &[u8], length: usize) -> Vec<u8> {
+    let full = format!("tls13 {label}");
+    let mut info = Vec::new();
+    info.extend_from_slice(&u16::try_from(length).unwrap().to_be_bytes());
+    info.push(u8::try_from(full.len()).unwrap());
+    info.extend_from_slice(full.as_bytes());
+    info.push(u8::try_from(context.len()).unwrap());
+    info.extend_from_slice(context);
+    let hk = hkdf::Hkdf::<sha2::Sha256>::from_prk(secret).unwrap();
+    let mut out = vec![0u8; length];
+    hk.expand(&info, &mut out).unwrap();
+    out
+}
+
+/// Seal `content` of type `typ` as the first record under traffic keys `key`/`iv` (sequence 0).
+pub fn seal_first(key: &[u8], iv: &[u8], typ: ContentType, content: &[u8]) -> Vec<u8> {
+    let mut inner = content.to_vec();
+    inner.push(typ.0);
+    let hdr = header(ContentType::application_data, inner.len() + 16);
+    let key: [u8; 16] = key.try_into().unwrap();
+    let nonce: [u8; 12] = iv.try_into().unwrap();
+    let (ct, tag) = aead_seal(&key, &nonce, &hdr, &inner).unwrap();
+    let mut rec = hdr.to_vec();
+    rec.extend_from_slice(&ct);
+    rec.extend_from_slice(&tag);
+    rec
+}
+
+/// The client's Finished for a server that has sent its flight, computed from what the server
+/// recorded (the handshake it saw, the client handshake traffic secret and the key it reads
+/// with), sealed as the client would seal it. The server accepts it whoever sent the
+/// ClientHello, so a test can finish a handshake it began with a hand-made hello.
+pub fn client_finished_for(server_events: &[Event]) -> Vec<u8> {
+    use hmac::{KeyInit, Mac};
+    use sha2::Digest;
+    use tlsviz::tls::events::{Direction, Output, Secret};
+    let mut transcript = sha2::Sha256::new();
+    let (mut secret, mut keys) = (None, None);
+    for e in server_events {
+        match e {
+            Event::HandshakeReceived { bytes, .. } | Event::HandshakeSent { bytes, .. } => transcript.update(&bytes.0),
+            Event::Derived(d) if d.output == Output::Secret(Secret::ClientHandshakeTraffic) => secret = Some(d.value.0.clone()),
+            Event::KeysInstalled { direction: Direction::Read, secret: Secret::ClientHandshakeTraffic, key, iv } => {
+                keys = Some((key.0.clone(), iv.0.clone()))
+            }
+            _ => {}
+        }
+    }
+    let finished_key = expand_label(&secret.expect("the server derived the client's handshake secret"), "finished", &[], 32);
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&finished_key).unwrap();
+    mac.update(&transcript.finalize());
+    let verify_data = mac.finalize().into_bytes();
+    let (key, iv) = keys.expect("the server reads with client handshake keys");
+    let msg = Handshake::Finished(verify_data.to_vec()).encode();
+    seal_first(&key, &iv, ContentType::handshake, &msg)
+}
+
+/// A client and a server that completed their handshake (the server's ticket delivered), with
+/// their events and output so far taken.
+pub fn connected(seed: u64) -> (Client, Server) {
+    let (mut c, mut s) = pair(seed);
+    c.start();
+    for _ in 0..4 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    let _ = (c.common.take_events(), s.common.take_events());
+    (c, s)
+}
+
+/// A sealer for records under the traffic keys a side logged (the man in the middle who knows
+/// the keys, as the trace shows them).
+pub struct Sealer {
+    secret: Vec<u8>,
+    key: Vec<u8>,
+    iv: Vec<u8>,
+    seq: u64,
+}
+
+impl Sealer {
+    /// A sealer for a flight whose first record was sealed with `p` (its key, IV and sequence).
+    pub fn continuing(p: &Protection) -> Self {
+        let iv = p.iv.0.clone();
+        Sealer { secret: Vec::new(), key: p.key.0.clone(), iv, seq: p.sequence_number }
+    }
+
+    pub fn new(secret: Vec<u8>) -> Self {
+        let (key, iv) = (expand_label(&secret, "key", &[], 16), expand_label(&secret, "iv", &[], 12));
+        Sealer { secret, key, iv, seq: 0 }
+    }
+
+    /// RFC 8446 §7.2: the next generation, after a KeyUpdate.
+    pub fn update(&mut self) {
+        *self = Sealer::new(expand_label(&self.secret, "traffic upd", &[], 32));
+    }
+
+    pub fn seal(&mut self, typ: ContentType, content: &[u8]) -> Vec<u8> {
+        let mut iv = self.iv.clone();
+        for (b, s) in iv.iter_mut().skip(4).zip(self.seq.to_be_bytes()) {
+            *b ^= s;
+        }
+        self.seq += 1;
+        seal_first(&self.key, &iv, typ, content)
+    }
+}
+
+/// A connected pair, and a sealer that writes as the client to the server.
+/// A connected pair, and a sealer that writes to the server as the client would (the events it
+/// took are the server's first flight and handshake).
+pub fn connected_with_sealer(seed: u64) -> (Client, Server, Sealer) {
+    let (mut c, mut s) = pair(seed);
+    c.start();
+    let mut secret = None;
+    for _ in 0..4 {
+        s.receive(&c.common.take_output());
+        c.receive(&s.common.take_output());
+        for e in s.common.take_events() {
+            if let Event::Derived(d) = e {
+                if d.output == Output::Secret(Secret::ClientApplicationTraffic(0)) {
+                    secret = Some(d.value.0);
+                }
+            }
+        }
+    }
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+    (c, s, Sealer::new(secret.unwrap()))
 }

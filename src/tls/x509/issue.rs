@@ -1,5 +1,8 @@
-//! The demo PKI (RFC 5280 §4.1): fresh P-256 keys, a self-signed CA, and server certificates it
-//! signs, encoded with the DER writer (`der::DerWriter`).
+//! The demo PKI (RFC 5280 §4.1): fresh P-256 keys, a self-signed root CA, the intermediate CAs it
+//! signs, and server certificates, encoded with the DER writer (`der::DerWriter`). Every
+//! certificate carries a subjectKeyIdentifier, and every one that is not self-signed an
+//! authorityKeyIdentifier naming its issuer's key (RFC 5280 §4.2.1.1–2), so a client can build
+//! the path from the leaf up.
 
 use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
@@ -10,8 +13,8 @@ use rand_core::CryptoRng;
 use super::der::{self, context, DerWriter, OCTET_STRING, SEQUENCE, SET};
 use super::ecdsa;
 use super::oid::{
-    BASIC_CONSTRAINTS, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, PRIME256V1, SERVER_AUTH,
-    SUBJECT_ALT_NAME,
+    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION,
+    PRIME256V1, SERVER_AUTH, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
 };
 use super::parse::parse;
 use crate::tls::error::Error;
@@ -26,6 +29,20 @@ pub struct Issued {
 
 /// The demo CA's name, in DER order (RFC 4514 writes it the other way round).
 const CA_NAME: [(&str, &str); 2] = [(ORGANIZATION, "TLS Handshake Visualizer"), (COMMON_NAME, "Handshake Visualizer Demo CA")];
+
+/// The organizationName of the demo CAs.
+pub const ORGANIZATION_NAME: &str = "TLS Handshake Visualizer";
+
+/// RFC 5280 §4.2.1.2 key identifier, by RFC 7093 §2 method 1: the leftmost 160 bits of the
+/// SHA-256 hash of the subjectPublicKey BIT STRING's value (without tag, length and unused-bits
+/// byte). RFC 5280's own example method takes SHA-1 of the same bits; SHA-256 is already in the
+/// page, SHA-1 would be a crate more for this one use.
+pub fn key_identifier(subject_public_key: &[u8]) -> [u8; 20] {
+    let h = crate::tls::crypto::sha256(subject_public_key);
+    let mut id = [0u8; 20];
+    id.copy_from_slice(&h[..20]);
+    id
+}
 
 /// A fresh P-256 private key from `rng`.
 pub(crate) fn generate_key<R: CryptoRng + ?Sized>(rng: &mut R) -> SecretKey {
@@ -78,18 +95,37 @@ pub(crate) fn key_usage(w: &mut DerWriter, bits: &[usize]) {
     w.bit_string((7 - top % 8) as u8, &bytes);
 }
 
-enum Kind<'a> {
-    Ca,
-    Leaf(&'a str),
+/// What a certificate is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Purpose<'a> {
+    /// A CA: basicConstraints cA=TRUE (with this pathLenConstraint, if any) and keyUsage
+    /// digitalSignature, cRLSign and, when `key_cert_sign`, keyCertSign. Tests issue CAs without
+    /// it, to see them refused.
+    Ca { path_len: Option<u8>, key_cert_sign: bool },
+    /// A server certificate for this dNSName: cA=FALSE, digitalSignature, serverAuth.
+    Server(&'a str),
+}
+
+/// One certificate to issue.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub purpose: Purpose<'a>,
+    /// The subject: organizationName (if any), then commonName.
+    pub organization: Option<&'a str>,
+    pub common_name: &'a str,
+    pub not_before: u64,
+    pub not_after: u64,
 }
 
 /// What goes into one certificate.
 struct Template<'a> {
-    kind: Kind<'a>,
+    purpose: Purpose<'a>,
     subject: &'a [u8],
     issuer: &'a [u8],
     not_before: u64,
     not_after: u64,
+    /// The issuer's key identifier, for authorityKeyIdentifier (`None`: self-signed).
+    authority_key_id: Option<[u8; 20]>,
 }
 
 /// Encode and sign a certificate (RFC 5280 §4.1): a v3 certificate with a random positive
@@ -103,6 +139,7 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
     let not_after =
         DateTime::from_unix(t.not_after).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
     let point = subject_key.public_key().to_sec1_point(false);
+    let subject_key_id = key_identifier(point.as_bytes());
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
         w.tlv(context(0, true), |w| w.uint(&[2]));
@@ -122,21 +159,32 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
             w.bit_string(0, point.as_bytes());
         });
         w.tlv(context(3, true), |w| {
-            w.tlv(SEQUENCE, |w| match t.kind {
-                Kind::Ca => {
-                    extension(w, BASIC_CONSTRAINTS, true, |w| {
-                        w.tlv(SEQUENCE, |w| {
-                            w.boolean(true);
-                            w.uint(&[0]);
-                        })
-                    });
-                    extension(w, KEY_USAGE, true, |w| key_usage(w, &[0, 5, 6]));
+            w.tlv(SEQUENCE, |w| {
+                match t.purpose {
+                    Purpose::Ca { path_len, key_cert_sign } => {
+                        extension(w, BASIC_CONSTRAINTS, true, |w| {
+                            w.tlv(SEQUENCE, |w| {
+                                w.boolean(true);
+                                if let Some(n) = path_len {
+                                    w.uint(&[n]);
+                                }
+                            })
+                        });
+                        let bits: &[usize] = if key_cert_sign { &[0, 5, 6] } else { &[0, 6] };
+                        extension(w, KEY_USAGE, true, |w| key_usage(w, bits));
+                    }
+                    Purpose::Server(host) => {
+                        extension(w, BASIC_CONSTRAINTS, true, |w| w.tlv(SEQUENCE, |_| {}));
+                        extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
+                        extension(w, EXT_KEY_USAGE, false, |w| w.tlv(SEQUENCE, |w| w.oid(SERVER_AUTH)));
+                        extension(w, SUBJECT_ALT_NAME, false, |w| w.tlv(SEQUENCE, |w| w.primitive(context(2, false), host.as_bytes())));
+                    }
                 }
-                Kind::Leaf(host) => {
-                    extension(w, BASIC_CONSTRAINTS, true, |w| w.tlv(SEQUENCE, |_| {}));
-                    extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
-                    extension(w, EXT_KEY_USAGE, false, |w| w.tlv(SEQUENCE, |w| w.oid(SERVER_AUTH)));
-                    extension(w, SUBJECT_ALT_NAME, false, |w| w.tlv(SEQUENCE, |w| w.primitive(context(2, false), host.as_bytes())));
+                // RFC 5280 §4.2.1.2: KeyIdentifier ::= OCTET STRING.
+                extension(w, SUBJECT_KEY_IDENTIFIER, false, |w| w.primitive(OCTET_STRING, &subject_key_id));
+                // RFC 5280 §4.2.1.1: SEQUENCE { keyIdentifier [0] IMPLICIT KeyIdentifier, … }.
+                if let Some(id) = t.authority_key_id {
+                    extension(w, AUTHORITY_KEY_IDENTIFIER, false, |w| w.tlv(SEQUENCE, |w| w.primitive(context(0, false), &id)));
                 }
             })
         });
@@ -152,20 +200,80 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
     Ok(w.buf)
 }
 
-/// A self-signed CA valid from an hour before `now` for ten years.
-pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issued, Error> {
+/// Issue a certificate for a fresh key, signed by `issuer`, or self-signed without one. The
+/// issuer's name and key identifier come from its certificate.
+pub fn issue_cert<R: CryptoRng + ?Sized>(rng: &mut R, req: &Request, issuer: Option<&Issued>) -> Result<Issued, Error> {
     let key = generate_key(rng);
-    let name = encode_name(&CA_NAME);
+    issue_cert_for(rng, req, key, issuer)
+}
+
+/// [`issue_cert`] for a given subject key (tests give several certificates one key).
+pub(crate) fn issue_cert_for<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    req: &Request,
+    key: SecretKey,
+    issuer: Option<&Issued>,
+) -> Result<Issued, Error> {
+    if let Purpose::Server(host) = req.purpose {
+        if host.is_empty() || !host.is_ascii() {
+            return Err(Error::Usage("a dNSName is a non-empty ASCII name"));
+        }
+    }
+    let mut attrs = Vec::new();
+    if let Some(o) = req.organization {
+        attrs.push((ORGANIZATION, o));
+    }
+    attrs.push((COMMON_NAME, req.common_name));
+    let subject = encode_name(&attrs);
+    let signing = SigningKey::from(&key);
+    let (issuer_name, authority_key_id, signer) = match issuer {
+        Some(ca) => {
+            let c = parse(&ca.der).map_err(|_| Error::Usage("the issuing certificate does not parse"))?;
+            let id = c.extensions.subject_key_id.as_deref().and_then(|i| <[u8; 20]>::try_from(i).ok());
+            (c.subject.der.to_vec(), Some(id.unwrap_or_else(|| key_identifier(c.public_key))), &ca.key)
+        }
+        None => (subject.clone(), None, &signing),
+    };
     let t = Template {
-        kind: Kind::Ca,
-        subject: &name,
-        issuer: &name,
+        purpose: req.purpose,
+        subject: &subject,
+        issuer: &issuer_name,
+        not_before: req.not_before,
+        not_after: req.not_after,
+        authority_key_id,
+    };
+    let der = issue(rng, &t, &key, signer)?;
+    Ok(Issued { der, key: signing })
+}
+
+/// The demo root: a self-signed CA valid from an hour before `now` for ten years, with no
+/// pathLenConstraint.
+pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issued, Error> {
+    let (organization, common_name) = (CA_NAME[0].1, CA_NAME[1].1);
+    let req = Request {
+        purpose: Purpose::Ca { path_len: None, key_cert_sign: true },
+        organization: Some(organization),
+        common_name,
         not_before: now.saturating_sub(3600),
         not_after: now.saturating_add(10 * 365 * 86400),
     };
-    let signer = SigningKey::from(&key);
-    let der = issue(rng, &t, &key, &signer)?;
-    Ok(Issued { der, key: signer })
+    issue_cert(rng, &req, None)
+}
+
+/// The name of the demo intermediate CA.
+pub const INTERMEDIATE_NAME: &str = "Handshake Visualizer Demo Intermediate CA";
+
+/// An intermediate CA signed by `ca`, valid from an hour before `now` for five years, with
+/// pathLenConstraint 0: it may sign server certificates, not other CAs.
+pub fn generate_intermediate<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64) -> Result<Issued, Error> {
+    let req = Request {
+        purpose: Purpose::Ca { path_len: Some(0), key_cert_sign: true },
+        organization: Some(ORGANIZATION_NAME),
+        common_name: INTERMEDIATE_NAME,
+        not_before: now.saturating_sub(3600),
+        not_after: now.saturating_add(5 * 365 * 86400),
+    };
+    issue_cert(rng, &req, Some(ca))
 }
 
 /// A server certificate for `hostname`, signed by `ca`, valid from an hour before `now` for 90 days.
@@ -181,13 +289,6 @@ pub fn generate_leaf_valid<R: CryptoRng + ?Sized>(
     not_before: u64,
     not_after: u64,
 ) -> Result<Issued, Error> {
-    if hostname.is_empty() || !hostname.is_ascii() {
-        return Err(Error::Usage("a dNSName is a non-empty ASCII name"));
-    }
-    let key = generate_key(rng);
-    let issuer = parse(&ca.der).map_err(|_| Error::Usage("the issuing CA certificate does not parse"))?.subject.der;
-    let subject = encode_name(&[(COMMON_NAME, hostname)]);
-    let t = Template { kind: Kind::Leaf(hostname), subject: &subject, issuer, not_before, not_after };
-    let der = issue(rng, &t, &key, &ca.key)?;
-    Ok(Issued { der, key: SigningKey::from(&key) })
+    let req = Request { purpose: Purpose::Server(hostname), organization: None, common_name: hostname, not_before, not_after };
+    issue_cert(rng, &req, Some(ca))
 }

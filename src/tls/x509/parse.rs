@@ -3,7 +3,10 @@
 //! records every element as an annotated field.
 
 use super::der::{self, context, malformed, DerReader, OCTET_STRING, SEQUENCE, SET};
-use super::oid::{BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME};
+use super::oid::{
+    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME,
+    SUBJECT_KEY_IDENTIFIER,
+};
 use crate::tls::codec::{hex, Field};
 use crate::tls::error::Error;
 use crate::tls::time::DateTime;
@@ -37,7 +40,15 @@ pub struct Extensions {
     pub key_usage: Option<Vec<&'static str>>,
     /// The ExtendedKeyUsage purposes, `None` without the extension.
     pub extended_key_usage: Option<Vec<String>>,
+    /// basicConstraints cA (false without the extension).
     pub is_ca: bool,
+    /// basicConstraints pathLenConstraint: how many CA certificates may follow this one in a
+    /// path (a value too large for `u32` reads as `u32::MAX`).
+    pub path_len: Option<u32>,
+    /// RFC 5280 §4.2.1.2 subjectKeyIdentifier.
+    pub subject_key_id: Option<Vec<u8>>,
+    /// RFC 5280 §4.2.1.1 authorityKeyIdentifier's keyIdentifier: the issuer's subjectKeyIdentifier.
+    pub authority_key_id: Option<Vec<u8>>,
 }
 
 /// A decoded certificate. Byte slices point into the DER it came from.
@@ -143,7 +154,29 @@ fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut E
                 ext.is_ca = r.boolean("cA", "TRUE: the subject may sign certificates")?;
             }
             if !r.is_empty() {
-                r.uint("pathLenConstraint", "how many CAs may follow below this one")?;
+                let n = r.uint("pathLenConstraint", "how many CAs may follow below this one")?;
+                ext.path_len = Some(n.iter().try_fold(0u32, |a, &b| a.checked_mul(256)?.checked_add(u32::from(b))).unwrap_or(u32::MAX));
+            }
+            Ok(())
+        }),
+        SUBJECT_KEY_IDENTIFIER => {
+            let id = r.octet_string("keyIdentifier", "identifies this certificate's public key, to find it as an issuer")?;
+            ext.subject_key_id = Some(id.to_vec());
+            Ok(())
+        }
+        AUTHORITY_KEY_IDENTIFIER => r.constructed(SEQUENCE, "AuthorityKeyIdentifier", "which key signed this certificate", |r| {
+            if r.peek_tag() == Some(context(0, false)) {
+                let id = r.primitive(context(0, false), "keyIdentifier", "the issuer's subjectKeyIdentifier", |c| {
+                    Ok(crate::tls::codec::opaque_value(c))
+                })?;
+                ext.authority_key_id = Some(id.to_vec());
+            }
+            // authorityCertIssuer [1] and authorityCertSerialNumber [2], which come together.
+            if r.peek_tag() == Some(context(1, true)) {
+                r.any("authorityCertIssuer", "the issuer's issuer, by name")?;
+            }
+            if r.peek_tag() == Some(context(2, false)) {
+                r.any("authorityCertSerialNumber", "the issuer's serial number")?;
             }
             Ok(())
         }),
