@@ -262,7 +262,10 @@ fn the_trace_records_what_the_page_needs() {
     for d in &t.deliveries {
         assert!(matches!(t.events[d.sent].event(), Some(Event::RecordSent { .. })));
         assert!(d.sent < d.first && d.first <= d.end && d.end <= t.events.len());
-        assert!(matches!(t.events.get(d.first).and_then(|e| e.event()), Some(Event::RecordReceived { .. })), "an arrival starts with the record received");
+        assert!(
+            matches!(t.events.get(d.first).and_then(|e| e.event()), Some(Event::RecordReceived { .. })),
+            "an arrival starts with the record received"
+        );
     }
     assert_eq!(t.connections[0].keylog.len(), 5);
     // And it round-trips through JSON.
