@@ -47,9 +47,14 @@ if [ "$mode" = test ]; then
   need_apt=()
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v openssl >/dev/null || need_apt+=(openssl)
+  # tests/capture_tshark.rs reads the simulation's captures with Wireshark's tshark.
+  command -v tshark >/dev/null || need_apt+=(tshark)
   if [ ${#need_apt[@]} -gt 0 ]; then
     say "installing ${need_apt[*]} from Debian"
     apt-get update -qq
+    # wireshark-common asks whether users outside the wireshark group may capture; the tests only
+    # read files, so: no, and without asking.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
 fi
