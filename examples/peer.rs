@@ -6,6 +6,7 @@
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
 //!            [--max-fragment N] > trace.json
+//! peer capture --out FILE [the options of peer trace]
 //! ```
 //!
 //! `peer trace` prints the JSON trace (docs/trace-schema.md) of the run the page shows for the same
@@ -19,6 +20,11 @@
 //!   order. Given at all, these replace the default request (the server's replies stay as they are);
 //! - `--key-update`: a KeyUpdate after the messages;
 //! - `--max-fragment N`: the largest record fragment, 1 to 16384 (small values split messages).
+//!
+//! `peer capture --out run.pcapng` takes the same options and writes the same run as a pcapng
+//! capture (`tlsviz::sim::capture::pcapng`): TCP over IPv4 between 10.0.0.1:49152 and
+//! 10.0.0.2:443, with the client's key log embedded, so `tshark -r run.pcapng` or Wireshark show
+//! the handshake and the data decrypted with no other file.
 //!
 //! A bad value exits with status 2 and one line on stderr saying what is wrong.
 
@@ -46,7 +52,8 @@ fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  peer gen-cert --hostname NAME --out DIR\n  peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]\n  \
          peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  \
-         peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n\
+         peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n  \
+         peer capture --out FILE [the trace options]   (the run as a pcapng capture that Wireshark decrypts)\n\
          \n\
          trace options:\n  \
          --seed N          the seed of the run, 0 to 18446744073709551615 (default: fresh from the OS)\n  \
@@ -83,6 +90,9 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         };
+    }
+    if cmd == "capture" {
+        return capture(&args[1..]);
     }
     let mut flags = HashMap::new();
     let mut it = args[1..].iter();
@@ -186,6 +196,46 @@ fn trace_options(args: &[String]) -> Result<Options, String> {
         opts.client_messages = messages;
     }
     Ok(opts)
+}
+
+/// `peer capture`: `--out FILE` and the options of `peer trace`; the run as a pcapng capture.
+fn capture(args: &[String]) -> ExitCode {
+    let refuse = |why: String| {
+        eprintln!("peer capture: {why}");
+        ExitCode::from(2)
+    };
+    let mut out: Option<&String> = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        if arg != "--out" {
+            rest.push(arg.clone());
+            // A message may read "--out": it is the value of --message, not this option.
+            if arg == "--message" {
+                rest.extend(it.next().cloned());
+            }
+            continue;
+        }
+        match it.next() {
+            _ if out.is_some() => return refuse("--out is given more than once".into()),
+            Some(v) if v.is_empty() || v.starts_with("--") => return refuse(format!("--out needs a file name, not {v:?}")),
+            Some(v) => out = Some(v),
+            None => return refuse("--out needs a file name".into()),
+        }
+    }
+    let Some(path) = out else { return refuse("--out FILE is required: the capture is binary, not for a terminal".into()) };
+    let opts = match trace_options(&rest) {
+        Ok(opts) => opts,
+        Err(why) => return refuse(why),
+    };
+    let bytes = tlsviz::sim::capture::pcapng(&tlsviz::sim::run(&opts));
+    match std::fs::write(path, bytes) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("peer capture: could not write {path}: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn now() -> u64 {

