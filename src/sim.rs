@@ -281,21 +281,45 @@ pub fn run(opts: &Options) -> Trace {
 
 /// [`run`] with a setup of the caller's (a test's own network, say).
 pub fn run_with(opts: &Options, setup: Setup) -> Trace {
-    let seed = opts.seed.unwrap_or_else(fresh_seed);
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
-    let pki = check_hostname(&opts.hostname).map_err(|why| format!("the host name cannot be used: {why}")).and_then(|_| {
-        make_pki_with(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain)
-            .map_err(|e| format!("could not make certificates: {e}"))
-    });
-    let pki = match pki {
-        Ok(p) => p,
-        Err(message) => return Trace::failed_setup(seed, opts, message),
-    };
-    let mut p = pair(opts, setup, seed, &pki, &mut rng);
-    p.trace.set_pki(&pki);
-    run_pair(&mut p, opts);
-    p.trace.finish(p.connection, &p.client, &p.server);
-    p.trace
+    match Prepared::new(opts, setup) {
+        Ok(p) => p.run(opts),
+        Err(t) => t,
+    }
+}
+
+/// A run whose certificates are made, ready to connect: [`run_with`] in two halves, so the page
+/// can do each in a task of its own.
+pub struct Prepared {
+    seed: u64,
+    rng: ChaCha20Rng,
+    pki: Pki,
+    setup: Setup,
+}
+
+impl Prepared {
+    /// Draw the seed and make the certificates. A run that cannot start is its trace already.
+    #[allow(clippy::result_large_err)]
+    pub fn new(opts: &Options, setup: Setup) -> Result<Prepared, Trace> {
+        let seed = opts.seed.unwrap_or_else(fresh_seed);
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let pki = check_hostname(&opts.hostname).map_err(|why| format!("the host name cannot be used: {why}")).and_then(|_| {
+            make_pki_with(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain)
+                .map_err(|e| format!("could not make certificates: {e}"))
+        });
+        match pki {
+            Ok(pki) => Ok(Prepared { seed, rng, pki, setup }),
+            Err(message) => Err(Trace::failed_setup(seed, opts, message)),
+        }
+    }
+
+    /// Connect, run the script and close: the trace.
+    pub fn run(mut self, opts: &Options) -> Trace {
+        let mut p = pair(opts, self.setup, self.seed, &self.pki, &mut self.rng);
+        p.trace.set_pki(&self.pki);
+        run_pair(&mut p, opts);
+        p.trace.finish(p.connection, &p.client, &p.server);
+        p.trace
+    }
 }
 
 /// The script of [`run`] on an existing pair.

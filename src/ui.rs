@@ -260,16 +260,24 @@ pub fn start() {
         panic!("self-test panic requested by the page's address");
     }
     run_bench();
-    // No long task at load: the first connection is computed in a task of its own, and the page
-    // is drawn in the next one.
+    // No long task at load: the certificates are made in one task, the first connection runs in
+    // the next, it is laid out for reading in a third, and the page is drawn in a fourth.
     Timeout::new(0, || {
         let (moment, notice) = moment_from_url();
-        let state = State::at(&moment, notice);
-        PREPARED.with(|p| *p.borrow_mut() = Some(state));
-        Timeout::new(0, || {
-            if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
-                yew::Renderer::<App>::with_root(root).render();
-            }
+        let opts = moment.options();
+        let prepared = sim::Prepared::new(&opts, opts.scenario.setup(&opts));
+        Timeout::new(0, move || {
+            let trace = std::rc::Rc::new(prepared.map_or_else(|t| t, |p| p.run(&opts)));
+            Timeout::new(0, move || {
+                PREPARED.with(|p| *p.borrow_mut() = Some(State::at_run(trace, &moment, notice)));
+                Timeout::new(0, || {
+                    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("root")) {
+                        yew::Renderer::<App>::with_root(root).render();
+                    }
+                })
+                .forget();
+            })
+            .forget();
         })
         .forget();
     })

@@ -86,7 +86,12 @@ impl State {
     /// The state a link points to: its run, at its beat (or the first beat of its step), with its
     /// tab open and its record selected.
     pub fn at(m: &Moment, notice: Option<String>) -> Self {
-        let mut s = Self::new(&m.options(), notice);
+        Self::at_run(Rc::new(sim::run(&m.options())), m, notice)
+    }
+
+    /// [`State::at`] for a run already made from the moment's options.
+    pub fn at_run(trace: Rc<Trace>, m: &Moment, notice: Option<String>) -> Self {
+        let mut s = Self::of(trace, notice);
         s.embed = m.embed;
         let starts = step_starts(&s.play);
         let beat = match (m.beat, m.step) {

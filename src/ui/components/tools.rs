@@ -140,11 +140,20 @@ pub fn message_box(p: &Props) -> Html {
 }
 
 fn download(name: &str, mime: &str, text: &str) {
+    download_part(name, mime, &wasm_bindgen::JsValue::from_str(text));
+}
+
+/// Offer bytes as a file download.
+fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
+    download_part(name, mime, &js_sys::Uint8Array::from(bytes));
+}
+
+fn download_part(name: &str, mime: &str, part: &wasm_bindgen::JsValue) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(part);
     let bag = web_sys::BlobPropertyBag::new();
     bag.set_type(mime);
-    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag) else { return };
+    let Ok(blob) = web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &bag) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
     if let Ok(a) = doc.create_element("a").map(|a| a.unchecked_into::<web_sys::HtmlAnchorElement>()) {
         a.set_href(&url);
@@ -167,6 +176,12 @@ pub fn trace_tools(p: &Props) -> Html {
     let json = {
         let t = t.clone();
         Callback::from(move |_| download(&format!("tls13-trace-{}.json", t.seed), "application/json", &t.to_json()))
+    };
+    let capture = {
+        let t = t.clone();
+        Callback::from(move |_| {
+            download_bytes(&format!("tls13-{}.pcapng", t.seed), "application/vnd.tcpdump.pcap", &tlsviz::sim::capture::pcapng(&t))
+        })
     };
     let page = page_address();
     let moment = Moment { embed: false, ..s.moment() };
@@ -197,6 +212,7 @@ pub fn trace_tools(p: &Props) -> Html {
                 <button onclick={copy(code, "The embed code")}>{ "Copy embed code" }</button>
                 <button onclick={keylog} disabled={empty}>{ "Download key log (for Wireshark)" }</button>
                 <button onclick={json}>{ "Download trace (JSON)" }</button>
+                <button onclick={capture} disabled={empty} title="TCP/IP capture with the key log inside: Wireshark decrypts it with no other file">{ "Download capture (pcapng, for Wireshark)" }</button>
             </div>
         </section>
     }
