@@ -37,11 +37,15 @@ test-native:
 	cargo build --release --examples
 	cargo test --release --all-targets
 
-## Figures, not pass/fail: native handshake timings, then page size and browser timings.
+## Figures, not pass/fail: native handshake timings, peer server under a bounded load on
+## 127.0.0.1 (2000 connections, 16 at a time, one in four hostile: connections/s, failures, the
+## server's memory), then page size and browser timings.
 bench:
 	scripts/ensure-tools.sh test
 	TLSVIZ_BENCH_PROFILE=bench-native cargo run --profile bench-native --example bench
 	cargo run --release --example bench
+	cargo build --release --example peer
+	cargo run --release --example load -- --connections 2000 --concurrency 16
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node bench.mjs
 

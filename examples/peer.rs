@@ -54,6 +54,7 @@ use tlsviz::sim::{check_message, Options, Scenario};
 use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::enums::HandshakeType;
+use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::record::MAX_PLAINTEXT;
@@ -320,6 +321,14 @@ const DEFAULT_MAX_CONNS: usize = 64;
 const MAX_CONNS_LIMIT: usize = 4096;
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The most a client may send before its handshake is finished. A ClientHello and a Finished take
+/// a few KiB at most, even after a HelloRetryRequest; beyond this the client is cut off with a
+/// handshake_failure alert.
+const HANDSHAKE_INPUT_LIMIT: usize = 64 * 1024;
+
+/// How many received bytes the engine is given at a time (see [`serve`]).
+const FEED_PIECE: usize = 512;
+
 /// How `peer server` serves.
 struct ServeOptions {
     once: bool,
@@ -463,6 +472,7 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
     let mut s = Server::new(config.clone(), os_rng());
     let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new() };
     let mut logged = false;
+    let mut received_in_handshake = 0;
     // One read holds a whole record at most, so a flood is taken in bounded pieces.
     let mut buf = vec![0u8; MAX_PLAINTEXT + 256 + 5];
     let result = loop {
@@ -483,9 +493,25 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
         if n == 0 {
             break Ok(());
         }
-        for data in s.receive(&buf[..n]) {
-            // Echo every application data record back.
-            let _ = s.send(&data);
+        if handshaking {
+            received_in_handshake += n;
+            if received_in_handshake > HANDSHAKE_INPUT_LIMIT {
+                // Nothing else bounds what the engine buffers of one handshake message.
+                s.common.fail(&Error::HandshakeFailure("over 64 KiB received before the handshake finished"));
+            }
+        }
+        // The engine keeps an event for every record until its events are taken: fed a small
+        // piece at a time, it holds the events of a few dozen records at most, not a whole
+        // read's worth of tiny ones.
+        for piece in buf[..n].chunks(FEED_PIECE) {
+            if !s.common.is_active() {
+                break;
+            }
+            for data in s.receive(piece) {
+                // Echo every application data record back.
+                let _ = s.send(&data);
+            }
+            kept.add(s.common.take_events(), handshaking);
         }
         if s.common.received_close {
             s.close();
