@@ -473,7 +473,7 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
     let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new() };
     let mut logged = false;
     let mut received_in_handshake = 0;
-    // One read holds a whole record at most, so a flood is taken in bounded pieces.
+    // Each read takes at most one full-size record's worth of bytes: a flood comes in bounded pieces.
     let mut buf = vec![0u8; MAX_PLAINTEXT + 256 + 5];
     let result = loop {
         let handshaking = !matches!(s.phase(), Phase::Connected | Phase::Closed);
