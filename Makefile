@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 PORT ?= 8080
 
-.PHONY: serve build test test-native test-browser lint bench clean
+.PHONY: serve build test test-native test-browser lint bench fuzz fuzz-merge clean
 
 ## Build the page and serve it at http://127.0.0.1:$(PORT)/ (installs what is missing first).
 serve:
@@ -44,13 +44,44 @@ test-native:
 	cargo build --release --examples
 	cargo test --release --all-targets
 
-## Figures, not pass/fail: native handshake timings, then page size and browser timings.
+## Figures, not pass/fail: native handshake timings, peer server under a bounded load on
+## 127.0.0.1 (2000 connections, 16 at a time, one in four hostile: connections/s, failures, the
+## server's memory), then page size and browser timings.
 bench:
 	scripts/ensure-tools.sh test
 	TLSVIZ_BENCH_PROFILE=bench-native cargo run --profile bench-native --example bench
 	cargo run --release --example bench
+	cargo build --release --example peer
+	cargo run --release --example load -- --connections 2000 --concurrency 16
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node bench.mjs
+
+## Fuzz each target for SECONDS seconds (default 60) with cargo-fuzz on nightly, installing both
+## when missing; one libFuzzer process at a time (no -jobs), each input limited to 1 s and 16 MiB
+## (checked by the targets themselves, fuzz/src/guard.rs, and by libFuzzer's -timeout).
+## New inputs go to fuzz/work/corpus/<target>, findings to fuzz/artifacts/<target>; the saved
+## corpus fuzz/corpus/<target> (which `make test` walks) only grows by `make fuzz-merge`.
+## No sanitizer by default: the engine has no unsafe code, and AddressSanitizer slows the targets
+## four to ten times; FUZZ_SANITIZER=address brings it back (and libFuzzer's -malloc_limit_mb with it).
+SECONDS ?= 60
+FUZZ_TARGETS ?= client server x509 handshake
+FUZZ_SANITIZER ?= none
+FUZZ_LIMITS := -timeout=1 -malloc_limit_mb=16 -rss_limit_mb=2048
+fuzz:
+	scripts/ensure-tools.sh fuzz
+	cargo run --example fuzz_seeds -- fuzz/corpus
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p work/corpus/$$t artifacts/$$t && \
+	  cargo +nightly fuzz run -s $(FUZZ_SANITIZER) $$t work/corpus/$$t corpus/$$t -- \
+	    -max_total_time=$(SECONDS) $(FUZZ_LIMITS) -artifact_prefix=artifacts/$$t/ -print_final_stats=1 || exit 1; \
+	done
+
+## Add to fuzz/corpus/<target> the inputs of fuzz/work/corpus/<target> that reach new code.
+fuzz-merge:
+	scripts/ensure-tools.sh fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p work/corpus/$$t && cargo +nightly fuzz run -s $(FUZZ_SANITIZER) $$t corpus/$$t work/corpus/$$t -- -merge=1 $(FUZZ_LIMITS) || exit 1; \
+	done
 
 clean:
 	cargo clean

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! peer gen-cert --hostname NAME --out DIR
-//! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]
+//! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N]
+//!             [--read-timeout SECS]
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
 //!            [--max-fragment N] > trace.json
@@ -27,11 +28,27 @@
 //! the handshake and the data decrypted with no other file.
 //!
 //! A bad value exits with status 2 and one line on stderr saying what is wrong.
+//!
+//! `peer server` serves connections until it is stopped (SIGINT, SIGTERM or a kill), each on a
+//! thread of its own, and echoes what each client sends:
+//!
+//! - `--max-conns N`: at most N connections at once (default 64); further clients wait in the
+//!   listen queue until one ends (they are not refused);
+//! - `--read-timeout SECS`: a connection that sends nothing for this long is closed, and so is one
+//!   whose handshake has not finished this long after it was accepted (default 10, fractions such
+//!   as 0.5 allowed); writes to a client that reads nothing give up after the same time;
+//! - `--once`: serve one connection, then exit with its outcome (0 for an orderly close);
+//! - `--keylog FILE`: every connection's NSS key log lines, appended as each handshake finishes.
+//!
+//! It prints `listening on ADDR` on stdout once it accepts connections (`--listen 127.0.0.1:0`
+//! picks a free port), and one line per connection on stderr.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::panic::AssertUnwindSafe;
 use std::process::ExitCode;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use p256::ecdsa::SigningKey;
@@ -42,6 +59,8 @@ use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
 use tlsviz::tls::client::{Client, ClientConfig};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
+use tlsviz::tls::enums::HandshakeType;
+use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::record::MAX_PLAINTEXT;
@@ -50,7 +69,8 @@ use tlsviz::tls::x509::issue;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  peer gen-cert --hostname NAME --out DIR\n  peer server --listen ADDR --cert FILE --key FILE [--keylog FILE]\n  \
+        "usage:\n  peer gen-cert --hostname NAME --out DIR\n  \
+         peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N] [--read-timeout SECS]\n  \
          peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  \
          peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n  \
          peer capture --out FILE [the trace options]   (the run as a pcapng capture that Wireshark decrypts)\n\
@@ -61,8 +81,14 @@ fn usage() -> ExitCode {
          --hostname NAME   the server's name (default: example.com)\n  \
          --message TEXT    a message the client sends; repeat for several (default: an HTTP request)\n  \
          --key-update      run a KeyUpdate after the messages\n  \
-         --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)",
-        scenario_keys()
+         --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)\n\
+         \n\
+         server options:\n  \
+         --once               serve one connection, then exit (default: serve until stopped)\n  \
+         --max-conns N        connections served at once, 1 to {MAX_CONNS_LIMIT}; more wait to be accepted (default: {DEFAULT_MAX_CONNS})\n  \
+         --read-timeout SECS  close a connection silent this long, or not through its handshake (default: {})",
+        scenario_keys(),
+        DEFAULT_READ_TIMEOUT.as_secs()
     );
     ExitCode::from(2)
 }
@@ -98,6 +124,11 @@ fn main() -> ExitCode {
     let mut it = args[1..].iter();
     while let Some(k) = it.next() {
         let Some(name) = k.strip_prefix("--") else { return usage() };
+        // The one option without a value.
+        if cmd == "server" && name == "once" {
+            flags.insert(name.to_string(), String::new());
+            continue;
+        }
         let Some(v) = it.next() else { return usage() };
         flags.insert(name.to_string(), v.clone());
     }
@@ -107,8 +138,12 @@ fn main() -> ExitCode {
             (Some(h), Some(o)) => gen_cert(&h, &o),
             _ => return usage(),
         },
-        "server" => match (get("listen"), get("cert"), get("key")) {
-            (Some(l), Some(c), Some(k)) => server(&l, &c, &k, get("keylog")),
+        "server" => match (get("listen"), get("cert"), get("key"), serve_options(&flags)) {
+            (_, _, _, Err(why)) => {
+                eprintln!("peer server: {why}");
+                return ExitCode::from(2);
+            }
+            (Some(l), Some(c), Some(k), Ok(opts)) => server(&l, &c, &k, get("keylog"), &opts),
             _ => return usage(),
         },
         "client" => match (get("connect"), get("servername"), get("cafile")) {
@@ -286,13 +321,26 @@ fn load_key(path: &str) -> Result<SigningKey, String> {
     Err(format!("{path}: no P-256 private key found"))
 }
 
-fn write_keylog(path: &Option<String>, events: &[Event]) -> Result<(), String> {
+fn write_keylog_file(path: &Option<String>, events: &[Event]) -> Result<(), String> {
     if let Some(p) = path {
         let mut text = keylog::lines(events).join("\n");
         text.push('\n');
         std::fs::write(p, text).map_err(|e| format!("{p}: {e}"))?;
     }
     Ok(())
+}
+
+/// Append one connection's key log lines to the server's file, in one write.
+fn write_keylog(file: &KeyLog, events: &[Event]) -> Result<(), String> {
+    let lines = keylog::lines(events);
+    match file {
+        Some(f) if !lines.is_empty() => {
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            let mut f = f.lock().unwrap_or_else(PoisonError::into_inner);
+            f.write_all(text.as_bytes()).map_err(|e| format!("key log: {e}"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The alert this side sent or received, for the error message.
@@ -317,40 +365,228 @@ fn flush(sock: &mut TcpStream, common: &mut Common, events: &mut Vec<Event>) -> 
     Ok(())
 }
 
-fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<String>) -> Result<(), String> {
+/// `peer server`'s limits: at most this many connections at once, and each closed after this long
+/// without a byte from its client (or without a finished handshake).
+const DEFAULT_MAX_CONNS: usize = 64;
+const MAX_CONNS_LIMIT: usize = 4096;
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most a client may send before its handshake is finished. A ClientHello and a Finished take
+/// a few KiB at most, even after a HelloRetryRequest; beyond this the client is cut off with a
+/// handshake_failure alert.
+const HANDSHAKE_INPUT_LIMIT: usize = 64 * 1024;
+
+/// How many received bytes the engine is given at a time (see [`serve`]).
+const FEED_PIECE: usize = 512;
+
+/// How `peer server` serves.
+struct ServeOptions {
+    once: bool,
+    max_conns: usize,
+    read_timeout: Duration,
+}
+
+fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
+    let max_conns = match flags.get("max-conns") {
+        None => DEFAULT_MAX_CONNS,
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (1..=MAX_CONNS_LIMIT).contains(&n) => n,
+            _ => return Err(format!("--max-conns takes a whole number from 1 to {MAX_CONNS_LIMIT}, not {v:?}")),
+        },
+    };
+    let read_timeout = match flags.get("read-timeout") {
+        None => DEFAULT_READ_TIMEOUT,
+        Some(v) => match v.parse::<f64>() {
+            Ok(secs) if (0.001..=86_400.0).contains(&secs) => Duration::from_secs_f64(secs),
+            _ => return Err(format!("--read-timeout takes seconds from 0.001 to 86400, not {v:?}")),
+        },
+    };
+    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout })
+}
+
+/// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
+struct Slots {
+    busy: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One connection's slot, given back when its thread ends, however it ends.
+struct Slot(Arc<Slots>);
+
+impl Slots {
+    fn acquire(self: &Arc<Self>) -> Slot {
+        let mut busy = self.busy.lock().unwrap_or_else(PoisonError::into_inner);
+        while *busy >= self.max {
+            busy = self.freed.wait(busy).unwrap_or_else(PoisonError::into_inner);
+        }
+        *busy += 1;
+        Slot(Arc::clone(self))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.busy.lock().unwrap_or_else(PoisonError::into_inner) -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+/// The key log file, shared by every connection: each appends its lines in one write.
+type KeyLog = Option<Arc<Mutex<std::fs::File>>>;
+
+fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<String>, opts: &ServeOptions) -> Result<(), String> {
     let chain = pem_blocks(cert_path, "CERTIFICATE")?;
     if chain.is_empty() {
         return Err(format!("{cert_path}: no certificate found"));
     }
     let key = load_key(key_path)?;
+    let config = Arc::new(ServerConfig { chain, key, alpn: vec![], tickets: 0, records: RecordOptions::default() });
+    let keylog: KeyLog = match &keylog_path {
+        Some(p) => Some(Arc::new(Mutex::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?))),
+        None => None,
+    };
     let listener = TcpListener::bind(listen).map_err(|e| format!("{listen}: {e}"))?;
-    let (mut sock, _) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-    let config = ServerConfig { chain, key, alpn: vec![], tickets: 0, records: RecordOptions::default() };
-    let mut s = Server::new(config, os_rng());
-    let mut events = Vec::new();
-    let mut buf = vec![0u8; 65536];
+    let addr = listener.local_addr().map_err(|e| format!("{listen}: {e}"))?;
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {addr}");
+        let _ = out.flush();
+    }
+    if opts.once {
+        let (sock, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
+        return serve(sock, &config, opts.read_timeout, &keylog).map(|_| ()).map_err(|e| format!("{peer}: {e}"));
+    }
+    let slots = Arc::new(Slots { busy: Mutex::new(0), freed: Condvar::new(), max: opts.max_conns });
     loop {
-        let n = sock.read(&mut buf).map_err(|e| format!("read: {e}"))?;
-        if n == 0 {
-            break;
+        // Beyond the limit, new clients wait in the kernel's listen queue until a slot frees.
+        let slot = slots.acquire();
+        let (sock, peer) = match listener.accept() {
+            Ok(c) => c,
+            Err(e) => {
+                // Out of file descriptors, say, or a client gone before it was accepted: the
+                // server goes on; the pause keeps a persistent error from spinning.
+                eprintln!("peer server: accept: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
+            }
+        };
+        let (config, keylog, timeout) = (Arc::clone(&config), keylog.clone(), opts.read_timeout);
+        let spawned = std::thread::Builder::new().name(format!("conn {peer}")).spawn(move || {
+            let _slot = slot;
+            // A panic would be a bug in the engine; it ends this connection only (where panics
+            // unwind: the release profile aborts, see the README).
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| serve(sock, &config, timeout, &keylog)));
+            match outcome {
+                Ok(Ok(how)) => eprintln!("peer server: {peer}: {how}"),
+                Ok(Err(e)) => eprintln!("peer server: {peer}: {e}"),
+                Err(_) => eprintln!("peer server: {peer}: the connection's thread panicked"),
+            }
+        });
+        if let Err(e) = spawned {
+            // The connection (and its slot) went with the closure: it is closed, the server goes on.
+            eprintln!("peer server: {peer}: no thread for the connection: {e}");
         }
-        for data in s.receive(&buf[..n]) {
-            // Echo every application data record back.
-            let _ = s.send(&data);
+    }
+}
+
+/// What a connection keeps of its events: the key log's (the ClientHello and the secrets, all
+/// before the handshake ends) and the last failure. Nothing grows with the traffic after the
+/// handshake, however long the connection lasts.
+struct Kept {
+    /// Whether the key log is wanted at all.
+    keylog_wanted: bool,
+    keylog: Vec<Event>,
+    failure: Vec<Event>,
+}
+
+impl Kept {
+    fn add(&mut self, events: Vec<Event>, handshaking: bool) {
+        let hello = |m: &Option<tlsviz::tls::events::Message>| m.is_some_and(|m| m.typ == HandshakeType::client_hello);
+        for e in events {
+            match e {
+                Event::HandshakeReceived { ref message, .. } if self.keylog_wanted && handshaking && hello(message) => self.keylog.push(e),
+                Event::Derived(_) if self.keylog_wanted && handshaking => self.keylog.push(e),
+                Event::Error { .. } | Event::AlertReceived { fatal: true, .. } => self.failure = vec![e],
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Serve one connection: handshake, echo every application data record, answer close_notify.
+/// Ok says how it ended well; the error says how it ended otherwise.
+fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: &KeyLog) -> Result<&'static str, String> {
+    let accepted = Instant::now();
+    sock.set_write_timeout(Some(timeout)).map_err(|e| format!("socket: {e}"))?;
+    let mut s = Server::new(config.clone(), os_rng());
+    let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new() };
+    let mut logged = false;
+    let mut received_in_handshake = 0;
+    // Each read takes at most one full-size record's worth of bytes: a flood comes in bounded pieces.
+    let mut buf = vec![0u8; MAX_PLAINTEXT + 256 + 5];
+    let result = loop {
+        let handshaking = !matches!(s.phase(), Phase::Connected | Phase::Closed);
+        // The handshake must finish within the timeout, however slowly its bytes trickle in.
+        let wait = if handshaking { timeout.saturating_sub(accepted.elapsed()) } else { timeout };
+        if wait.is_zero() {
+            break Err(format!("no finished handshake after {:.1} s", timeout.as_secs_f64()));
+        }
+        sock.set_read_timeout(Some(wait)).map_err(|e| format!("socket: {e}"))?;
+        let n = match sock.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                break Err(format!("nothing received for {:.1} s", wait.as_secs_f64()));
+            }
+            Err(e) => break Err(format!("read: {e}")),
+        };
+        if n == 0 {
+            break Ok(());
+        }
+        if handshaking {
+            received_in_handshake += n;
+            if received_in_handshake > HANDSHAKE_INPUT_LIMIT {
+                // Nothing else bounds what the engine buffers of one handshake message.
+                s.common.fail(&Error::HandshakeFailure("over 64 KiB received before the handshake finished"));
+            }
+        }
+        // The engine keeps an event for every record until its events are taken: fed a small
+        // piece at a time, it holds the events of a few dozen records at most, not a whole
+        // read's worth of tiny ones.
+        for piece in buf[..n].chunks(FEED_PIECE) {
+            if !s.common.is_active() {
+                break;
+            }
+            for data in s.receive(piece) {
+                // Echo every application data record back.
+                let _ = s.send(&data);
+            }
+            kept.add(s.common.take_events(), handshaking);
         }
         if s.common.received_close {
             s.close();
         }
-        flush(&mut sock, &mut s.common, &mut events)?;
-        if matches!(s.phase(), Phase::Failed | Phase::Closed) {
-            break;
+        kept.add(s.common.take_events(), handshaking);
+        let out = s.common.take_output();
+        if !out.is_empty() {
+            if let Err(e) = sock.write_all(&out) {
+                break Err(format!("write: {e}"));
+            }
         }
-    }
-    write_keylog(&keylog_path, &events)?;
+        if !logged && !matches!(s.phase(), Phase::ExpectClientHello | Phase::ExpectClientFinished) {
+            logged = true;
+            write_keylog(keylog, &kept.keylog)?;
+            kept.keylog = Vec::new();
+        }
+        if matches!(s.phase(), Phase::Failed | Phase::Closed) {
+            break Ok(());
+        }
+    };
+    result?;
     match s.phase() {
-        Phase::Failed => Err(failure(&events)),
-        Phase::Closed => Ok(()),
-        _ if s.common.received_close => Ok(()),
+        Phase::Failed => Err(failure(&kept.failure)),
+        Phase::Closed => Ok("closed"),
+        _ if s.common.received_close => Ok("closed"),
         _ => Err("the client went away without close_notify".into()),
     }
 }
@@ -404,12 +640,12 @@ fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<
         }
     }
     if c.phase() == Phase::Failed {
-        write_keylog(&keylog_path, &events)?;
+        write_keylog_file(&keylog_path, &events)?;
         return Err(failure(&events));
     }
     c.close();
     let _ = flush(&mut sock, &mut c.common, &mut events);
-    write_keylog(&keylog_path, &events)?;
+    write_keylog_file(&keylog_path, &events)?;
     if sent_at.is_none() {
         return Err("the handshake did not complete".into());
     }

@@ -1,12 +1,26 @@
 #!/usr/bin/env bash
 # Install what the build and the tests need, skipping whatever is already there at the right
-# version. Usage: scripts/ensure-tools.sh build|test
+# version. Usage: scripts/ensure-tools.sh build|test|fuzz
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-build}"
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 say() { printf '==> %s\n' "$*"; }
+
+# `make fuzz`: the nightly toolchain (rustup) and cargo-fuzz (crates.io), nothing else.
+CARGO_FUZZ_VERSION=0.13.2
+if [ "$mode" = fuzz ]; then
+  if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing the nightly toolchain (cargo-fuzz needs it)"
+    rustup toolchain install nightly --profile minimal
+  fi
+  if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
+    say "installing cargo-fuzz $CARGO_FUZZ_VERSION (about a minute)"
+    cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
+  fi
+  exit 0
+fi
 
 TRUNK_VERSION=0.21.14
 # wasm-bindgen-cli must equal the wasm-bindgen library version in Cargo.lock exactly.

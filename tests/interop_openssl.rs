@@ -127,14 +127,18 @@ fn openssl_client_against_engine(tag: &str, client_args: &[&str], text: &str) ->
     let port = free_port();
     let server_keys = certs.path("engine.keys");
     let client_keys = certs.path("openssl.keys");
-    let server = Command::new(peer())
-        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem"), "--key", &certs.path("key.pem")])
-        .args(["--keylog", &server_keys])
+    // `--once`: the server exits after this one connection, with its outcome as the status.
+    let mut server = Command::new(peer())
+        .args(["server", "--once", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem")])
+        .args(["--key", &certs.path("key.pem"), "--keylog", &server_keys])
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The server accepts one connection only: wait for it to listen instead of probing it.
-    std::thread::sleep(Duration::from_millis(300));
+    // It says when it listens; probing it would use up its one connection.
+    let mut listening = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut listening).unwrap();
+    assert!(listening.starts_with("listening on "), "the server did not start: {listening:?}");
     let mut client = Command::new("openssl")
         .arg("s_client")
         .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])

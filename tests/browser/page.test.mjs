@@ -587,3 +587,20 @@ test('no task over 50 ms from load to the first beat on screen', async () => {
   assert.deepEqual(long.filter(d => d > 50), [], `long tasks: ${long.map(d => Math.round(d)).join(', ')} ms`);
   await context.close();
 });
+
+test('the run downloads as a trace, a key log and a capture whose embedded secrets Wireshark reads', async () => {
+  const { page, context } = await open('?seed=15');
+  const get = async label => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(`button:has-text("${label}")`)]);
+    return fs.readFileSync(await d.path());
+  };
+  const trace = JSON.parse((await get('Download trace')).toString());
+  assert.equal(trace.schema, 2);
+  assert.equal(trace.seed, 15);
+  const keys = (await get('Download key log')).toString();
+  assert.match(keys, /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64}$/m);
+  const pcap = await get('Download capture');
+  assert.equal(pcap.readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header');
+  assert.ok(pcap.includes(Buffer.from(keys.split('\n')[0])), 'the key log is inside the capture');
+  await context.close();
+});
