@@ -960,3 +960,26 @@ fn grease_values_and_any_extension_order_are_accepted() {
     s.receive(&hello_record(hello));
     assert_eq!(s.phase(), tlsviz::tls::events::Phase::ExpectClientFinished, "{:#?}", s.common.take_events().last());
 }
+
+// ---- alerts after the handshake ---------------------------------------------------------------
+
+/// RFC 8446 §6: once both sides have keys, alerts travel encrypted. A plaintext close_notify on a
+/// connected session is forged (anyone on the path can write one): it must not end the stream
+/// as if the peer had closed it.
+#[test]
+fn a_plaintext_close_notify_after_the_handshake_is_unexpected_message_not_a_close() {
+    for to_server in [true, false] {
+        let (mut c, mut s) = connected(31);
+        let forged = [0x15, 3, 3, 0, 2, 1, 0];
+        let alert = if to_server { alert_after(&mut s, &forged, true) } else { alert_after(&mut c, &forged, true) };
+        assert_eq!(alert, A::unexpected_message);
+        let side_closed = if to_server { s.common.received_close } else { c.common.received_close };
+        assert!(!side_closed, "the forged close_notify was taken for the peer's");
+    }
+}
+
+#[test]
+fn a_plaintext_fatal_alert_after_the_handshake_is_unexpected_message() {
+    let (mut c, _s) = connected(32);
+    assert_eq!(alert_after(&mut c, &[0x15, 3, 3, 0, 2, 2, 40], true), A::unexpected_message);
+}

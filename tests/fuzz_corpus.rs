@@ -1,8 +1,8 @@
 //! Every fuzz target over its saved corpus (`fuzz/corpus/<target>/`) and over the seeds made fresh
 //! from the simulation, on stable and under the fuzzers' limits: no panic, no input over 16 MiB of
 //! live memory or 1 s. The targets are the cargo-fuzz ones (`fuzz/src/targets.rs`, `make fuzz`).
-//! Inputs that still fail because of a bug in the engine are kept in `fuzz/regressions/<target>/`,
-//! outside this walk, with an ignored test of their own, until the engine is fixed.
+//! Inputs that found a bug in the engine are kept in `fuzz/regressions/<target>/`, each with a test
+//! of its own.
 
 #[path = "../fuzz/src/guard.rs"]
 mod guard;
@@ -105,14 +105,10 @@ fn the_seeds_replay_whole_handshakes_through_the_client_and_server_targets() {
     assert!(whole >= 3, "most seeds are whole handshakes");
 }
 
-/// Found by the handshake target, reported, not fixed yet (the engine is not this branch's to
-/// change): a ClientHello whose server_name list holds only entries of another name_type than
-/// host_name decodes to `ServerName(None)`, which encodes as an empty extension that a ClientHello's
-/// decoder refuses ("message truncated"). The target skips such messages
-/// (`targets::known_round_trip_failure`) so that fuzzing goes on; once this passes, drop the
-/// exemption and move the inputs into `fuzz/corpus/handshake/`.
+/// Found by the handshake target: a ClientHello whose server_name list holds only entries of
+/// another name_type than host_name decoded to the EncryptedExtensions form of server_name, which
+/// a ClientHello's decoder refuses once encoded. It is now kept as it came.
 #[test]
-#[ignore = "engine bug: a ClientHello's server_name without a host_name does not survive encoding"]
 fn handshake_regressions_survive_encoding_and_decoding() {
     use tlsviz::tls::handshake::Handshake;
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/handshake");
@@ -121,7 +117,6 @@ fn handshake_regressions_survive_encoding_and_decoding() {
         let data = std::fs::read(file.path()).unwrap();
         let (m, _) = Handshake::decode(&data);
         let m = m.unwrap_or_else(|e| panic!("{}: {e}", file.path().display()));
-        assert!(targets::known_round_trip_failure(&m), "{}: the exemption covers it", file.path().display());
         let (again, _) = Handshake::decode(&m.encode());
         assert_eq!(again, Ok(m), "{}", file.path().display());
         n += 1;

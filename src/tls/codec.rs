@@ -143,6 +143,11 @@ impl<'a> Reader<'a> {
         self.remaining() == 0
     }
 
+    /// The bytes not read yet, without reading them.
+    pub fn rest(&self) -> &'a [u8] {
+        self.buf.get(self.pos..).unwrap_or(&[])
+    }
+
     pub fn peek(&self) -> Option<u8> {
         self.buf.get(self.pos).copied()
     }

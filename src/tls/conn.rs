@@ -695,7 +695,14 @@ impl Common {
                     return Err(e);
                 }
             },
-            // A plaintext alert is accepted at any time: a peer that failed early may not have keys.
+            // A plaintext alert is accepted during the handshake: a peer that failed early may not
+            // have keys yet. Once the handshake is done both sides have them, and RFC 8446 §6 has
+            // alerts encrypted under the current keys: a plaintext one (a forged close_notify, say)
+            // is refused.
+            (Some(_), ContentType::alert) if self.status != Status::Handshaking => {
+                self.events.push(received(&rec, None, false));
+                return Err(Error::UnexpectedMessage("a plaintext alert after the handshake"));
+            }
             (_, ContentType::alert) => (ContentType::alert, rec.payload().to_vec(), None),
             (Some(_), _) => {
                 self.events.push(received(&rec, None, false));

@@ -152,6 +152,7 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
     Ok(match (t, ctx) {
         (ExtensionType::server_name, EncryptedExtensions) => Extension::ServerName(None),
         (ExtensionType::server_name, _) => {
+            let raw = r.rest();
             let name = r.vector(2, 1, 0xffff, "server_name_list", "the names the client wants", |r| {
                 let mut host = None;
                 while !r.is_empty() {
@@ -168,7 +169,12 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
                 }
                 Ok(host)
             })?;
-            Extension::ServerName(name)
+            match name {
+                Some(host) => Extension::ServerName(Some(host)),
+                // RFC 6066 §3: a list with names of other types only names no host. It is kept as
+                // it came (ServerName(None) is the server's empty acknowledgement, another thing).
+                None => Extension::Other(ExtensionType::server_name, raw.to_vec()),
+            }
         }
         (ExtensionType::supported_versions, ClientHello) => {
             Extension::SupportedVersionsOffered(r.vector(1, 2, 254, "versions", "TLS versions offered", |r| read_list(r, 2, "version"))?)
