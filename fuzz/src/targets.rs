@@ -28,7 +28,6 @@ use tlsviz::tls::codec::Field;
 use tlsviz::tls::conn::{Role, Status};
 use tlsviz::tls::enums::KeyUpdateRequest;
 use tlsviz::tls::events::{Event, Phase};
-use tlsviz::tls::extensions::Extension;
 use tlsviz::tls::handshake::Handshake;
 use tlsviz::tls::x509::{describe, parse, verify};
 
