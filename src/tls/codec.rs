@@ -345,6 +345,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Set the plain-language meaning of the most recently completed field at the current depth.
+    pub fn explain_last(&mut self, meaning: &str) {
+        if let Some(f) = self.last_mut() {
+            f.meaning = meaning.to_string();
+        }
+    }
+
     /// Give the most recently completed field the fields another decoder found inside it (the
     /// DER of a certificate).
     pub fn annotate_last(&mut self, children: Vec<Field>) {

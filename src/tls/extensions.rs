@@ -141,6 +141,10 @@ pub fn read_extensions(r: &mut Reader<'_>, ctx: ExtContext, min: usize, max: usi
 
 fn read_one(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Extension, Error> {
     let t = r.wire::<ExtensionType>("extension_type")?;
+    if (t, ctx) == (ExtensionType::server_name, ExtContext::EncryptedExtensions) {
+        // RFC 6066 §3: the server's empty server_name says it used the name the client sent.
+        r.explain_last("empty in the server's answer: it used the host name the client sent (RFC 6066 §3)");
+    }
     if allowed(t, ctx) == Some(false) {
         return Err(Error::IllegalParameter("an extension this message may not carry"));
     }
@@ -270,6 +274,31 @@ mod tests {
             Extension::Alpn(vec![b"h2".to_vec()]),
             Extension::Other(ExtensionType(0x1a1a), vec![]),
         ];
+        let bytes = block(&exts);
+        let mut r = Reader::new(&bytes);
+        assert_eq!(read_extensions(&mut r, ExtContext::ClientHello, 0, 0xffff).unwrap(), exts);
+    }
+
+    #[test]
+    fn the_server_s_empty_server_name_is_explained_as_its_acknowledgement() {
+        let meaning = |ctx, ext: Extension| {
+            let bytes = block(&[ext]);
+            let mut r = Reader::new(&bytes);
+            read_extensions(&mut r, ctx, 0, 0xffff).unwrap();
+            let fields = r.into_fields();
+            let t = &fields[0].children[1].children[0];
+            assert_eq!(t.name, "extension_type");
+            t.meaning.clone()
+        };
+        assert!(meaning(ExtContext::EncryptedExtensions, Extension::ServerName(None)).contains("used the host name the client sent"));
+        assert!(meaning(ExtContext::ClientHello, Extension::ServerName(Some("a.example".into()))).contains("wants to reach"));
+    }
+
+    #[test]
+    fn a_server_name_list_without_a_host_name_survives_encoding() {
+        // One entry of name_type 1 (not host_name): kept as it came.
+        let raw = vec![0, 5, 1, 0, 2, b'x', b'y'];
+        let exts = vec![Extension::Other(ExtensionType::server_name, raw)];
         let bytes = block(&exts);
         let mut r = Reader::new(&bytes);
         assert_eq!(read_extensions(&mut r, ExtContext::ClientHello, 0, 0xffff).unwrap(), exts);

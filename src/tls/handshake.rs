@@ -327,11 +327,21 @@ mod tests {
         assert!(leaves.len() > 25, "only {} leaves", leaves.len());
         // Header (4), context (1), list length (3), cert_data length (3), then the DER.
         let der_start = 11;
-        let key = leaves.iter().find(|l| l.name == "subjectPublicKey").expect("the key is named");
+        // The leaves cover every byte once, DER tags and lengths included.
+        let mut at = 0;
+        for l in &leaves {
+            assert_eq!(l.start, at, "a gap before {}", l.name);
+            at += l.len;
+        }
+        assert_eq!(at, bytes.len());
+        fn find<'f>(fs: &'f [crate::tls::codec::Field], name: &str) -> Option<&'f crate::tls::codec::Field> {
+            fs.iter().find_map(|f| if f.name == name { Some(f) } else { find(&f.children, name) })
+        }
+        let key = find(&fields, "subjectPublicKey").expect("the key is named");
         let spki = crate::tls::x509::parse::parse(&leaf.der).unwrap().public_key;
         assert_eq!(&bytes[key.start + key.len - 65..key.start + key.len], spki);
         assert!(key.start > der_start);
-        let dns = leaves.iter().find(|l| l.name == "dNSName").expect("the name is named");
+        let dns = find(&fields, "dNSName").expect("the name is named");
         assert_eq!((dns.value.as_str(), &bytes[dns.start + 2..dns.start + dns.len]), ("example.com", &b"example.com"[..]));
     }
 

@@ -22,6 +22,27 @@ pub(crate) const GENERALIZED_TIME: u8 = 0x18;
 pub(crate) const SEQUENCE: u8 = 0x30;
 pub(crate) const SET: u8 = 0x31;
 
+/// What a tag byte says, in words.
+fn tag_meaning(tag: u8) -> &'static str {
+    match tag {
+        BOOLEAN => "BOOLEAN",
+        INTEGER => "INTEGER",
+        BIT_STRING => "BIT STRING",
+        OCTET_STRING => "OCTET STRING",
+        0x05 => "NULL",
+        OID => "OBJECT IDENTIFIER",
+        UTF8_STRING => "UTF8String",
+        PRINTABLE_STRING => "PrintableString",
+        IA5_STRING => "IA5String",
+        UTC_TIME => "UTCTime",
+        GENERALIZED_TIME => "GeneralizedTime",
+        SEQUENCE => "SEQUENCE",
+        SET => "SET",
+        t if t & 0xc0 == 0x80 => "a context-specific tag [n] (RFC 5280 names what it holds)",
+        _ => "a DER tag",
+    }
+}
+
 /// The tag of a context-specific element `[n]`.
 pub(crate) const fn context(n: u8, constructed: bool) -> u8 {
     0x80 | if constructed { 0x20 } else { 0 } | n
@@ -121,11 +142,13 @@ pub(crate) struct DerReader<'a> {
     fields: Vec<Field>,
     /// The whole encoding (tag, length, content) of the element read last.
     last: &'a [u8],
+    /// How many bytes the tag and the length of the element read last take.
+    head: usize,
 }
 
 impl<'a> DerReader<'a> {
     pub fn new(buf: &'a [u8], base: usize) -> Self {
-        DerReader { buf, pos: 0, base, fields: Vec::new(), last: &[] }
+        DerReader { buf, pos: 0, base, fields: Vec::new(), last: &[], head: 0 }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -183,12 +206,38 @@ impl<'a> DerReader<'a> {
         let content = rest.get(head..head + len).ok_or_else(|| malformed("an element runs past its end"))?;
         self.pos = start + head + len;
         self.last = &rest[..head + len];
+        self.head = head;
         Ok((start, content))
     }
 
-    fn record(&mut self, name: &str, start: usize, value: String, meaning: &str, children: Vec<Field>) {
-        let mut f = Field::new(name, self.base + start, self.pos - start, value, meaning);
-        f.children = children;
+    /// Record the element read last, which began at `start`, with `head` bytes of tag and
+    /// length: its tree covers every byte, the tag, the length, then the content (`children` for a
+    /// constructed element, one leaf for a primitive one).
+    fn record(&mut self, name: &str, start: usize, head: usize, value: String, meaning: &str, children: Option<Vec<Field>>) {
+        let at = self.base + start;
+        let whole = self.pos - start;
+        let tag = self.buf.get(start).copied().unwrap_or(0);
+        let content_len = whole.saturating_sub(head);
+        let mut kids = vec![
+            Field::new("tag", at, 1, format!("0x{tag:02x}"), tag_meaning(tag)),
+            Field::new(
+                "length",
+                at + 1,
+                head.saturating_sub(1),
+                format!("{content_len}"),
+                "bytes of content follow (DER: definite, shortest form)",
+            ),
+        ];
+        match children {
+            Some(c) => kids.extend(c),
+            None if content_len > 0 => {
+                let content = self.buf.get(start + head..self.pos).unwrap_or(&[]);
+                kids.push(Field::new("content", at + head, content_len, opaque_value(content), "the value's bytes"));
+            }
+            None => {}
+        }
+        let mut f = Field::new(name, at, whole, value, meaning);
+        f.children = kids;
         self.fields.push(f);
     }
 
@@ -202,7 +251,8 @@ impl<'a> DerReader<'a> {
     ) -> Result<&'a [u8], Error> {
         let (start, content) = self.element(tag)?;
         let value = show(content)?;
-        self.record(name, start, value, meaning, Vec::new());
+        let head = self.head;
+        self.record(name, start, head, value, meaning, None);
         Ok(content)
     }
 
@@ -229,7 +279,8 @@ impl<'a> DerReader<'a> {
     fn close(&mut self, start: usize, content: &'a [u8], sub: DerReader<'a>, name: &str, meaning: &str, ok: bool) -> Result<(), Error> {
         let consumed = sub.is_empty();
         let last = self.last;
-        self.record(name, start, format!("{} bytes", content.len()), meaning, sub.into_fields());
+        let head = self.pos - start - content.len();
+        self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(sub.into_fields()));
         self.last = last;
         if ok && !consumed {
             return Err(malformed(&format!("trailing bytes inside {name}")));
@@ -318,7 +369,7 @@ impl<'a> DerReader<'a> {
         let start = self.pos;
         self.pos = self.buf.len();
         let b = &self.buf[start..];
-        self.record(name, start, opaque_value(b), meaning, Vec::new());
+        self.fields.push(Field::new(name, self.base + start, b.len(), opaque_value(b), meaning));
         b
     }
 

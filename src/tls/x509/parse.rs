@@ -363,8 +363,32 @@ mod tests {
         let ca = generate_ca(&mut rng, NOW).unwrap();
         let c = parse_at(&ca.der, 10).unwrap();
         assert_eq!((c.fields[0].start, c.fields[0].len), (10, ca.der.len()));
-        let names: Vec<&str> = c.fields[0].children[0].children.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, ["version", "serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo", "extensions"]);
+        // Every element starts with its tag and its length, then its content.
+        let top: Vec<&str> = c.fields[0].children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(top, ["tag", "length", "tbsCertificate", "signatureAlgorithm", "signatureValue"]);
+        let names: Vec<&str> = c.fields[0].children[2].children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "tag",
+                "length",
+                "version",
+                "serialNumber",
+                "signature",
+                "issuer",
+                "validity",
+                "subject",
+                "subjectPublicKeyInfo",
+                "extensions"
+            ]
+        );
+        // The leaves cover every byte of the certificate, once, in order.
+        let mut at = 10;
+        for leaf in c.fields[0].leaves() {
+            assert_eq!(leaf.start, at, "a gap before {}", leaf.name);
+            at += leaf.len;
+        }
+        assert_eq!(at, 10 + ca.der.len());
         assert_eq!(c.subject.text, "CN=Handshake Visualizer Demo CA,O=TLS Handshake Visualizer");
     }
 
