@@ -30,7 +30,7 @@ pub fn side_panel(p: &PanelProps) -> Html {
             } else {
                 <dl class={classes!("holds", view.discarded.then_some("discarded"))}>
                     { for view.holds.iter().map(|h| html! {
-                        <div class={classes!("hold", h.secret.then_some("secret"))}><dt>{ &h.label }</dt><dd><code>{ &h.value }</code></dd></div>
+                        <div class={classes!("hold", h.secret.then_some("secret"))}><dt>{ &h.label }</dt><dd title={h.value.clone()}><code>{ &h.value }</code></dd></div>
                     }) }
                 </dl>
                 if view.discarded { <p class="muted">{ "Keys erased." }</p> }
