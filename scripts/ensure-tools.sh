@@ -65,9 +65,9 @@ fi
 
 # binaryen's wasm-opt (npm) shrinks the page in Trunk's post-build hook; playwright-core and
 # axe-core drive the browser tests.
-npm_ready() { [ -d tests/browser/node_modules/binaryen ] && [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ]; }
+npm_ready() { [ -d tests/browser/node_modules/binaryen ] && [ -d tests/browser/node_modules/playwright-core ] && [ -d tests/browser/node_modules/axe-core ] && [ -d tests/browser/node_modules/terser ]; }
 if ! npm_ready; then
-  say "installing npm packages (wasm-opt, playwright-core, axe-core)"
+  say "installing npm packages (wasm-opt, terser, playwright-core, axe-core)"
   (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Trunk post-build hook: shrink the page's WebAssembly with binaryen's wasm-opt (from npm, see
+# Trunk post-build hook: shrink the page's WebAssembly with binaryen's wasm-opt and its JavaScript
+# glue with terser (from npm, see
 # tests/browser/package.json). Trunk's own wasm-opt step would download a binary, which the
 # machines here cannot do, so integrity hashes are off (index.html: data-integrity="none").
 set -euo pipefail
@@ -17,3 +18,14 @@ for f in "$dir"/*_bg.wasm; do
     --enable-reference-types --enable-multivalue -o "$f.opt" "$f"
   mv "$f.opt" "$f"
 done
+
+# The JavaScript glue, minified with terser (npm): its module exports stay as they are.
+terser="$root/tests/browser/node_modules/.bin/terser"
+if [ -x "$terser" ]; then
+  for f in "$dir"/*.js; do
+    [ -e "$f" ] || continue
+    case "$(basename "$f")" in embed.js) continue ;; esac
+    "$terser" "$f" --module --compress --mangle -o "$f.min"
+    mv "$f.min" "$f"
+  done
+fi

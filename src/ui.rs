@@ -8,11 +8,14 @@ mod state;
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::timers::callback::Timeout;
 use tlsviz::model::moment::Moment;
+use tlsviz::model::playback::Step;
 use tlsviz::sim::{self, Options};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use components::{Controls, Document, EavesdropperView, Inspector, KeySchedule, MessageBox, Narrator, SidePanel, TraceTools, Wire};
+use components::{
+    controls, document, eavesdropper_view, inspector, key_schedule, message_box, side_panel, trace_tools, Narrator, PanelProps, Props, Wire,
+};
 use state::{Action, State, Tab};
 
 /// The moment the page's address points to (see `tlsviz::model::moment`), and a notice for a bad
@@ -78,6 +81,16 @@ fn run_bench() {
 thread_local! {
     /// The state of the first run, computed before the page is drawn.
     static PREPARED: std::cell::RefCell<Option<State>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The element id of a tab (`tab-Keys`).
+fn tab_id(t: Tab) -> &'static str {
+    match t {
+        Tab::Bytes => "Bytes",
+        Tab::Keys => "Keys",
+        Tab::Eavesdropper => "Eavesdropper",
+        Tab::Document => "Document",
+    }
 }
 
 /// This moment on the full page (not embedded).
@@ -186,13 +199,13 @@ fn app() -> Html {
         let d = state.dispatcher();
         let selected = state.tab == t;
         html! {
-            <button role="tab" id={format!("tab-{t:?}")} aria-selected={selected.to_string()} aria-controls="tabpanel"
+            <button role="tab" id={format!("tab-{}", tab_id(t))} aria-selected={selected.to_string()} aria-controls="tabpanel"
                 class={classes!("tab", selected.then_some("active"))} onclick={Callback::from(move |_| d.dispatch(Action::Tab(t)))}>{ label }</button>
         }
     };
 
     html! {
-        <div id="app" class={classes!("app", state.embed.then_some("embed"), format!("step-{}", current_step.map(|s| format!("{s:?}").to_lowercase()).unwrap_or_else(|| "none".into())))}>
+        <div id="app" class={classes!("app", state.embed.then_some("embed"), format!("step-{}", current_step.map_or(0, |s| Step::ALL.iter().position(|x| *x == s).map_or(0, |i| i + 1))))}>
             <header class="top">
                 <div class="title">
                     if state.embed {
@@ -203,7 +216,7 @@ fn app() -> Html {
                     }
                     <p class="lede">{ "A real TLS 1.3 client and a real TLS 1.3 server, compiled to WebAssembly, connect to each other in your browser. Every byte, key and ciphertext below was computed just now." }</p>
                 </div>
-                <Controls handle={state.clone()} />
+                { controls(&Props { handle: state.clone() }) }
             </header>
             if let Some(n) = &state.notice {
                 <div class="notice" role="status">
@@ -213,11 +226,11 @@ fn app() -> Html {
             }
             <Narrator handle={state.clone()} />
             <main class="stage">
-                <SidePanel side={sim::Side::Client} handle={state.clone()} />
+                { side_panel(&PanelProps { side: sim::Side::Client, handle: state.clone() }) }
                 <Wire handle={state.clone()} />
-                <SidePanel side={sim::Side::Server} handle={state.clone()} />
+                { side_panel(&PanelProps { side: sim::Side::Server, handle: state.clone() }) }
             </main>
-            <MessageBox handle={state.clone()} />
+            { message_box(&Props { handle: state.clone() }) }
             <section class={classes!("tabs", state.sheet.then_some("sheet"))} aria-label="Details">
                 <button class="sheet-close" onclick={{ let d = state.dispatcher(); Callback::from(move |_| { d.dispatch(Action::CloseSheet); components::focus_player(); }) }}>{ "✕ Back to the handshake" }</button>
                 <div role="tablist" aria-label="Detail views">
@@ -226,16 +239,16 @@ fn app() -> Html {
                     { tab(Tab::Eavesdropper, "Eavesdropper's view") }
                     { tab(Tab::Document, "Read it all") }
                 </div>
-                <div id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{:?}", state.tab)} class="tabpanel">
+                <div id="tabpanel" role="tabpanel" aria-labelledby={format!("tab-{}", tab_id(state.tab))} class="tabpanel">
                     { match state.tab {
-                        Tab::Bytes => html! { <Inspector handle={state.clone()} /> },
-                        Tab::Keys => html! { <KeySchedule handle={state.clone()} /> },
-                        Tab::Eavesdropper => html! { <EavesdropperView handle={state.clone()} /> },
-                        Tab::Document => html! { <Document handle={state.clone()} /> },
+                        Tab::Bytes => inspector(&Props { handle: state.clone() }),
+                        Tab::Keys => key_schedule(&Props { handle: state.clone() }),
+                        Tab::Eavesdropper => eavesdropper_view(&Props { handle: state.clone() }),
+                        Tab::Document => document(&Props { handle: state.clone() }),
                     } }
                 </div>
             </section>
-            <TraceTools handle={state.clone()} />
+            { trace_tools(&Props { handle: state.clone() }) }
             <footer class="foot">
                 <p>{ "TLS_AES_128_GCM_SHA256 · secp256r1 · ecdsa_secp256r1_sha256 · " }
                    <a href="https://www.rfc-editor.org/rfc/rfc8446" target="_blank" rel="noopener">{ "RFC 8446" }</a>

@@ -61,11 +61,12 @@ pub const TERMS: &[Term] = &[
     },
 ];
 
-/// Lowercase words separated by single spaces, with a space at each end.
+/// Lowercase words separated by single spaces, with a space at each end. The terms are ASCII, so
+/// ASCII letters and digits make the words (Unicode's tables would add to the page's weight).
 fn words(text: &str) -> String {
     let mut out = String::from(" ");
-    for w in text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
-        out.push_str(&w.to_lowercase());
+    for w in text.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+        out.push_str(&w.to_ascii_lowercase());
         out.push(' ');
     }
     out

@@ -4,7 +4,7 @@
 
 use super::playback::Step;
 use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
-use crate::tls::codec::hex;
+use crate::tls::codec::{hex, quoted};
 use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::tls::events::{
     Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output,
@@ -531,11 +531,11 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             "4.6.1",
         ),
         Event::AppDataSent { data } => n(
-            format!("{w} hands {} bytes of application data to TLS to send: {:?}.", data.0.len(), preview(&data.0)),
+            format!("{w} hands {} bytes of application data to TLS to send: {}.", data.0.len(), quoted(&preview(&data.0))),
             "Application data is cut into records of at most 2^14 bytes, each encrypted under the application traffic key.".into(),
             "5.2",
         ),
-        Event::AppDataReceived { data } => n(format!("{w} decrypts and receives {} bytes: {:?}.", data.0.len(), preview(&data.0)), String::new(), "5.2"),
+        Event::AppDataReceived { data } => n(format!("{w} decrypts and receives {} bytes: {}.", data.0.len(), quoted(&preview(&data.0))), String::new(), "5.2"),
         Event::AlertSent { description, fatal, encrypted } => n(
             alert_plain(w, *description),
             format!(

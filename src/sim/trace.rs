@@ -210,7 +210,6 @@ impl Trace {
                 _ => None,
             })
             .collect();
-        let client_events: Vec<Event> = of(Side::Client).cloned().collect();
         let outcome = Outcome {
             connection,
             client_phase: client,
@@ -220,7 +219,7 @@ impl Trace {
             agreed,
             alpn,
             alerts,
-            keylog: crate::tls::keylog::lines(&client_events),
+            keylog: crate::tls::keylog::lines(of(Side::Client)),
         };
         self.connections.push(outcome);
     }

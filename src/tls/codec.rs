@@ -102,6 +102,28 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Text in double quotes, with quotes, backslashes and control characters escaped as Rust
+/// writes them (`"GET / HTTP/1.1\r\n"`). Written out rather than taken from `{:?}`, whose
+/// Unicode tables the page would otherwise carry.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// A short rendering of opaque bytes: the hex of short values, a count and a prefix of long ones.
 pub fn opaque_value(bytes: &[u8]) -> String {
     if bytes.len() <= 48 {
@@ -422,6 +444,14 @@ impl Writer {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn quoted_text_escapes_as_debug_does_for_the_page_s_messages() {
+        for t in ["GET / HTTP/1.1\r\nHost: example.com\r\n\r\n", "a \"quote\" and a \\ and a\ttab", "héllo ✓ <b>", "nul\u{0}"] {
+            assert_eq!(quoted(t), format!("{t:?}"));
+        }
+    }
+
     use super::*;
 
     #[test]

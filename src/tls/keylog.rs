@@ -13,8 +13,8 @@ const LABELS: [(Secret, &str); 5] = [
 ];
 
 /// The client random: bytes 6..38 of the first ClientHello in `events`.
-pub fn client_random(events: &[Event]) -> Option<Vec<u8>> {
-    events.iter().find_map(|e| match e {
+pub fn client_random<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Vec<u8>> {
+    events.into_iter().find_map(|e| match e {
         Event::HandshakeSent { message, bytes, .. } | Event::HandshakeReceived { message: Some(message), bytes, .. }
             if message.typ == HandshakeType::client_hello =>
         {
@@ -25,12 +25,12 @@ pub fn client_random(events: &[Event]) -> Option<Vec<u8>> {
 }
 
 /// One line per secret of [`LABELS`] found among `events`' derivations.
-pub fn lines(events: &[Event]) -> Vec<String> {
-    let Some(random) = client_random(events) else { return Vec::new() };
+pub fn lines<'a>(events: impl IntoIterator<Item = &'a Event> + Clone) -> Vec<String> {
+    let Some(random) = client_random(events.clone()) else { return Vec::new() };
     LABELS
         .iter()
         .filter_map(|(secret, label)| {
-            events.iter().find_map(|e| match e {
+            events.clone().into_iter().find_map(|e| match e {
                 Event::Derived(d) if d.output == Output::Secret(*secret) => Some(format!("{label} {} {}", hex(&random), hex(&d.value.0))),
                 _ => None,
             })

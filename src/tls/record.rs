@@ -349,7 +349,7 @@ fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize) -> Vec<Field> 
             let mut f = Field::new("content", 0, content_len, opaque_value(content), "");
             f.children = pr.into_fields();
             if typ == ContentType::application_data {
-                f.value = format!("{:?}", String::from_utf8_lossy(content));
+                f.value = super::codec::quoted(&String::from_utf8_lossy(content));
                 f.meaning = "the application's data".into();
             }
             f

@@ -9,13 +9,13 @@ mod panels;
 mod tools;
 mod wire;
 
-pub use controls::{focus_player, Controls};
-pub use document::Document;
-pub use eavesdropper::EavesdropperView;
-pub use inspector::Inspector;
-pub use keys::KeySchedule;
-pub use panels::SidePanel;
-pub use tools::{MessageBox, Narrator, TraceTools};
+pub use controls::{controls, focus_player};
+pub use document::document;
+pub use eavesdropper::eavesdropper_view;
+pub use inspector::inspector;
+pub use keys::key_schedule;
+pub use panels::{side_panel, PanelProps};
+pub use tools::{message_box, trace_tools, Narrator};
 pub use wire::Wire;
 
 use yew::prelude::*;

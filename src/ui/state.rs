@@ -14,7 +14,7 @@ use yew::prelude::*;
 /// The detail views, as links name them.
 pub use tlsviz::model::moment::View as Tab;
 
-#[derive(Clone, PartialEq)]
+#[derive(Clone)]
 pub struct State {
     pub trace: Rc<Trace>,
     pub play: Rc<Playback>,
@@ -33,10 +33,36 @@ pub struct State {
     pub embed: bool,
     pub detail: bool,
     pub tab: Tab,
+    /// The inspector shows a protected record as it was on the wire (rather than decrypted).
+    pub as_sent: bool,
+    /// What the visitor is typing in the message box.
+    pub draft: String,
     /// On a phone the detail views open as a full-width sheet over the page.
     pub sheet: bool,
     /// A message for the visitor about something they did (a rejected input, a bad link).
     pub notice: Option<String>,
+}
+
+/// Two states are the same when they show the same run (the same trace, by identity: comparing
+/// traces field by field would cost time on every render and the page's weight) at the same
+/// moment, with the same choices.
+impl PartialEq for State {
+    fn eq(&self, o: &Self) -> bool {
+        Rc::ptr_eq(&self.trace, &o.trace)
+            && Rc::ptr_eq(&self.play, &o.play)
+            && self.beat == o.beat
+            && self.playing == o.playing
+            && self.speed == o.speed
+            && self.selected == o.selected
+            && self.picked == o.picked
+            && self.embed == o.embed
+            && self.detail == o.detail
+            && self.tab == o.tab
+            && self.sheet == o.sheet
+            && self.as_sent == o.as_sent
+            && self.draft == o.draft
+            && self.notice == o.notice
+    }
 }
 
 pub enum Action {
@@ -52,6 +78,10 @@ pub enum Action {
     Tab(Tab),
     /// Close the detail sheet, back to the same moment.
     CloseSheet,
+    /// Show protected records as on the wire (`true`) or decrypted.
+    AsSent(bool),
+    /// The visitor typed in the message box.
+    Draft(String),
     /// Run a new connection with these options and play it from the start.
     Run(Options),
     /// The visitor's own message: replay the same connection with it added.
@@ -79,6 +109,8 @@ impl State {
             detail: false,
             tab: Tab::Bytes,
             sheet: false,
+            as_sent: false,
+            draft: String::new(),
             notice,
         }
     }
@@ -234,6 +266,8 @@ impl Reducible for State {
                 s.sheet = true;
             }
             Action::CloseSheet => s.sheet = false,
+            Action::AsSent(v) => s.as_sent = v,
+            Action::Draft(t) => s.draft = t,
             Action::Run(opts) => {
                 // A new run starts clean; the visitor's speed, detail and tab choices stay.
                 s = State { speed: s.speed, detail: s.detail, tab: s.tab, embed: s.embed, ..State::new(&opts, None) };

@@ -588,19 +588,23 @@ test('no task over 50 ms from load to the first beat on screen', async () => {
   await context.close();
 });
 
-test('the run downloads as a trace, a key log and a capture whose embedded secrets Wireshark reads', async () => {
-  const { page, context } = await open('?seed=15');
+test('the run downloads as a key log and a capture whose embedded secrets Wireshark reads, and names the command for its JSON', async () => {
+  const { page, context } = await open('?seed=15&scenario=tamper');
   const get = async label => {
     const [d] = await Promise.all([page.waitForEvent('download'), page.click(`button:has-text("${label}")`)]);
     return fs.readFileSync(await d.path());
   };
-  const trace = JSON.parse((await get('Download trace')).toString());
-  assert.equal(trace.schema, 2);
-  assert.equal(trace.seed, 15);
   const keys = (await get('Download key log')).toString();
   assert.match(keys, /^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]{64}$/m);
   const pcap = await get('Download capture');
   assert.equal(pcap.readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header');
   assert.ok(pcap.includes(Buffer.from(keys.split('\n')[0])), 'the key log is inside the capture');
+  // The command the page names prints this very run.
+  const cmd = await page.textContent('.tools code.wrap');
+  assert.equal(cmd, 'cargo run --release --example peer -- trace --seed 15 --scenario tamper');
+  const peer = path.resolve(here, '../../target/release/examples/peer');
+  const trace = JSON.parse(execFileSync(peer, cmd.split(' ').slice(6), { maxBuffer: 64 << 20 }).toString());
+  assert.equal(trace.seed, 15);
+  assert.ok(keys.includes(trace.connections[0].keylog[0]), 'the JSON is of the same run as the key log');
   await context.close();
 });

@@ -17,7 +17,8 @@ pub fn focus_player() {
     }
 }
 
-#[function_component(Controls)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn controls(p: &Props) -> Html {
     let s = &*p.handle;
     let d = p.handle.dispatcher();

@@ -12,7 +12,8 @@ use yew::prelude::*;
 use super::inspector::HexView;
 use super::Props;
 
-#[function_component(Document)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn document(p: &Props) -> Html {
     let s = &*p.handle;
     let mut last_step: Option<Step> = None;

@@ -7,7 +7,8 @@ use yew::prelude::*;
 
 use super::Props;
 
-#[function_component(EavesdropperView)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn eavesdropper_view(p: &Props) -> Html {
     let s = &*p.handle;
     let rows = eavesdropper(&s.trace, &s.shown);

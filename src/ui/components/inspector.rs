@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::Props;
+use crate::ui::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct HexProps {
@@ -112,10 +113,10 @@ fn protection_table(p: &Protection) -> Html {
     }
 }
 
-#[function_component(Inspector)]
+/// Drawn as part of the page (no component of its own: the view it shows lives in the state).
 pub fn inspector(p: &Props) -> Html {
     let s = &*p.handle;
-    let decrypted = use_state(|| true);
+    let decrypted = !s.as_sent;
     let Some(e) = s.selected.and_then(|i| s.trace.events.get(i)) else {
         return html! { <p class="muted">{ "Choose a record on the network (or play the handshake) to see its bytes here." }</p> };
     };
@@ -123,15 +124,15 @@ pub fn inspector(p: &Props) -> Html {
         Some(Event::RecordSent { bytes, fields, protection, carries, .. }) => {
             let (label, inside) = record_label(bytes.0.len(), carries, protection.as_ref());
             let toggle = |to: bool, text: &str| {
-                let d = decrypted.clone();
-                html! { <button class={classes!("seg", (*decrypted == to).then_some("active"))} aria-pressed={(*decrypted == to).to_string()} onclick={Callback::from(move |_| d.set(to))}>{ text }</button> }
+                let d = p.handle.dispatcher();
+                html! { <button class={classes!("seg", (decrypted == to).then_some("active"))} aria-pressed={(decrypted == to).to_string()} onclick={Callback::from(move |_| d.dispatch(Action::AsSent(!to)))}>{ text }</button> }
             };
             html! {
                 <div class="inspector">
                     <h3>{ format!("Record from the {}: {}", e.side.name(), label) }{ inside.map(|x| format!(" — inside: {x}")).unwrap_or_default() }</h3>
                     if let Some(pr) = protection {
                         <div class="segmented" role="group" aria-label="View">{ toggle(false, "As on the wire") }{ toggle(true, "Decrypted") }</div>
-                        if *decrypted {
+                        if decrypted {
                             <HexView bytes={pr.inner_plaintext.0.clone()} fields={pr.inner_fields.clone()} label="Decrypted record" />
                             { protection_table(pr) }
                         } else {

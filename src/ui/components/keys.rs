@@ -57,7 +57,8 @@ fn branch(tree: &KeyTree, n: &KeyNode, depth: usize) -> Html {
     }
 }
 
-#[function_component(KeySchedule)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn key_schedule(p: &Props) -> Html {
     let s = &*p.handle;
     let tree = KeyTree::new(&s.trace, &s.shown);

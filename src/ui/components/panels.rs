@@ -11,7 +11,8 @@ pub struct PanelProps {
     pub handle: UseReducerHandle<crate::ui::state::State>,
 }
 
-#[function_component(SidePanel)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn side_panel(p: &PanelProps) -> Html {
     let s = &*p.handle;
     let view = panel(&s.trace, &s.shown, p.side);

@@ -103,15 +103,15 @@ pub fn narrator(p: &Props) -> Html {
     }
 }
 
-#[function_component(MessageBox)]
+/// Drawn as part of the page (no component of its own: the draft lives in the state).
 pub fn message_box(p: &Props) -> Html {
     let s = &*p.handle;
-    let text = use_state(String::new);
+    let text = s.draft.clone();
     let oninput = {
-        let text = text.clone();
+        let d = p.handle.dispatcher();
         Callback::from(move |e: InputEvent| {
             if let Some(t) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok()) {
-                text.set(t.value());
+                d.dispatch(Action::Draft(t.value()));
             }
         })
     };
@@ -120,7 +120,7 @@ pub fn message_box(p: &Props) -> Html {
         let text = text.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            d.dispatch(Action::Send((*text).clone()));
+            d.dispatch(Action::Send(text.clone()));
         })
     };
     let complete = s.trace.outcome().is_some_and(|o| o.handshake_complete);
@@ -129,7 +129,7 @@ pub fn message_box(p: &Props) -> Html {
             <form {onsubmit}>
                 <label for="msg">{ "Your message: the client encrypts it, the server decrypts it and answers." }</label>
                 <div class="row">
-                    <textarea id="msg" rows="2" placeholder="Type anything, then Send" value={(*text).clone()} {oninput} disabled={!complete} />
+                    <textarea id="msg" rows="2" placeholder="Type anything, then Send" value={text.clone()} {oninput} disabled={!complete} />
                     <button type="submit" class="primary" disabled={!complete}>{ "Send" }</button>
                 </div>
                 if !complete { <p class="muted">{ "This run's handshake failed, so there is no secure connection to send on. Start a new handshake." }</p> }
@@ -163,7 +163,8 @@ fn download_part(name: &str, mime: &str, part: &wasm_bindgen::JsValue) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-#[function_component(TraceTools)]
+/// Drawn as part of the page, not a component of its own: it has no state, and each component
+/// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn trace_tools(p: &Props) -> Html {
     let s = &*p.handle;
     let t = s.trace.clone();
@@ -172,10 +173,6 @@ pub fn trace_tools(p: &Props) -> Html {
     let keylog = {
         let seed = t.seed;
         Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &(lines.join("\n") + "\n")))
-    };
-    let json = {
-        let t = t.clone();
-        Callback::from(move |_| download(&format!("tls13-trace-{}.json", t.seed), "application/json", &t.to_json()))
     };
     let capture = {
         let t = t.clone();
@@ -207,15 +204,31 @@ pub fn trace_tools(p: &Props) -> Html {
     html! {
         <section class="tools" aria-label="This run">
             <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar links to this moment of this run (same keys, same bytes, the same beat, tab and record)." }</p>
+            <p class="muted">{ "The whole run as JSON, byte for byte the same, comes from the command line: " }<code class="wrap">{ peer_command(&t) }</code></p>
             <div class="row">
                 <button onclick={copy(link, "The link")}>{ "Copy link" }</button>
                 <button onclick={copy(code, "The embed code")}>{ "Copy embed code" }</button>
                 <button onclick={keylog} disabled={empty}>{ "Download key log (for Wireshark)" }</button>
-                <button onclick={json}>{ "Download trace (JSON)" }</button>
                 <button onclick={capture} disabled={empty} title="TCP/IP capture with the key log inside: Wireshark decrypts it with no other file">{ "Download capture (pcapng, for Wireshark)" }</button>
             </div>
         </section>
     }
+}
+
+/// The `peer trace` command that prints this run's trace (it takes the page's options).
+fn peer_command(t: &tlsviz::sim::Trace) -> String {
+    let o = &t.options;
+    let mut cmd = format!("cargo run --release --example peer -- trace --seed {}", t.seed);
+    if o.scenario != tlsviz::sim::Scenario::Normal {
+        cmd.push_str(&format!(" --scenario {}", o.scenario.key()));
+    }
+    let default = tlsviz::sim::Options::default().client_messages;
+    if o.client_messages != default {
+        for m in &o.client_messages {
+            cmd.push_str(&format!(" --message '{}'", m.replace('\'', "'\\''")));
+        }
+    }
+    cmd
 }
 
 /// The page's own address, without its query: where links and embed.js point.
