@@ -35,7 +35,8 @@ fn short(b: &[u8]) -> String {
     }
 }
 
-fn who(side: Side) -> &'static str {
+/// Who does what, as a sentence begins.
+pub(crate) fn who(side: Side) -> &'static str {
     match side {
         Side::Client => "The client",
         Side::Server => "The server",

@@ -6,7 +6,7 @@
 //! checks and derives from it, an alert, data, what the network did), gives each beat one of the
 //! five steps so that the steps only move forward, and says how long a beat needs to be read.
 
-use super::narration::{check, narrate, Narration};
+use super::narration::{check, narrate, who, Narration};
 use crate::sim::{Side, Trace, TraceEvent};
 use crate::tls::enums::{AlertDescription, HandshakeType};
 use crate::tls::events::{Carries, Check, DiscardReason, Event, Output, Phase};
@@ -436,13 +436,6 @@ fn starts_key_schedule(t: &Trace, i: usize) -> bool {
     !t.events[..i].iter().any(|x| x.side == e.side && x.connection == e.connection && matches!(x.event(), Some(Event::Derived(_))))
 }
 
-fn who(s: Side) -> &'static str {
-    match s {
-        Side::Client => "The client",
-        Side::Server => "The server",
-        Side::Network => "The network",
-    }
-}
 
 /// The first beat of each step, for the step buttons (`None`: the run never got there).
 pub fn step_starts(p: &Playback) -> Vec<(Step, Option<usize>)> {
