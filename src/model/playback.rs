@@ -436,7 +436,6 @@ fn starts_key_schedule(t: &Trace, i: usize) -> bool {
     !t.events[..i].iter().any(|x| x.side == e.side && x.connection == e.connection && matches!(x.event(), Some(Event::Derived(_))))
 }
 
-
 /// The first beat of each step, for the step buttons (`None`: the run never got there).
 pub fn step_starts(p: &Playback) -> Vec<(Step, Option<usize>)> {
     Step::ALL.iter().map(|s| (*s, p.beats.iter().position(|b| b.step == *s))).collect()
