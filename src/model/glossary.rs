@@ -27,7 +27,7 @@ pub const TERMS: &[Term] = &[
     Term {
         term: "CA",
         matches: &["ca"],
-        meaning: "A certificate authority: an issuer of certificates whose own key the client already trusts.",
+        meaning: "A certificate authority: an issuer of certificates. The client trusts a few root CAs, and an intermediate CA is one a trusted CA certified.",
     },
     Term {
         term: "signature",

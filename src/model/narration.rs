@@ -298,7 +298,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: 
             "4.3.1",
         ),
         HandshakeType::certificate => n(
-            format!("{w} sends its certificate. In TLS 1.3 it travels encrypted: an eavesdropper cannot even see which certificate it is."),
+            format!("{w} sends its certificate, with the CA certificates that lead to one the client trusts. In TLS 1.3 they travel encrypted: an eavesdropper cannot even see which certificate it is."),
             format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
             "4.4.2",
         ),
