@@ -247,3 +247,90 @@ fn section5_hello_retry_request_is_recognised() {
         other => panic!("decoded as {}", other.message()),
     }
 }
+
+// ---- §4 Resumed 0-RTT Handshake -------------------------------------------------------------
+
+#[test]
+fn section3_resumption_master_secret_gives_the_section4_psk() {
+    let s = section3();
+    let v = &s.v;
+    let mut t = Transcript::default();
+    for k in [
+        "s3.client_hello",
+        "s3.server_hello",
+        "s3.encrypted_extensions",
+        "s3.certificate",
+        "s3.certificate_verify",
+        "s3.server_finished",
+        "s3.client_finished",
+    ] {
+        add(&mut t, &v[k]);
+    }
+    assert_eq!(hex(&t.current().hash), hex(&v["s3.client_finished_hash"]));
+    let mut log = Vec::new();
+    let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &v["s3.ecdhe"]);
+    let rms = hs.into_master_secret(&mut log).into_resumption(&mut log, &t.current());
+    assert_eq!(logged(&log, Secret::ResumptionMaster), hex(&v["s3.res_master"]));
+    // The §3 NewSessionTicket's ticket_nonce is 00 00.
+    let psk = rms.ticket_psk(&mut log, 0, &[0, 0]);
+    assert_eq!(hex(&psk.0), hex(&v["s4.psk"]));
+}
+
+#[test]
+fn section4_early_secret_binder_key_and_binder_from_the_psk() {
+    use tlsviz::tls::extensions::Extension;
+    use tlsviz::tls::key_schedule::SecretBytes;
+    let v = vectors();
+    let mut log = Vec::new();
+    let early = EarlySecret::from_psk(&mut log, &SecretBytes(v["s4.psk"].clone().try_into().unwrap()));
+    assert_eq!(logged(&log, Secret::EarlySecret), hex(&v["s4.early_secret"]));
+    let binder_key = early.binder_key(&mut log);
+    assert_eq!(logged(&log, Secret::BinderKey), hex(&v["s4.binder_key"]));
+    // The ClientHello up to its binders (the last 2 + 1 + 32 bytes): its hash, and the binder.
+    let ch = &v["s4.client_hello"];
+    let Handshake::ClientHello(hello) = Handshake::decode(ch).0.unwrap() else { panic!("not a ClientHello") };
+    let Some(Extension::PreSharedKeyOffered(offer)) = hello.extensions.last() else { panic!("pre_shared_key is not last") };
+    assert_eq!(offer.binders_len(), 35);
+    let mut t = Transcript::default();
+    add(&mut t, &ch[..ch.len() - offer.binders_len()]);
+    assert_eq!(hex(&t.current().hash), hex(&v["s4.binder_hash"]));
+    assert_eq!(hex(&binder_key.binder(&mut log, &t.current())), hex(&offer.binders[0]));
+    assert_eq!(hex(&offer.binders[0]), hex(&ch[ch.len() - 32..]));
+}
+
+#[test]
+fn section4_early_traffic_secret_keys_and_the_0rtt_records() {
+    use tlsviz::tls::key_schedule::SecretBytes;
+    let v = vectors();
+    let mut log = Vec::new();
+    let early = EarlySecret::from_psk(&mut log, &SecretBytes(v["s4.psk"].clone().try_into().unwrap()));
+    let mut t = Transcript::default();
+    add(&mut t, &v["s4.client_hello"]);
+    let c_e = early.client_early_traffic(&mut log, &t.current());
+    assert_eq!(hex(&c_e.secret.0), hex(&v["s4.c_e_traffic"]));
+    assert_eq!(logged(&log, Secret::EarlyExporterMaster), hex(&v["s4.e_exp_master"]));
+    let keys = c_e.keys(&mut log);
+    assert_eq!((hex(&keys.key), hex(&keys.iv)), (hex(&v["s4.early_key"]), hex(&v["s4.early_iv"])));
+    let mut cipher = RecordCipher::new(keys);
+    let (typ, content, _) = cipher.open(&record(&v["s4.early_app_record"])).unwrap();
+    assert_eq!((typ, hex(&content)), (ContentType::application_data, hex(&v["s4.early_app_data"])));
+    let (typ, content, p) = cipher.open(&record(&v["s4.end_of_early_data_record"])).unwrap();
+    assert_eq!((typ, p.sequence_number), (ContentType::handshake, 1));
+    assert_eq!(Handshake::decode(&content).0.unwrap(), Handshake::EndOfEarlyData);
+}
+
+#[test]
+fn section4_messages_decode_and_re_encode_byte_for_byte() {
+    use tlsviz::tls::extensions::Extension;
+    let v = vectors();
+    for k in ["s4.client_hello", "s4.server_hello", "s4.encrypted_extensions"] {
+        let (m, fields) = Handshake::decode(&v[k]);
+        let m = m.unwrap_or_else(|e| panic!("{k}: {e}"));
+        assert_eq!(hex(&m.encode()), hex(&v[k]), "{k}");
+        assert_eq!(fields[0].len, v[k].len(), "{k}: annotation covers the message");
+    }
+    let Handshake::ServerHello(sh) = Handshake::decode(&v["s4.server_hello"]).0.unwrap() else { panic!() };
+    assert!(sh.extensions.contains(&Extension::PreSharedKeySelected(0)));
+    let Handshake::EncryptedExtensions(ee) = Handshake::decode(&v["s4.encrypted_extensions"]).0.unwrap() else { panic!() };
+    assert!(ee.contains(&Extension::EarlyData(None)));
+}

@@ -58,7 +58,7 @@ fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescripti
             "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
             "This protects you from an attacker who changes what you receive: a changed record is detected and thrown away, and the connection ends rather than deliver altered data.".into(),
         ),
-        Some(CheckKind::CertificateVerify { .. } | CheckKind::Finished { .. }) => (
+        Some(CheckKind::CertificateVerify { .. } | CheckKind::Finished { .. } | CheckKind::Binder { .. }) => (
             "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
             "This protects you from someone who copied a server's certificate but does not hold its private key, or who altered the handshake.".into(),
         ),

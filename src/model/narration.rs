@@ -2,6 +2,8 @@
 //! someone checking against RFC 8446, and the section to read. Every sentence is made here, from
 //! typed trace values; nothing reads a sentence back.
 
+mod resume;
+
 use super::playback::Step;
 use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
 use crate::tls::codec::{hex, quoted};
@@ -61,6 +63,7 @@ pub fn waiting_for(p: Phase) -> &'static str {
         Phase::ExpectCertificateVerify => "waiting for CertificateVerify",
         Phase::ExpectFinished => "waiting for the server's Finished",
         Phase::ExpectClientHello => "waiting for ClientHello",
+        Phase::ExpectEndOfEarlyData => "reading the client's 0-RTT data, until EndOfEarlyData",
         Phase::ExpectClientFinished => "waiting for the client's Finished",
         Phase::Connected => "connected: application data may flow",
         Phase::Closed => "closed",
@@ -211,6 +214,15 @@ pub fn check(side: Side, c: &Check) -> Narration {
             },
             format!("AEAD open with the key and IV of {secret}, sequence number {sequence_number}, failed."),
             "5.2",
+        ),
+        CheckKind::Binder { identity, binder } => n(
+            if c.ok {
+                format!("{w} recomputes the ticket's binder with the PSK inside the ticket and gets the same: {mark}. The client holds the PSK, and the ClientHello is the one it made.")
+            } else {
+                format!("{w} recomputes the ticket's binder with the PSK inside the ticket and gets a different one: {mark}. The ClientHello was altered, or its sender does not hold the PSK.")
+            },
+            format!("Binder of identity {identity} received {}; expected HMAC(finished_key(binder_key), Transcript-Hash(ClientHello up to the binders)).", short(&binder.0)),
+            "4.2.11.2",
         ),
     }
 }
@@ -526,8 +538,8 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             "ticket_lifetime, ticket_age_add, ticket_nonce and an opaque ticket; the PSK is derived from the resumption master secret and the nonce.".into(),
             "4.6.1",
         ),
-        Event::TicketStored { lifetime, ticket_len, psk } => n(
-            format!("{w} keeps the {ticket_len}-byte ticket (valid {lifetime} seconds) and the PSK it stands for. This page makes no second connection, so it goes unused."),
+        Event::TicketStored { lifetime, ticket_len, psk, .. } => n(
+            format!("{w} keeps the {ticket_len}-byte ticket (valid {lifetime} seconds) and the PSK it stands for, to resume a later connection."),
             format!("The PSK ({psk}) is HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce, 32)."),
             "4.6.1",
         ),
@@ -581,6 +593,7 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             alert.map(|a| format!("The alert for this is {a} ({}).", a.0)).unwrap_or_default(),
             "6.2",
         ),
+        other => resume::narrate(w, e.side, other).unwrap_or_else(|| n(String::new(), String::new(), "4")),
     }
 }
 
@@ -633,6 +646,7 @@ pub fn check_name(k: &CheckKind) -> &'static str {
         CheckKind::CertificateVerify { .. } => "CertificateVerify",
         CheckKind::Finished { .. } => "Finished",
         CheckKind::RecordDecryption { .. } => "record",
+        CheckKind::Binder { .. } => "binder",
     }
 }
 

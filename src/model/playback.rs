@@ -425,7 +425,7 @@ fn checked(k: &crate::tls::events::CheckKind) -> &'static str {
         K::Validity { .. } => "every certificate's dates",
         K::Name { .. } => "the name",
         K::Usage { .. } => "the leaf's usage",
-        K::CertificateVerify { .. } | K::Finished { .. } | K::RecordDecryption { .. } => "the handshake",
+        K::CertificateVerify { .. } | K::Finished { .. } | K::RecordDecryption { .. } | K::Binder { .. } => "the handshake",
     }
 }
 

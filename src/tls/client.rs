@@ -1,6 +1,8 @@
 //! The TLS 1.3 client (RFC 8446 §4, §2 figure 1). Each state is named after what it waits for and
 //! owns exactly what the client holds at that point: no field is "empty until later".
 
+mod resume;
+
 use p256::ecdsa::VerifyingKey;
 use rand_chacha::ChaCha20Rng;
 
@@ -12,8 +14,9 @@ use super::error::Error;
 use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{ClientHello, Handshake, NewSessionTicket, ServerHello};
-use super::key_schedule::{verify_data, EarlySecret, HandshakeSecret, ResumptionMaster, SecretBytes, TrafficSecret};
+use super::key_schedule::{verify_data, HandshakeSecret, ResumptionMaster, TrafficSecret};
 use super::kx::{self, KeyExchange};
+pub use resume::{Resumption, StoredTicket};
 
 #[derive(Clone, Debug)]
 pub struct ClientConfig {
@@ -29,14 +32,6 @@ pub struct ClientConfig {
     pub records: RecordOptions,
 }
 
-/// RFC 8446 §4.6.1: a ticket the client keeps, with the PSK it stands for.
-pub struct StoredTicket {
-    pub ticket: Vec<u8>,
-    pub lifetime: u32,
-    pub age_add: u32,
-    pub psk: SecretBytes,
-}
-
 /// The handshake secrets, from ServerHello until the client's Finished, and the extensions the
 /// ClientHello offered (RFC 8446 §4.2: the server may answer only those).
 struct Handshaking {
@@ -44,6 +39,8 @@ struct Handshaking {
     client_hs: TrafficSecret,
     server_hs: TrafficSecret,
     offered: Vec<ExtensionType>,
+    /// The server resumed with the client's ticket (RFC 8446 §2.2).
+    resumed: Option<resume::Resumed>,
 }
 
 /// RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
@@ -69,6 +66,8 @@ enum State {
         hello: ClientHello,
         key: Option<KeyExchange>,
         retried: bool,
+        /// The ticket offered, if any.
+        psk: Option<resume::Offered>,
     },
     ExpectEncryptedExtensions(Handshaking),
     ExpectCertificate(Handshaking),
@@ -88,6 +87,11 @@ pub struct Client {
     /// The protocol ALPN agreed on, if the server chose one.
     pub alpn: Option<Vec<u8>>,
     pub tickets: Vec<StoredTicket>,
+    /// The ticket to offer in this connection.
+    resumption: Option<Resumption>,
+    /// 0-RTT data waiting for the ClientHello to be queued.
+    pending_early: Option<Vec<u8>>,
+    sent_ccs: bool,
 }
 
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
@@ -96,7 +100,16 @@ const GROUP: NamedGroup = NamedGroup::secp256r1;
 impl Client {
     pub fn new(config: ClientConfig, rng: ChaCha20Rng) -> Self {
         let common = Common::new(rng, Endpoint::Client, Phase::Start, config.records.clone());
-        Client { common, config, state: State::Start, alpn: None, tickets: Vec::new() }
+        Client {
+            common,
+            config,
+            state: State::Start,
+            alpn: None,
+            tickets: Vec::new(),
+            resumption: None,
+            pending_early: None,
+            sent_ccs: false,
+        }
     }
 
     /// What the client waits for (see [`Role::phase`]).
@@ -111,7 +124,7 @@ impl Client {
         }
         let random = self.common.random::<32>();
         let session_id = self.common.random::<32>().to_vec();
-        let with_share = self.config.initial_key_share;
+        let with_share = self.config.initial_key_share && !self.psk_ke_only();
         self.state = self.send_client_hello(random, session_id, None, with_share, false);
         if let Err(e) = self.common.flush() {
             self.common.fail(&e);
@@ -144,7 +157,11 @@ impl Client {
         if let Some(cookie) = cookie {
             extensions.push(Extension::Cookie(cookie));
         }
-        let hello = ClientHello {
+        if self.psk_ke_only() {
+            // psk_ke: no (EC)DHE at all (RFC 8446 §9.2 allows neither extension then).
+            extensions.retain(|e| !matches!(e.typ(), ExtensionType::key_share | ExtensionType::supported_groups));
+        }
+        let mut hello = ClientHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random,
             legacy_session_id: session_id,
@@ -160,8 +177,14 @@ impl Client {
             signature_schemes: vec![auth::SCHEME],
             alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
         });
+        let psk = self.offer_psk(&mut hello, retried);
         self.common.send_handshake(&Handshake::ClientHello(hello.clone()));
-        State::ExpectServerHello { hello, key, retried }
+        if let Some(o) = &psk {
+            if let Err(e) = self.send_early_data(o) {
+                self.common.fail(&e);
+            }
+        }
+        State::ExpectServerHello { hello, key, retried, psk }
     }
 
     fn dispatch(&mut self, state: State, m: Handshake, raw: &[u8]) -> Result<State, Error> {
@@ -170,14 +193,20 @@ impl Client {
             (State::ExpectServerHello { hello, retried, .. }, Handshake::ServerHello(sh)) if sh.is_retry_request() => {
                 self.on_retry(hello, retried, sh, message, raw)
             }
-            (State::ExpectServerHello { hello, key, .. }, Handshake::ServerHello(sh)) => {
-                self.on_server_hello(&hello, key, sh, message, raw)
+            (State::ExpectServerHello { hello, key, psk, .. }, Handshake::ServerHello(sh)) => {
+                self.on_server_hello(&hello, key, psk, sh, message, raw)
             }
-            (State::ExpectEncryptedExtensions(h), Handshake::EncryptedExtensions(e)) => {
+            (State::ExpectEncryptedExtensions(mut h), Handshake::EncryptedExtensions(e)) => {
                 only_offered(&h.offered, &e, false)?;
+                self.early_data_answer(h.resumed.as_mut(), &e)?;
                 self.on_encrypted_extensions(e)?;
                 self.common.accept(message, raw);
-                Ok(State::ExpectCertificate(h))
+                if h.resumed.as_ref().is_some_and(|r| r.early_data && !r.early_accepted) {
+                    // RFC 8446 §4.2.10: rejected early data is over; the handshake keys take over.
+                    self.common.set_write_keys(h.client_hs.clone())?;
+                }
+                // RFC 8446 §2.2: a resumption has no Certificate or CertificateVerify.
+                Ok(if h.resumed.is_some() { State::ExpectFinished(h) } else { State::ExpectCertificate(h) })
             }
             (State::ExpectCertificate(h), Handshake::Certificate { context, entries }) => {
                 // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
@@ -267,33 +296,48 @@ impl Client {
         &mut self,
         hello: &ClientHello,
         key: Option<KeyExchange>,
+        psk: Option<resume::Offered>,
         sh: ServerHello,
         message: Message,
         raw: &[u8],
     ) -> Result<State, Error> {
         Self::check_server_hello(hello, &sh)?;
-        let share = match find(&sh.extensions, ExtensionType::key_share) {
-            Some(Extension::KeyShareChosen(e)) => e.clone(),
+        let selected = match find(&sh.extensions, ExtensionType::pre_shared_key) {
+            Some(Extension::PreSharedKeySelected(i)) => Some(*i),
+            _ => None,
+        };
+        let psk_ke = psk.as_ref().is_some() && self.psk_ke_only();
+        let (early, resumed) = self.psk_answer(psk, selected)?;
+        let shared = match find(&sh.extensions, ExtensionType::key_share) {
+            Some(Extension::KeyShareChosen(share)) => {
+                let Some(key) = key.filter(|_| share.group == GROUP) else {
+                    return Err(Error::IllegalParameter("the server's key share is for a group the client sent no share for"));
+                };
+                let peer = kx::parse_public(&share.key_exchange)?;
+                self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
+                Some(key.agree(&mut self.common, &peer))
+            }
+            _ if psk_ke && resumed.is_some() => None,
             _ => return Err(Error::MissingExtension("ServerHello has no key_share")),
         };
-        let Some(key) = key.filter(|_| share.group == GROUP) else {
-            return Err(Error::IllegalParameter("the server's key share is for a group the client sent no share for"));
-        };
-        let peer = kx::parse_public(&share.key_exchange)?;
-        self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
-        let shared = key.agree(&mut self.common, &peer);
         self.common.accept(message, raw);
         let th = self.common.transcript.current();
         let mut log = Vec::new();
-        let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &shared);
+        let hs = match &shared {
+            Some(s) => early.into_handshake_secret(&mut log, s),
+            None => early.into_handshake_secret_without_dhe(&mut log),
+        };
         let client_hs = hs.client_traffic(&mut log, &th);
         let server_hs = hs.server_traffic(&mut log, &th);
         self.common.log_derivations(log);
         self.common.set_read_keys(server_hs.clone())?;
-        // From here on, anything the client sends (its Finished, or an alert) is encrypted.
-        self.common.set_write_keys(client_hs.clone())?;
+        // From here on, anything the client sends (its Finished, or an alert) is encrypted; early
+        // data the server may still accept keeps its keys until EncryptedExtensions says.
+        if !resumed.as_ref().is_some_and(|r| r.early_data) {
+            self.common.set_write_keys(client_hs.clone())?;
+        }
         let offered = hello.extensions.iter().map(Extension::typ).collect();
-        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs, offered }))
+        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs, offered, resumed }))
     }
 
     /// RFC 8446 §4.3.1.
@@ -309,7 +353,7 @@ impl Client {
                     }
                     self.alpn = Some(one.clone());
                 }
-                Extension::ServerName(_) | Extension::SupportedGroups(_) => {}
+                Extension::ServerName(_) | Extension::SupportedGroups(_) | Extension::EarlyData(None) => {}
                 _ => return Err(Error::UnsupportedExtension("an extension the client did not offer")),
             }
         }
@@ -372,6 +416,7 @@ impl Client {
         self.common.accept(message, raw);
         let th = self.common.transcript.current();
         let mut log = Vec::new();
+        let end_early = h.resumed.as_ref().is_some_and(|r| r.early_accepted);
         let Handshaking { hs, client_hs, server_hs, .. } = h;
         let master = hs.into_master_secret(&mut log);
         let client_ap = master.client_traffic(&mut log, &th);
@@ -381,8 +426,17 @@ impl Client {
         self.common.log_derivations(log);
         self.common.set_read_keys(server_ap)?;
 
-        // RFC 8446 §D.4: a compatibility change_cipher_spec before the second flight.
-        self.common.send_ccs()?;
+        if end_early {
+            // RFC 8446 §4.5: the end of the accepted 0-RTT data, under the early keys.
+            self.common.send_handshake(&Handshake::EndOfEarlyData);
+            self.common.set_write_keys(client_hs.clone())?;
+        }
+        // RFC 8446 §D.4: a compatibility change_cipher_spec before the second flight (unless one
+        // went with the early data).
+        if !self.sent_ccs {
+            self.sent_ccs = true;
+            self.common.send_ccs()?;
+        }
         let vd = verify_data(&finished_key, &self.common.transcript.current());
         self.common.events.push(Event::FinishedComputed { verify_data: Bytes(vd.to_vec()) });
         self.common.send_handshake(&Handshake::Finished(vd.to_vec()));
@@ -402,12 +456,24 @@ impl Client {
         let mut log = Vec::new();
         let psk = rms.ticket_psk(&mut log, n, &t.ticket_nonce);
         self.common.log_derivations(log);
+        let max_early_data = Self::ticket_max_early_data(&t.extensions);
+        let psk_name = super::events::Secret::TicketPsk(n);
         self.common.events.push(Event::TicketStored {
             lifetime: t.ticket_lifetime,
             ticket_len: t.ticket.len(),
-            psk: super::events::Secret::TicketPsk(n),
+            psk: psk_name,
+            max_early_data_size: max_early_data,
         });
-        self.tickets.push(StoredTicket { ticket: t.ticket, lifetime: t.ticket_lifetime, age_add: t.ticket_age_add, psk });
+        self.tickets.push(StoredTicket {
+            ticket: t.ticket,
+            lifetime: t.ticket_lifetime,
+            age_add: t.ticket_age_add,
+            psk,
+            psk_name,
+            max_early_data,
+            received_ms: self.config.now.saturating_mul(1000),
+            alpn: self.alpn.clone(),
+        });
     }
 }
 

@@ -170,6 +170,9 @@ pub struct Common {
     /// RFC 8446 §4.2.10: while set, records that fail to deprotect are early data the server did
     /// not accept, skipped while their bytes stay within what is left of this budget.
     early_data_skip: Option<usize>,
+    /// RFC 8446 §4.2.10: while set, the server reads accepted 0-RTT data, at most this many more
+    /// bytes of it.
+    early_data_left: Option<usize>,
     /// Records in a row that carried nothing (a dropped change_cipher_spec, an empty application
     /// data record, a warning alert): bounded by [`MAX_EMPTY_IN_A_ROW`].
     empty_in_a_row: usize,
@@ -227,6 +230,7 @@ impl Common {
             sent_close: false,
             received_close: false,
             early_data_skip: None,
+            early_data_left: None,
             empty_in_a_row: 0,
             key_updates_in_a_row: 0,
             key_update_answered: false,
@@ -282,6 +286,31 @@ impl Common {
     /// The skipping of [`Common::skip_rejected_early_data`] ends (a second ClientHello arrived).
     pub fn stop_skipping_early_data(&mut self) {
         self.early_data_skip = None;
+    }
+
+    /// RFC 8446 §4.2.10: the server accepted 0-RTT data: application data under the early keys
+    /// is read, up to `max` bytes, until EndOfEarlyData ([`Common::end_early_data`]).
+    pub fn accept_early_data(&mut self, max: u32) {
+        self.early_data_skip = None;
+        self.early_data_left = Some(usize::try_from(max).unwrap_or(usize::MAX));
+    }
+
+    /// EndOfEarlyData arrived: no more 0-RTT data.
+    pub fn end_early_data(&mut self) {
+        self.early_data_left = None;
+    }
+
+    /// RFC 8446 §2.3: the client's 0-RTT data, under the early keys it has installed for writing,
+    /// before the handshake is done.
+    pub fn send_early_data(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.write.as_ref().map(|k| k.secret.name) != Some(Secret::ClientEarlyTraffic) {
+            return Err(Error::Usage("early data needs the client's early traffic keys"));
+        }
+        self.events.push(Event::AppDataSent { data: Bytes(data.to_vec()) });
+        for chunk in data.chunks(self.options.max_fragment) {
+            self.write_record(ContentType::application_data, chunk)?;
+        }
+        Ok(())
     }
 
     /// Skip one record of rejected early data, if early data is being skipped. `Ok(true)`: skipped.
@@ -733,7 +762,12 @@ impl Common {
                 Ok(None)
             }
             ContentType::application_data => {
-                if self.status != Status::Connected || self.read.is_none() {
+                if let Some(left) = self.early_data_left {
+                    // RFC 8446 §4.2.10: accepted 0-RTT data, within max_early_data_size.
+                    let rest =
+                        left.checked_sub(content.len()).ok_or(Error::UnexpectedMessage("more early data than max_early_data_size"))?;
+                    self.early_data_left = Some(rest);
+                } else if self.status != Status::Connected || self.read.is_none() {
                     return Err(Error::UnexpectedMessage("application data before the handshake finished"));
                 }
                 if content.is_empty() {

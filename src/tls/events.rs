@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{Bytes, Field};
-use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme};
+use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
 use super::time::DateTime;
 
@@ -46,6 +46,8 @@ pub enum Phase {
     ExpectCertificateVerify,
     ExpectFinished,
     ExpectClientHello,
+    /// RFC 8446 §4.5: the server accepted 0-RTT data and reads it until EndOfEarlyData.
+    ExpectEndOfEarlyData,
     ExpectClientFinished,
     Connected,
     Closed,
@@ -105,6 +107,8 @@ pub enum Secret {
     ServerApplicationTraffic(u32),
     ExporterMaster,
     ResumptionMaster,
+    /// Derive-Secret(Early Secret, "e exp master", ClientHello).
+    EarlyExporterMaster,
     /// RFC 8446 §4.6.1: the PSK the ticket with this nonce stands for.
     TicketPsk(u32),
 }
@@ -140,7 +144,7 @@ impl Secret {
         }
     }
 
-    const FIXED: [(Secret, &'static str); 11] = [
+    const FIXED: [(Secret, &'static str); 12] = [
         (Secret::EarlySecret, "early_secret"),
         (Secret::BinderKey, "binder_key"),
         (Secret::ClientEarlyTraffic, "client_early_traffic_secret"),
@@ -152,6 +156,7 @@ impl Secret {
         (Secret::MasterSecret, "master_secret"),
         (Secret::ExporterMaster, "exporter_master_secret"),
         (Secret::ResumptionMaster, "resumption_master_secret"),
+        (Secret::EarlyExporterMaster, "early_exporter_master_secret"),
     ];
     const NUMBERED: [(&'static str, Numbered); 3] = [
         ("client_application_traffic_secret_", Secret::ClientApplicationTraffic),
@@ -402,6 +407,37 @@ pub enum CheckKind {
     Finished { sender: Endpoint, verify_data: Bytes },
     /// RFC 8446 §5.2: a protected record authenticated under the current read key.
     RecordDecryption { secret: Secret, sequence_number: u64 },
+    /// RFC 8446 §4.2.11.2: the binder of the offered ticket `identity` (counted from 0) is the
+    /// HMAC the server computes with the ticket's PSK over the partial ClientHello.
+    Binder { identity: u16, binder: Bytes },
+}
+
+/// What the server made of a ticket it was offered (RFC 8446 §4.6.1, §4.2.11, §8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum TicketVerdict {
+    /// It unsealed, is within its lifetime, its age agrees with the client's, and it is unused.
+    Usable { age_ms: u64, client_age_ms: u32, lifetime: u32 },
+    /// It does not unseal with the server's ticket key: not this server's, or altered.
+    Unknown,
+    /// Older than its lifetime (seconds).
+    Expired { age_ms: u64, lifetime: u32 },
+    /// The client's idea of its age (in ms) and the server's differ by more than the window allows.
+    AgeMismatch { client_ms: u32, server_ms: u64 },
+    /// RFC 8446 §8.1: the server saw this ticket once already (a replay, or a client reusing it).
+    AlreadyUsed,
+}
+
+/// Why a server does not accept 0-RTT data the client offered (RFC 8446 §4.2.10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EarlyDataRefusal {
+    /// The server did not resume with the client's first ticket.
+    NotResumed,
+    /// The ticket (or the server) allows no early data.
+    NotAllowed,
+    /// Another ALPN protocol than the ticket's connection chose.
+    OtherAlpn,
 }
 
 /// Why a check failed: the engine's reason and the alert it sends.
@@ -540,19 +576,58 @@ pub enum Event {
     FinishedComputed {
         verify_data: Bytes,
     },
-    /// RFC 8446 §4.6.1: a ticket the server issues, and the PSK it stands for.
+    /// RFC 8446 §4.6.1: a ticket the server issues, and the PSK it stands for (`max_early_data_size`
+    /// 0: no early data with it).
     TicketIssued {
         lifetime: u32,
         age_add: u32,
         nonce: Bytes,
         ticket: Bytes,
         psk: Secret,
+        #[serde(default)]
+        max_early_data_size: u32,
     },
     /// RFC 8446 §4.6.1: a ticket the client keeps, and the PSK it derived for it.
     TicketStored {
         lifetime: u32,
         ticket_len: usize,
         psk: Secret,
+        #[serde(default)]
+        max_early_data_size: u32,
+    },
+    /// RFC 8446 §4.2.11: the client offers a ticket from an earlier connection, with the PSK it
+    /// derived for it there (`psk`), in the modes `modes`, and sends `early_data` bytes of 0-RTT
+    /// data with its ClientHello (0: none).
+    ResumptionOffered {
+        ticket: Bytes,
+        psk: Secret,
+        ticket_age_ms: u32,
+        obfuscated_ticket_age: u32,
+        modes: Vec<PskKeyExchangeMode>,
+        binder: Bytes,
+        early_data: usize,
+    },
+    /// The server's judgement of offered ticket `identity` (counted from 0).
+    TicketChecked {
+        identity: u16,
+        #[serde(flatten)]
+        verdict: TicketVerdict,
+    },
+    /// The connection resumes with the PSK of ticket `identity`: no certificate, no signature
+    /// (RFC 8446 §2.2); `mode` says whether a fresh (EC)DHE exchange is mixed in.
+    Resumed {
+        identity: u16,
+        mode: PskKeyExchangeMode,
+    },
+    /// The client offered a ticket and the server's ServerHello did not take it: a full handshake.
+    ResumptionDeclined,
+    /// RFC 8446 §4.2.10: the server accepts 0-RTT data, up to `max_early_data_size` bytes.
+    EarlyDataAccepted {
+        max_early_data_size: u32,
+    },
+    /// RFC 8446 §4.2.10: the server does not accept the 0-RTT data (the client learns no reason).
+    EarlyDataRejected {
+        reason: Option<EarlyDataRefusal>,
     },
     AppDataSent {
         data: Bytes,

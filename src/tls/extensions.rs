@@ -3,6 +3,7 @@
 use super::codec::{Reader, Writer};
 use super::enums::{ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
+use super::psk::OfferedPsks;
 
 /// The message an extension block belongs to; it decides the format of some extensions and which
 /// ones are allowed (RFC 8446 §4.2, the table of "TLS 1.3" message columns).
@@ -38,6 +39,13 @@ pub enum Extension {
     Cookie(Vec<u8>),
     /// RFC 8446 §4.2.9: how the client may use a ticket's PSK.
     PskKeyExchangeModes(Vec<PskKeyExchangeMode>),
+    /// RFC 8446 §4.2.11: the client's tickets and binders (always the last extension).
+    PreSharedKeyOffered(OfferedPsks),
+    /// RFC 8446 §4.2.11: the server's choice among them.
+    PreSharedKeySelected(u16),
+    /// RFC 8446 §4.2.10: empty in ClientHello and EncryptedExtensions; in NewSessionTicket, the
+    /// most early data the server will accept with the ticket.
+    EarlyData(Option<u32>),
     Other(ExtensionType, Vec<u8>),
 }
 
@@ -52,6 +60,8 @@ impl Extension {
             Extension::Alpn(_) => ExtensionType::application_layer_protocol_negotiation,
             Extension::Cookie(_) => ExtensionType::cookie,
             Extension::PskKeyExchangeModes(_) => ExtensionType::psk_key_exchange_modes,
+            Extension::PreSharedKeyOffered(_) | Extension::PreSharedKeySelected(_) => ExtensionType::pre_shared_key,
+            Extension::EarlyData(_) => ExtensionType::early_data,
             Extension::Other(t, _) => *t,
         }
     }
@@ -74,6 +84,9 @@ impl Extension {
             Extension::Alpn(protocols) => w.vector(2, |w| protocols.iter().for_each(|p| w.opaque_vector(1, p))),
             Extension::Cookie(c) => w.opaque_vector(2, c),
             Extension::PskKeyExchangeModes(m) => w.vector(1, |w| m.iter().for_each(|x| w.wire(*x))),
+            Extension::PreSharedKeyOffered(o) => o.encode(w),
+            Extension::PreSharedKeySelected(i) => w.u16(*i),
+            Extension::EarlyData(max) => max.iter().for_each(|m| w.u32(*m)),
             Extension::Other(_, data) => w.bytes(data),
         });
     }
@@ -133,6 +146,10 @@ pub fn read_extensions(r: &mut Reader<'_>, ctx: ExtContext, min: usize, max: usi
                 return Err(Error::IllegalParameter("the same extension appears twice"));
             }
             *word |= bit;
+            // RFC 8446 §4.2.11: pre_shared_key "MUST be the last extension in the ClientHello".
+            if ext.typ() == ExtensionType::pre_shared_key && ctx == ExtContext::ClientHello && !r.is_empty() {
+                return Err(Error::IllegalParameter("pre_shared_key is not the last extension of the ClientHello"));
+            }
             out.push(ext);
         }
         Ok(out)
@@ -225,6 +242,14 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
         (ExtensionType::psk_key_exchange_modes, _) => {
             Extension::PskKeyExchangeModes(r.vector(1, 1, 255, "ke_modes", "how a ticket's PSK may be used", |r| read_list(r, 1, "mode"))?)
         }
+        (ExtensionType::pre_shared_key, ClientHello) => Extension::PreSharedKeyOffered(OfferedPsks::read(r)?),
+        (ExtensionType::pre_shared_key, _) => {
+            Extension::PreSharedKeySelected(r.u16("selected_identity", "the ticket the server accepts, counted from 0")?)
+        }
+        (ExtensionType::early_data, NewSessionTicket) => {
+            Extension::EarlyData(Some(r.u32("max_early_data_size", "the most 0-RTT data the server accepts with this ticket")?))
+        }
+        (ExtensionType::early_data, _) => Extension::EarlyData(None),
         (ExtensionType::cookie, _) => Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec()),
         _ => {
             let n = r.remaining();

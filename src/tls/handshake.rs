@@ -75,6 +75,8 @@ pub enum Handshake {
     Finished(Vec<u8>),
     NewSessionTicket(NewSessionTicket),
     KeyUpdate(KeyUpdateRequest),
+    /// RFC 8446 §4.5: the end of the client's 0-RTT data (empty).
+    EndOfEarlyData,
 }
 
 impl Handshake {
@@ -88,6 +90,7 @@ impl Handshake {
             Handshake::Finished(_) => HandshakeType::finished,
             Handshake::NewSessionTicket(_) => HandshakeType::new_session_ticket,
             Handshake::KeyUpdate(_) => HandshakeType::key_update,
+            Handshake::EndOfEarlyData => HandshakeType::end_of_early_data,
         }
     }
 
@@ -150,6 +153,7 @@ impl Handshake {
                 w.vector(2, |w| t.extensions.iter().for_each(|e| e.encode(w)));
             }
             Handshake::KeyUpdate(k) => w.wire(*k),
+            Handshake::EndOfEarlyData => {}
         }
     }
 
@@ -225,6 +229,7 @@ impl Handshake {
                 }
                 Handshake::KeyUpdate(k)
             }
+            HandshakeType::end_of_early_data => Handshake::EndOfEarlyData,
             _ => return Err(Error::UnexpectedMessage("a handshake type this engine does not expect")),
         })
     }

@@ -7,11 +7,17 @@
 //!              v
 //!    PSK ->  HKDF-Extract = Early Secret
 //!              |
+//!              +-----> Derive-Secret(., "res binder", "")
+//!              |                     = binder_key
+//!              +-----> Derive-Secret(., "c e traffic", ClientHello)
+//!              |                     = client_early_traffic_secret
+//!              +-----> Derive-Secret(., "e exp master", ClientHello)
+//!              |                     = early_exporter_master_secret
 //!              v
 //!        Derive-Secret(., "derived", "")
 //!              |
 //!              v
-//!   (EC)DHE -> HKDF-Extract = Handshake Secret
+//! (EC)DHE -> HKDF-Extract = Handshake Secret
 //!              |
 //!              +-----> Derive-Secret(., "c hs traffic", ClientHello...ServerHello)
 //!              |                     = client_handshake_traffic_secret
@@ -82,15 +88,52 @@ impl EarlySecret {
         EarlySecret(extract(log, Name::EarlySecret, (KeyInput::Zeros, &[0u8; HASH_LEN]), (KeyInput::Zeros, &[0u8; HASH_LEN])))
     }
 
+    /// HKDF-Extract(0, PSK): a resumption (RFC 8446 §7.1, §4.6.1), the PSK a ticket stands for.
+    pub fn from_psk(log: &mut Vec<Derivation>, psk: &SecretBytes) -> Self {
+        EarlySecret(extract(log, Name::EarlySecret, (KeyInput::Zeros, &[0u8; HASH_LEN]), (KeyInput::Psk, &psk.0)))
+    }
+
+    /// RFC 8446 §4.2.11.2: the key of the PSK binder ("res binder": a resumption PSK).
+    pub fn binder_key(&self, log: &mut Vec<Derivation>) -> BinderKey {
+        let name = Name::BinderKey;
+        BinderKey(TrafficSecret {
+            name,
+            secret: derive_secret(log, name, (Name::EarlySecret, &self.0), "res binder", &TranscriptHash::empty()),
+        })
+    }
+
+    /// RFC 8446 §7.1: the key of 0-RTT data, over the ClientHello; and the early exporter secret
+    /// beside it (derived, and logged, as OpenSSL does when it uses early data).
+    pub fn client_early_traffic(&self, log: &mut Vec<Derivation>, th: &TranscriptHash) -> TrafficSecret {
+        derive_secret(log, Name::EarlyExporterMaster, (Name::EarlySecret, &self.0), "e exp master", th);
+        let name = Name::ClientEarlyTraffic;
+        TrafficSecret { name, secret: derive_secret(log, name, (Name::EarlySecret, &self.0), "c e traffic", th) }
+    }
+
     /// Mix in the (EC)DHE shared secret.
     pub fn into_handshake_secret(self, log: &mut Vec<Derivation>, ecdhe: &[u8]) -> HandshakeSecret {
+        self.into_handshake(log, (KeyInput::SharedSecret, ecdhe))
+    }
+
+    /// RFC 8446 §7.1, psk_ke: no (EC)DHE, so zeros stand for the shared secret.
+    pub fn into_handshake_secret_without_dhe(self, log: &mut Vec<Derivation>) -> HandshakeSecret {
+        self.into_handshake(log, (KeyInput::Zeros, &[0u8; HASH_LEN]))
+    }
+
+    fn into_handshake(self, log: &mut Vec<Derivation>, ikm: (KeyInput, &[u8])) -> HandshakeSecret {
         let derived = derive_secret(log, Name::DerivedFromEarly, (Name::EarlySecret, &self.0), "derived", &TranscriptHash::empty());
-        HandshakeSecret(extract(
-            log,
-            Name::HandshakeSecret,
-            (KeyInput::Secret(Name::DerivedFromEarly), &derived.0),
-            (KeyInput::SharedSecret, ecdhe),
-        ))
+        HandshakeSecret(extract(log, Name::HandshakeSecret, (KeyInput::Secret(Name::DerivedFromEarly), &derived.0), ikm))
+    }
+}
+
+/// RFC 8446 §4.2.11.2: binder_key; a binder is computed like a Finished over the partial
+/// ClientHello, with the finished key of this secret.
+pub struct BinderKey(TrafficSecret);
+
+impl BinderKey {
+    /// HMAC(finished_key(binder_key), Transcript-Hash(Truncate(ClientHello))).
+    pub fn binder(&self, log: &mut Vec<Derivation>, th: &TranscriptHash) -> [u8; HASH_LEN] {
+        verify_data(&self.0.finished_key(log), th)
     }
 }
 

@@ -4,12 +4,14 @@ use super::codec::hex;
 use super::enums::HandshakeType;
 use super::events::{Event, Output, Secret};
 
-const LABELS: [(Secret, &str); 5] = [
+const LABELS: [(Secret, &str); 7] = [
     (Secret::ClientHandshakeTraffic, "CLIENT_HANDSHAKE_TRAFFIC_SECRET"),
     (Secret::ServerHandshakeTraffic, "SERVER_HANDSHAKE_TRAFFIC_SECRET"),
     (Secret::ClientApplicationTraffic(0), "CLIENT_TRAFFIC_SECRET_0"),
     (Secret::ServerApplicationTraffic(0), "SERVER_TRAFFIC_SECRET_0"),
     (Secret::ExporterMaster, "EXPORTER_SECRET"),
+    (Secret::ClientEarlyTraffic, "CLIENT_EARLY_TRAFFIC_SECRET"),
+    (Secret::EarlyExporterMaster, "EARLY_EXPORTER_SECRET"),
 ];
 
 /// The client random: bytes 6..38 of the first ClientHello in `events`.

@@ -1,6 +1,8 @@
 //! The TLS 1.3 server (RFC 8446 §4, §2 figure 1). Each state owns exactly what the server holds
 //! while it waits for the next message.
 
+mod resume;
+
 use p256::ecdsa::SigningKey;
 use rand_chacha::ChaCha20Rng;
 
@@ -9,11 +11,12 @@ use super::codec::Bytes;
 use super::conn::{Common, RecordOptions, Role, Status};
 use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
 use super::error::Error;
-use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase, Secret};
+use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
-use super::handshake::{CertificateEntry, ClientHello, Handshake, NewSessionTicket, ServerHello, HRR_RANDOM};
+use super::handshake::{CertificateEntry, ClientHello, Handshake, ServerHello, HRR_RANDOM};
 use super::key_schedule::{verify_data, EarlySecret, MasterSecret, TrafficSecret};
 use super::kx::{self, KeyExchange};
+use super::ticket::TicketKeeper;
 
 #[derive(Clone)]
 pub struct ServerConfig {
@@ -30,6 +33,14 @@ enum State {
     ExpectClientHello,
     /// A HelloRetryRequest went out: the second ClientHello must repeat this one.
     ExpectSecondClientHello(ClientHello),
+    /// The server accepted 0-RTT data and reads it under the early keys until EndOfEarlyData;
+    /// then it reads with `client_hs` (the rest as in ExpectClientFinished).
+    ExpectEndOfEarlyData {
+        client_hs: TrafficSecret,
+        client_ap: TrafficSecret,
+        master: MasterSecret,
+        send_tickets: bool,
+    },
     /// The server's flight is sent; the client's Finished is checked with `client_hs`.
     ExpectClientFinished {
         client_hs: TrafficSecret,
@@ -51,20 +62,24 @@ pub struct Server {
     pub server_name: Option<String>,
     /// The protocol ALPN agreed on, if any.
     pub alpn: Option<Vec<u8>>,
+    /// Seals the tickets this server issues and judges the ones it is offered (see
+    /// [`Server::with_tickets`]); made on first use when not given.
+    keeper: Option<std::sync::Arc<std::sync::Mutex<TicketKeeper>>>,
+    /// This connection's clock for tickets, Unix milliseconds.
+    now_ms: u64,
 }
 
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
 const GROUP: NamedGroup = NamedGroup::secp256r1;
 
-/// RFC 8446 §4.2.10: how many bytes of early data the server skips when it rejects the client's
-/// (it never accepts any: it issues no PSK it could resume with). Counted as whole records on the
-/// wire, so the limit also bounds the number of records skipped.
+/// RFC 8446 §4.2.10: how many bytes of early data the server skips when it rejects the client's.
+/// Counted as whole records on the wire, so the limit also bounds the number of records skipped.
 pub const MAX_EARLY_DATA_SKIPPED: usize = 16384;
 
 impl Server {
     pub fn new(config: ServerConfig, rng: ChaCha20Rng) -> Self {
         let common = Common::new(rng, Endpoint::Server, Phase::ExpectClientHello, config.records.clone());
-        Server { common, config, state: State::ExpectClientHello, sent_ccs: false, server_name: None, alpn: None }
+        Server { common, config, state: State::ExpectClientHello, sent_ccs: false, server_name: None, alpn: None, keeper: None, now_ms: 0 }
     }
 
     /// What the server waits for (see [`Role::phase`]).
@@ -77,6 +92,14 @@ impl Server {
         match (state, m) {
             (State::ExpectClientHello, Handshake::ClientHello(ch)) => self.on_client_hello(None, ch, message, raw),
             (State::ExpectSecondClientHello(first), Handshake::ClientHello(ch)) => self.on_client_hello(Some(first), ch, message, raw),
+            (State::ExpectEndOfEarlyData { client_hs, client_ap, master, send_tickets }, Handshake::EndOfEarlyData) => {
+                // RFC 8446 §4.5: the early data is over; the client's Finished comes under its
+                // handshake keys.
+                self.common.accept(message, raw);
+                self.common.end_early_data();
+                self.common.set_read_keys(client_hs.clone())?;
+                Ok(State::ExpectClientFinished { client_hs, client_ap, master, send_tickets })
+            }
             (State::ExpectClientFinished { client_hs, client_ap, master, send_tickets }, Handshake::Finished(v)) => {
                 self.on_finished(&client_hs, client_ap, master, send_tickets, &v, message, raw)?;
                 Ok(State::Connected)
@@ -127,8 +150,14 @@ impl Server {
             Some(Extension::KeyShareOffered(s)) => Some(s.clone()),
             _ => None,
         };
+        // RFC 8446 §9.2: a resumption in psk_ke mode needs no (EC)DHE.
+        let psk_ke_only = matches!(
+            find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
+            Some(Extension::PskKeyExchangeModes(m)) if !m.contains(&PskKeyExchangeMode::psk_dhe_ke)
+        ) && find(&ch.extensions, ExtensionType::pre_shared_key).is_some();
         let (groups, shares) = match (groups, shares) {
             (Some(g), Some(s)) => (g, s),
+            (None, None) if psk_ke_only => (vec![GROUP], vec![]),
             (None, None) => return Err(Error::MissingExtension("no supported_groups and key_share: (EC)DHE is required")),
             _ => return Err(Error::MissingExtension("supported_groups and key_share must come together")),
         };
@@ -160,40 +189,74 @@ impl Server {
         }
         let send_tickets = matches!(
             find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
-            Some(Extension::PskKeyExchangeModes(m)) if m.contains(&PskKeyExchangeMode::psk_dhe_ke)
+            Some(Extension::PskKeyExchangeModes(m)) if !m.is_empty()
         );
 
-        let Some(share) = shares.iter().find(|s| s.group == GROUP).cloned() else {
-            if first.is_some() {
+        let share = shares.iter().find(|s| s.group == GROUP).cloned();
+        let resumed = if share.is_some() || psk_ke_only { self.try_resume(&ch, raw, share.is_some(), first.is_some())? } else { None };
+        let dhe = resumed.as_ref().is_none_or(|r| r.mode == PskKeyExchangeMode::psk_dhe_ke);
+        let share = match share {
+            Some(s) if dhe => Some(s),
+            _ if !dhe => None,
+            _ if psk_ke_only => return Err(Error::HandshakeFailure("only a PSK without key exchange was offered, and it cannot be used")),
+            _ if first.is_some() => {
                 return Err(Error::IllegalParameter("the second ClientHello still has no P-256 key share"));
             }
-            self.send_retry(&ch, message, raw)?;
-            return Ok(State::ExpectSecondClientHello(ch));
+            _ => {
+                self.send_retry(&ch, message, raw)?;
+                return Ok(State::ExpectSecondClientHello(ch));
+            }
         };
-        let peer = kx::parse_public(&share.key_exchange)?;
+        let peer = share.as_ref().map(|s| kx::parse_public(&s.key_exchange)).transpose()?;
         self.common.accept(message, raw);
-        self.common.events.push(Event::Chose {
-            suite: SUITE,
-            group: GROUP,
-            signature_scheme: auth::SCHEME,
-            alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
-        });
-        self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
-        let key = KeyExchange::generate(&mut self.common);
-        let public = key.public.clone();
-        let shared = key.agree(&mut self.common, &peer);
+        if let Some(share) = &share {
+            self.common.events.push(Event::Chose {
+                suite: SUITE,
+                group: GROUP,
+                signature_scheme: auth::SCHEME,
+                alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
+            });
+            self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
+        }
+        let identity = resumed.as_ref().map(|r| r.identity);
+        let early_data = resumed.as_ref().and_then(|r| r.early_data);
+        let mut log = Vec::new();
+        let early = match resumed {
+            Some(r) => r.early,
+            None => EarlySecret::new(&mut log),
+        };
+        if early_data.is_some() {
+            // RFC 8446 §4.2.10: the 0-RTT data is read with keys from the ClientHello alone.
+            let th = self.common.transcript.current();
+            let client_early = early.client_early_traffic(&mut log, &th);
+            self.common.log_derivations(std::mem::take(&mut log));
+            self.common.set_read_keys(client_early)?;
+        }
+        self.common.log_derivations(std::mem::take(&mut log));
+        let kx = match &peer {
+            Some(peer) => {
+                let key = KeyExchange::generate(&mut self.common);
+                let public = key.public.clone();
+                Some((public, key.agree(&mut self.common, peer)))
+            }
+            None => None,
+        };
 
         // RFC 8446 §4.1.3 ServerHello.
+        let mut extensions = vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3)];
+        if let Some((public, _)) = &kx {
+            extensions.push(Extension::KeyShareChosen(KeyShareEntry { group: GROUP, key_exchange: public.clone() }));
+        }
+        if let Some(i) = identity {
+            extensions.push(Extension::PreSharedKeySelected(i));
+        }
         let sh = ServerHello {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.common.random::<32>(),
             legacy_session_id_echo: ch.legacy_session_id.clone(),
             cipher_suite: SUITE,
             legacy_compression_method: 0,
-            extensions: vec![
-                Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3),
-                Extension::KeyShareChosen(KeyShareEntry { group: GROUP, key_exchange: public }),
-            ],
+            extensions,
         };
         self.common.send_handshake(&Handshake::ServerHello(sh));
         self.compat_ccs(&ch)?;
@@ -201,12 +264,18 @@ impl Server {
         // RFC 8446 §7.1: handshake traffic secrets.
         let th = self.common.transcript.current();
         let mut log = Vec::new();
-        let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &shared);
+        let hs = match &kx {
+            Some((_, shared)) => early.into_handshake_secret(&mut log, shared),
+            None => early.into_handshake_secret_without_dhe(&mut log),
+        };
         let client_hs = hs.client_traffic(&mut log, &th);
         let server_hs = hs.server_traffic(&mut log, &th);
         self.common.log_derivations(log);
         self.common.set_write_keys(server_hs.clone())?;
-        self.common.set_read_keys(client_hs.clone())?;
+        match early_data {
+            Some(max) => self.common.accept_early_data(max),
+            None => self.common.set_read_keys(client_hs.clone())?,
+        }
 
         // RFC 8446 §4.3.1 EncryptedExtensions.
         let mut ee = Vec::new();
@@ -216,17 +285,23 @@ impl Server {
         if let Some(p) = &self.alpn {
             ee.push(Extension::Alpn(vec![p.clone()]));
         }
+        if early_data.is_some() {
+            ee.push(Extension::EarlyData(None));
+        }
         self.common.send_handshake(&Handshake::EncryptedExtensions(ee));
 
-        // RFC 8446 §4.4.2 Certificate.
-        let entries = self.config.chain.iter().map(|c| CertificateEntry { cert_data: c.clone(), extensions: vec![] }).collect();
-        self.common.send_handshake(&Handshake::Certificate { context: vec![], entries });
+        // RFC 8446 §2.2: a resumption proves the server by the PSK; no certificate, no signature.
+        if identity.is_none() {
+            // RFC 8446 §4.4.2 Certificate.
+            let entries = self.config.chain.iter().map(|c| CertificateEntry { cert_data: c.clone(), extensions: vec![] }).collect();
+            self.common.send_handshake(&Handshake::Certificate { context: vec![], entries });
 
-        // RFC 8446 §4.4.3 CertificateVerify.
-        let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Server);
-        let sig = auth::sign(&self.config.key, &content);
-        self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
-        self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
+            // RFC 8446 §4.4.3 CertificateVerify.
+            let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Server);
+            let sig = auth::sign(&self.config.key, &content);
+            self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
+            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
+        }
 
         // RFC 8446 §4.4.4 Finished.
         let mut log = Vec::new();
@@ -245,6 +320,9 @@ impl Server {
         master.exporter(&mut log, &th);
         self.common.log_derivations(log);
         self.common.set_write_keys(server_ap)?;
+        if early_data.is_some() {
+            return Ok(State::ExpectEndOfEarlyData { client_hs, client_ap, master, send_tickets });
+        }
         Ok(State::ExpectClientFinished { client_hs, client_ap, master, send_tickets })
     }
 
@@ -304,29 +382,8 @@ impl Server {
         self.common.log_derivations(log);
         self.common.handshake_keys_discarded();
         self.common.connected();
-        let tickets = if send_tickets { self.config.tickets } else { 0 };
-        for i in 0..u32::try_from(tickets).unwrap_or(u32::MAX) {
-            let nonce = i.to_be_bytes().to_vec();
-            let mut log = Vec::new();
-            rms.ticket_psk(&mut log, i, &nonce);
-            self.common.log_derivations(log);
-            let age_add = u32::from_be_bytes(self.common.random::<4>());
-            let ticket = self.common.random::<32>().to_vec();
-            let lifetime = 7200;
-            self.common.events.push(Event::TicketIssued {
-                lifetime,
-                age_add,
-                nonce: Bytes(nonce.clone()),
-                ticket: Bytes(ticket.clone()),
-                psk: Secret::TicketPsk(i),
-            });
-            self.common.send_handshake(&Handshake::NewSessionTicket(NewSessionTicket {
-                ticket_lifetime: lifetime,
-                ticket_age_add: age_add,
-                ticket_nonce: nonce,
-                ticket,
-                extensions: vec![],
-            }));
+        if send_tickets && self.config.tickets > 0 {
+            self.issue_tickets(&rms, self.config.tickets);
         }
         Ok(())
     }
@@ -348,6 +405,7 @@ impl Role for Server {
             (Status::Closed, _) => Phase::Closed,
             (Status::Failed, _) | (_, State::Ended) => Phase::Failed,
             (_, State::ExpectClientHello | State::ExpectSecondClientHello(_)) => Phase::ExpectClientHello,
+            (_, State::ExpectEndOfEarlyData { .. }) => Phase::ExpectEndOfEarlyData,
             (_, State::ExpectClientFinished { .. }) => Phase::ExpectClientFinished,
             (_, State::Connected) => Phase::Connected,
         }

@@ -319,3 +319,5 @@ pub fn connected_with_sealer(seed: u64) -> (Client, Server, Sealer) {
     assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
     (c, s, Sealer::new(secret.unwrap()))
 }
+
+pub mod resume;
