@@ -3,8 +3,9 @@
 //! ```text
 //! peer gen-cert --hostname NAME --out DIR
 //! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N]
-//!             [--read-timeout SECS]
+//!             [--read-timeout SECS] [--tickets N] [--early-data N]
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
+//!             [--resume] [--psk-ke] [--early-data TEXT]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
 //!            [--max-fragment N] > trace.json
 //! peer capture --out FILE [the options of peer trace]
@@ -38,7 +39,15 @@
 //!   whose handshake has not finished this long after it was accepted (default 10, fractions such
 //!   as 0.5 allowed); writes to a client that reads nothing give up after the same time;
 //! - `--once`: serve one connection, then exit with its outcome (0 for an orderly close);
-//! - `--keylog FILE`: every connection's NSS key log lines, appended as each handshake finishes.
+//! - `--keylog FILE`: every connection's NSS key log lines, appended as each handshake finishes;
+//! - `--tickets N`: NewSessionTickets sent after each handshake (default 0), sealed with a key made
+//!   at start, each usable once (RFC 8446 §8.1);
+//! - `--early-data N`: the tickets allow N bytes of 0-RTT data, which the server accepts and echoes
+//!   once the handshake is done (default 0: none).
+//!
+//! `peer client --resume` connects twice: the second connection offers the first's ticket and
+//! says on stderr whether it was resumed; `--early-data TEXT` sends TEXT as 0-RTT data with it, and
+//! `--psk-ke` resumes with the PSK alone (no key share).
 //!
 //! It prints `listening on ADDR` on stdout once it accepts connections (`--listen 127.0.0.1:0`
 //! picks a free port), and one line per connection on stderr.
@@ -57,7 +66,7 @@ use p256::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
-use tlsviz::tls::client::{Client, ClientConfig};
+use tlsviz::tls::client::{Client, ClientConfig, Resumption};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::enums::HandshakeType;
 use tlsviz::tls::error::Error;
@@ -65,13 +74,14 @@ use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::record::MAX_PLAINTEXT;
 use tlsviz::tls::server::{Server, ServerConfig};
+use tlsviz::tls::ticket::TicketKeeper;
 use tlsviz::tls::x509::issue;
 
 fn usage() -> ExitCode {
     eprintln!(
         "usage:\n  peer gen-cert --hostname NAME --out DIR\n  \
          peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N] [--read-timeout SECS]\n  \
-         peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]\n  \
+         peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE] [--resume] [--psk-ke] [--early-data TEXT]\n  \
          peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n  \
          peer capture --out FILE [the trace options]   (the run as a pcapng capture that Wireshark decrypts)\n\
          \n\
@@ -86,7 +96,14 @@ fn usage() -> ExitCode {
          server options:\n  \
          --once               serve one connection, then exit (default: serve until stopped)\n  \
          --max-conns N        connections served at once, 1 to {MAX_CONNS_LIMIT}; more wait to be accepted (default: {DEFAULT_MAX_CONNS})\n  \
-         --read-timeout SECS  close a connection silent this long, or not through its handshake (default: {})",
+         --read-timeout SECS  close a connection silent this long, or not through its handshake (default: {})\n  \
+         --tickets N          session tickets after each handshake, each usable once (default: 0)\n  \
+         --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n\
+         \n\
+         client options:\n  \
+         --resume             connect twice, the second time with the first's ticket\n  \
+         --psk-ke             resume with the PSK alone, no key share\n  \
+         --early-data TEXT    send TEXT as 0-RTT data in the second connection",
         scenario_keys(),
         DEFAULT_READ_TIMEOUT.as_secs()
     );
@@ -125,7 +142,7 @@ fn main() -> ExitCode {
     while let Some(k) = it.next() {
         let Some(name) = k.strip_prefix("--") else { return usage() };
         // The one option without a value.
-        if cmd == "server" && name == "once" {
+        if (cmd == "server" && name == "once") || (cmd == "client" && matches!(name, "resume" | "psk-ke")) {
             flags.insert(name.to_string(), String::new());
             continue;
         }
@@ -147,7 +164,12 @@ fn main() -> ExitCode {
             _ => return usage(),
         },
         "client" => match (get("connect"), get("servername"), get("cafile")) {
-            (Some(a), Some(n), Some(ca)) => client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog")),
+            (Some(a), Some(n), Some(ca)) => {
+                let resume = flags
+                    .contains_key("resume")
+                    .then(|| ResumeOptions { psk_ke: flags.contains_key("psk-ke"), early_data: get("early-data") });
+                client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog"), resume)
+            }
             _ => return usage(),
         },
         _ => return usage(),
@@ -277,6 +299,10 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)).unwrap_or(0)
+}
+
 fn os_rng() -> ChaCha20Rng {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).expect("the OS has no randomness");
@@ -321,10 +347,10 @@ fn load_key(path: &str) -> Result<SigningKey, String> {
     Err(format!("{path}: no P-256 private key found"))
 }
 
-fn write_keylog_file(path: &Option<String>, events: &[Event]) -> Result<(), String> {
+/// One connection's key log lines per slice of events, all in one file.
+fn write_keylog_file(path: &Option<String>, connections: &[&[Event]]) -> Result<(), String> {
     if let Some(p) = path {
-        let mut text = keylog::lines(events).join("\n");
-        text.push('\n');
+        let text: String = connections.iter().flat_map(|e| keylog::lines(*e)).map(|l| format!("{l}\n")).collect();
         std::fs::write(p, text).map_err(|e| format!("{p}: {e}"))?;
     }
     Ok(())
@@ -384,6 +410,8 @@ struct ServeOptions {
     once: bool,
     max_conns: usize,
     read_timeout: Duration,
+    tickets: usize,
+    max_early_data: u32,
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -401,7 +429,17 @@ fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String
             _ => return Err(format!("--read-timeout takes seconds from 0.001 to 86400, not {v:?}")),
         },
     };
-    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout })
+    let number = |name: &str, max: u32| -> Result<u32, String> {
+        match flags.get(name) {
+            None => Ok(0),
+            Some(v) => {
+                v.parse::<u32>().ok().filter(|n| *n <= max).ok_or(format!("--{name} takes a whole number from 0 to {max}, not {v:?}"))
+            }
+        }
+    };
+    let tickets = number("tickets", 16)? as usize;
+    let max_early_data = number("early-data", 1 << 24)?;
+    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data })
 }
 
 /// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
@@ -441,7 +479,11 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
         return Err(format!("{cert_path}: no certificate found"));
     }
     let key = load_key(key_path)?;
-    let config = Arc::new(ServerConfig { chain, key, alpn: vec![], tickets: 0, records: RecordOptions::default() });
+    let config = Arc::new(ServerConfig { chain, key, alpn: vec![], tickets: opts.tickets, records: RecordOptions::default() });
+    // One ticket key for the server's life, known to nobody else; tickets live 2 hours.
+    let mut key = [0u8; 16];
+    getrandom::fill(&mut key).map_err(|e| format!("no randomness for the ticket key: {e}"))?;
+    let tickets = Arc::new(Mutex::new(TicketKeeper::new(key, 7200, opts.max_early_data)));
     let keylog: KeyLog = match &keylog_path {
         Some(p) => Some(Arc::new(Mutex::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?))),
         None => None,
@@ -455,7 +497,7 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
     }
     if opts.once {
         let (sock, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-        return serve(sock, &config, opts.read_timeout, &keylog).map(|_| ()).map_err(|e| format!("{peer}: {e}"));
+        return serve(sock, &config, &tickets, opts.read_timeout, &keylog).map(|_| ()).map_err(|e| format!("{peer}: {e}"));
     }
     let slots = Arc::new(Slots { busy: Mutex::new(0), freed: Condvar::new(), max: opts.max_conns });
     loop {
@@ -471,12 +513,12 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
                 continue;
             }
         };
-        let (config, keylog, timeout) = (Arc::clone(&config), keylog.clone(), opts.read_timeout);
+        let (config, keylog, timeout, tickets) = (Arc::clone(&config), keylog.clone(), opts.read_timeout, Arc::clone(&tickets));
         let spawned = std::thread::Builder::new().name(format!("conn {peer}")).spawn(move || {
             let _slot = slot;
             // A panic would be a bug in the engine; it ends this connection only (where panics
             // unwind: the release profile aborts, see the README).
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| serve(sock, &config, timeout, &keylog)));
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| serve(sock, &config, &tickets, timeout, &keylog)));
             match outcome {
                 Ok(Ok(how)) => eprintln!("peer server: {peer}: {how}"),
                 Ok(Err(e)) => eprintln!("peer server: {peer}: {e}"),
@@ -516,10 +558,18 @@ impl Kept {
 
 /// Serve one connection: handshake, echo every application data record, answer close_notify.
 /// Ok says how it ended well; the error says how it ended otherwise.
-fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: &KeyLog) -> Result<&'static str, String> {
+fn serve(
+    mut sock: TcpStream,
+    config: &ServerConfig,
+    tickets: &Arc<Mutex<TicketKeeper>>,
+    timeout: Duration,
+    keylog: &KeyLog,
+) -> Result<&'static str, String> {
     let accepted = Instant::now();
     sock.set_write_timeout(Some(timeout)).map_err(|e| format!("socket: {e}"))?;
-    let mut s = Server::new(config.clone(), os_rng());
+    let mut s = Server::new(config.clone(), os_rng()).with_tickets(Arc::clone(tickets), now_ms());
+    // 0-RTT data arrives before the handshake is done: it is echoed once it is.
+    let mut early: Vec<Vec<u8>> = Vec::new();
     let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new() };
     let mut logged = false;
     let mut received_in_handshake = 0;
@@ -559,7 +609,16 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
             }
             for data in s.receive(piece) {
                 // Echo every application data record back.
-                let _ = s.send(&data);
+                if s.phase() == Phase::Connected {
+                    let _ = s.send(&data);
+                } else {
+                    early.push(data);
+                }
+            }
+            if s.phase() == Phase::Connected {
+                for data in early.drain(..) {
+                    let _ = s.send(&data);
+                }
             }
             kept.add(s.common.take_events(), handshaking);
         }
@@ -573,7 +632,7 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
                 break Err(format!("write: {e}"));
             }
         }
-        if !logged && !matches!(s.phase(), Phase::ExpectClientHello | Phase::ExpectClientFinished) {
+        if !logged && !matches!(s.phase(), Phase::ExpectClientHello | Phase::ExpectEndOfEarlyData | Phase::ExpectClientFinished) {
             logged = true;
             write_keylog(keylog, &kept.keylog)?;
             kept.keylog = Vec::new();
@@ -591,22 +650,77 @@ fn serve(mut sock: TcpStream, config: &ServerConfig, timeout: Duration, keylog: 
     }
 }
 
-fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<String>) -> Result<(), String> {
+/// What `peer client --resume` does in its second connection.
+struct ResumeOptions {
+    psk_ke: bool,
+    early_data: Option<String>,
+}
+
+fn client(
+    addr: &str,
+    name: &str,
+    cafile: &str,
+    text: &str,
+    keylog_path: Option<String>,
+    resume: Option<ResumeOptions>,
+) -> Result<(), String> {
     let anchor = pem_blocks(cafile, "CERTIFICATE")?.into_iter().next().ok_or(format!("{cafile}: no certificate"))?;
-    let mut sock = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
-    sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
-    let config = ClientConfig {
+    let config = || ClientConfig {
         server_name: name.into(),
-        trust_anchor: anchor,
+        trust_anchor: anchor.clone(),
         now: now(),
         alpn: vec![],
         initial_key_share: true,
         records: RecordOptions::default(),
     };
-    let mut c = Client::new(config, os_rng());
+    let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);
+    let Some(resume) = resume else {
+        write_keylog_file(&keylog_path, &[&events])?;
+        return outcome;
+    };
+    if let Err(e) = outcome {
+        write_keylog_file(&keylog_path, &[&events])?;
+        return Err(e);
+    }
+    if c.tickets.is_empty() {
+        write_keylog_file(&keylog_path, &[&events])?;
+        return Err("the server sent no session ticket: nothing to resume with".into());
+    }
+    let ticket = c.tickets.remove(0);
+    let r = Resumption { ticket, psk_ke: resume.psk_ke, early_data: resume.early_data.map(String::into_bytes) };
+    let (_, events2, outcome2) = connect(addr, Client::new(config(), os_rng()).resume(r), text);
+    write_keylog_file(&keylog_path, &[&events, &events2])?;
+    let resumed = events2.iter().find_map(|e| match e {
+        Event::Resumed { mode, .. } => Some(mode.to_string()),
+        _ => None,
+    });
+    match resumed {
+        Some(mode) => eprintln!("second connection: resumed ({mode})"),
+        None => eprintln!("second connection: not resumed (full handshake)"),
+    }
+    for e in &events2 {
+        match e {
+            Event::EarlyDataAccepted { .. } => eprintln!("early data: accepted"),
+            Event::EarlyDataRejected { .. } => eprintln!("early data: rejected"),
+            _ => {}
+        }
+    }
+    outcome2
+}
+
+/// One connection: handshake, `text` sent, the answer printed, close. Returns the client (its
+/// tickets), its events and how it went.
+fn connect(addr: &str, mut c: Client, text: &str) -> (Client, Vec<Event>, Result<(), String>) {
     let mut events = Vec::new();
+    let r = run_client(addr, &mut c, text, &mut events);
+    (c, events, r)
+}
+
+fn run_client(addr: &str, c: &mut Client, text: &str, events: &mut Vec<Event>) -> Result<(), String> {
+    let mut sock = TcpStream::connect(addr).map_err(|e| format!("{addr}: {e}"))?;
+    sock.set_read_timeout(Some(Duration::from_millis(100))).map_err(|e| e.to_string())?;
     c.start();
-    flush(&mut sock, &mut c.common, &mut events)?;
+    flush(&mut sock, &mut c.common, events)?;
     let mut sent_at: Option<Instant> = None;
     let started = Instant::now();
     let mut buf = vec![0u8; 65536];
@@ -628,7 +742,7 @@ fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<
             c.send(text.as_bytes()).map_err(|e| e.to_string())?;
             sent_at = Some(Instant::now());
         }
-        flush(&mut sock, &mut c.common, &mut events)?;
+        flush(&mut sock, &mut c.common, events)?;
         if matches!(c.phase(), Phase::Failed | Phase::Closed) || c.common.received_close {
             break;
         }
@@ -640,12 +754,10 @@ fn client(addr: &str, name: &str, cafile: &str, text: &str, keylog_path: Option<
         }
     }
     if c.phase() == Phase::Failed {
-        write_keylog_file(&keylog_path, &events)?;
-        return Err(failure(&events));
+        return Err(failure(events));
     }
     c.close();
-    let _ = flush(&mut sock, &mut c.common, &mut events);
-    write_keylog_file(&keylog_path, &events)?;
+    let _ = flush(&mut sock, &mut c.common, events);
     if sent_at.is_none() {
         return Err("the handshake did not complete".into());
     }

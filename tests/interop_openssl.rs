@@ -207,3 +207,156 @@ fn generated_certificates_pass_openssl_verify() {
         assert!(text.contains(needle), "certificate lacks {needle}");
     }
 }
+
+// ---- resumption and 0-RTT (RFC 8446 §2.2, §2.3) ---------------------------------------------
+
+/// Start `openssl s_server` for two connections; its stdout is collected, line by line.
+fn openssl_server_twice(certs: &Certs, port: u16, extra: &[&str], keylog: &str) -> (Child, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let mut child = Command::new("openssl")
+        .arg("s_server")
+        .args(["-accept", &format!("127.0.0.1:{port}"), "-naccept", "2"])
+        .args(TLS13_P256)
+        .args(["-cert", &certs.path("cert.pem"), "-key", &certs.path("key.pem"), "-keylogfile", keylog])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("openssl is not installed");
+    let stdout = child.stdout.take().unwrap();
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (tx, rx) = mpsc::channel();
+    let kept = lines.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("ACCEPT") {
+                let _ = tx.send(());
+            }
+            kept.lock().unwrap().push(line);
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(10)).expect("s_server did not start");
+    (child, lines)
+}
+
+fn engine_client_resuming(certs: &Certs, port: u16, client_keys: &str, early: Option<&str>) -> Output {
+    let mut cmd = Command::new(peer());
+    cmd.args(["client", "--connect", &format!("127.0.0.1:{port}"), "--servername", "localhost", "--cafile", &certs.path("ca.pem")]).args([
+        "--send",
+        "hello openssl\n",
+        "--keylog",
+        client_keys,
+        "--resume",
+    ]);
+    if let Some(e) = early {
+        cmd.args(["--early-data", e]);
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn engine_client_resumes_against_openssl_server_and_both_key_logs_agree() {
+    let certs = Certs::new("resume");
+    let port = free_port();
+    let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
+    // OpenSSL's defaults: two tickets after each handshake.
+    let (server, lines) = openssl_server_twice(&certs, port, &["-rev"], &server_keys);
+    let out = engine_client_resuming(&certs, port, &client_keys, None);
+    let _ = wait(server);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "engine client failed: {stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "lssnepo olleh\nlssnepo olleh\n", "an echo in each connection");
+    assert!(stderr.contains("second connection: resumed (psk_dhe_ke)"), "{stderr}");
+    let text = lines.lock().unwrap().join("\n");
+    assert!(text.contains("1 session cache hits"), "OpenSSL did not resume: {text}");
+    let (ours, theirs) = (keylog_lines(&client_keys), keylog_lines(&server_keys));
+    assert_eq!(ours.len(), 10, "five secrets for each connection");
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn engine_client_sends_early_data_that_openssl_server_accepts() {
+    let certs = Certs::new("early-c");
+    let port = free_port();
+    let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
+    let (server, lines) = openssl_server_twice(&certs, port, &["-early_data"], &server_keys);
+    let out = engine_client_resuming(&certs, port, &client_keys, Some("early bird\n"));
+    let server_out = wait(server);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && server_out.status.success(), "{stderr}");
+    assert!(stderr.contains("second connection: resumed") && stderr.contains("early data: accepted"), "{stderr}");
+    let text = lines.lock().unwrap().join("\n");
+    assert!(text.contains("Early data received:") && text.contains("early bird"), "OpenSSL did not read the early data: {text}");
+    let (ours, theirs) = (keylog_lines(&client_keys), keylog_lines(&server_keys));
+    // The second connection adds CLIENT_EARLY_TRAFFIC_SECRET and EARLY_EXPORTER_SECRET.
+    assert_eq!(ours.len(), 12);
+    assert!(ours.iter().any(|l| l.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")));
+    assert_eq!(ours, theirs);
+}
+
+/// The engine's server for several connections, with tickets that allow early data; and the
+/// `openssl s_client` runs against it. Returns each run's output and both key logs.
+fn openssl_client_resuming_against_engine(tag: &str, early: Option<&str>) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let certs = Certs::new(tag);
+    let port = free_port();
+    let (server_keys, client_keys, sess) = (certs.path("engine.keys"), certs.path("openssl.keys"), certs.path("session.pem"));
+    let mut server = Command::new(peer())
+        .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem")])
+        .args(["--key", &certs.path("key.pem"), "--keylog", &server_keys, "--tickets", "2", "--early-data", "1024"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut listening = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut listening).unwrap();
+    assert!(listening.starts_with("listening on "), "the server did not start: {listening:?}");
+    let early_file = certs.path("early.txt");
+    if let Some(e) = early {
+        std::fs::write(&early_file, e).unwrap();
+    }
+    let mut outputs = Vec::new();
+    for (i, session) in [["-sess_out", sess.as_str()], ["-sess_in", sess.as_str()]].iter().enumerate() {
+        let mut client = Command::new("openssl")
+            .arg("s_client")
+            .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
+            .args(TLS13_P256)
+            .args(session)
+            .args(if i == 1 && early.is_some() { vec!["-early_data", early_file.as_str()] } else { vec![] })
+            .args(["-verify_return_error", "-no_ign_eof", "-keylogfile", &client_keys])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = client.stdin.take().unwrap();
+        stdin.write_all(format!("line {i}\n").as_bytes()).unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        drop(stdin);
+        let out = wait(client);
+        assert!(out.status.success(), "s_client: {}", String::from_utf8_lossy(&out.stderr));
+        outputs.push(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    (outputs, keylog_lines(&server_keys), keylog_lines(&client_keys))
+}
+
+#[test]
+fn openssl_client_resumes_against_the_engine_server_with_sess_out_and_sess_in() {
+    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("resume-s", None);
+    assert!(outputs[0].contains("New, TLSv1.3"), "{}", outputs[0]);
+    assert!(outputs[1].contains("Reused, TLSv1.3"), "OpenSSL did not resume: {}", outputs[1]);
+    assert!(outputs[1].contains("line 1"), "the echo of the resumed connection");
+    assert_eq!(ours.len(), 10);
+    assert_eq!(ours, theirs);
+}
+
+#[test]
+fn openssl_client_sends_early_data_that_the_engine_server_accepts() {
+    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("early-s", Some("early one\n"));
+    assert!(outputs[1].contains("Reused, TLSv1.3"), "{}", outputs[1]);
+    assert!(outputs[1].contains("Early data was accepted"), "{}", outputs[1]);
+    assert!(outputs[1].contains("early one"), "the engine echoes the early data: {}", outputs[1]);
+    assert_eq!(ours.len(), 12);
+    assert_eq!(ours, theirs);
+}
