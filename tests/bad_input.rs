@@ -7,7 +7,9 @@ mod common;
 use common::*;
 use tlsviz::tls::codec::Writer;
 use tlsviz::tls::conn::Role;
-use tlsviz::tls::enums::{AlertDescription as A, CipherSuite, ContentType, ExtensionType, NamedGroup, ProtocolVersion, SignatureScheme};
+use tlsviz::tls::enums::{
+    AlertDescription as A, CipherSuite, ContentType, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+};
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::extensions::{Extension, KeyShareEntry};
 use tlsviz::tls::handshake::{ClientHello, Handshake};
@@ -931,6 +933,112 @@ fn early_data_after_hello_retry_request_is_skipped_and_the_second_hello_may_not_
             assert_eq!(alert_after(&mut s, &fake_early_record(40), true), A::bad_record_mac);
         }
     }
+}
+
+// ---- RFC 8446 §4.2.11, §4.2.10: resumption and 0-RTT ------------------------------------------------
+
+/// A ClientHello offering the ticket of a first connection (and `early` as 0-RTT data), as the
+/// client sent it, and a server that holds the ticket key.
+fn resuming_hello(
+    seed: u64,
+    max_early: u32,
+    early: Option<&str>,
+    later_ms: u64,
+) -> (tlsviz::tls::client::Client, tlsviz::tls::server::Server, Vec<u8>) {
+    use common::resume::*;
+    let k = keeper(max_early);
+    let ticket = first_connection(seed, &k).remove(0);
+    let (mut c, s) = second_pair(seed, &k, resumption(ticket, early), later_ms);
+    c.start();
+    let out = c.common.take_output();
+    (c, s, out)
+}
+
+fn hello_in(record: &[u8]) -> ClientHello {
+    match Handshake::decode(&record[5..]).0.unwrap() {
+        Handshake::ClientHello(h) => h,
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn a_binder_that_does_not_verify_is_decrypt_error() {
+    let (_, mut s, out) = resuming_hello(60, 0, None, 1_000);
+    let mut rec = records(&out).remove(0);
+    let last = rec.len() - 1;
+    rec[last] ^= 0x01; // the binder is the ClientHello's last 32 bytes
+    assert_eq!(alert_after(&mut s, &rec, false), A::decrypt_error);
+}
+
+#[test]
+fn pre_shared_key_that_is_not_the_last_extension_is_illegal_parameter() {
+    let (_, mut s, out) = resuming_hello(61, 0, None, 1_000);
+    let mut hello = hello_in(&records(&out)[0]);
+    let psk = hello.extensions.pop().unwrap();
+    assert_eq!(psk.typ(), ExtensionType::pre_shared_key);
+    hello.extensions.insert(0, psk);
+    assert_eq!(alert_after(&mut s, &hello_record(hello), false), A::illegal_parameter);
+}
+
+#[test]
+fn pre_shared_key_without_psk_key_exchange_modes_is_missing_extension() {
+    let (_, mut s, out) = resuming_hello(62, 0, None, 1_000);
+    let mut hello = hello_in(&records(&out)[0]);
+    hello.extensions.retain(|e| e.typ() != ExtensionType::psk_key_exchange_modes);
+    assert_eq!(alert_after(&mut s, &hello_record(hello), false), A::missing_extension);
+}
+
+/// A ticket past its lifetime is no error: the server ignores it and does a full handshake.
+#[test]
+fn a_ticket_older_than_its_lifetime_gets_a_full_handshake_not_an_alert() {
+    use tlsviz::tls::events::TicketVerdict;
+    // The server's clock is 7201 s past the ticket (lifetime 7200 s); the client thinks it is 1 s old.
+    let (mut c, mut s, out) = resuming_hello(63, 0, None, 7_201_000);
+    s.receive(&out);
+    let events = s.common.take_events();
+    assert!(events.iter().any(|e| matches!(e, Event::TicketChecked { verdict: TicketVerdict::Expired { lifetime: 7200, .. }, .. })));
+    assert!(!events.iter().any(|e| matches!(e, Event::AlertSent { .. })), "an old ticket gets no alert");
+    let sh = events
+        .iter()
+        .find_map(|e| match e {
+            Event::HandshakeSent { bytes, .. } => match Handshake::decode(&bytes.0).0 {
+                Ok(Handshake::ServerHello(sh)) => Some(sh),
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap();
+    assert!(sh.extensions.iter().all(|e| e.typ() != ExtensionType::pre_shared_key), "the PSK is not selected");
+    assert!(events.iter().any(|e| matches!(e, Event::HandshakeSent { message, .. } if message.typ == HandshakeType::certificate)));
+    common::resume::drive(&mut c, &mut s);
+    assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected));
+}
+
+#[test]
+fn accepted_early_data_over_max_early_data_size_is_unexpected_message() {
+    use common::resume::*;
+    let k = keeper(16);
+    let mut ticket = first_connection(64, &k).remove(0);
+    // The client believes it may send more than the 16 bytes the server sealed into the ticket.
+    ticket.max_early_data = 1000;
+    let (mut c, mut s) = second_pair(64, &k, resumption(ticket, Some(&"x".repeat(100))), 1_000);
+    c.start();
+    let out = c.common.take_output();
+    assert_eq!(alert_after(&mut s, &out, true), A::unexpected_message);
+}
+
+#[test]
+fn client_server_hello_selecting_a_psk_identity_it_did_not_offer_is_illegal_parameter() {
+    let (mut c, mut s, out) = resuming_hello(65, 0, None, 1_000);
+    s.receive(&out);
+    let answer = records(&s.common.take_output());
+    let mut sh = server_hello_of(&answer[0]);
+    for e in sh.extensions.iter_mut() {
+        if let Extension::PreSharedKeySelected(i) = e {
+            *i = 1; // the client offered one ticket: only 0 exists
+        }
+    }
+    assert_eq!(alert_after(&mut c, &sh_record(sh), false), A::illegal_parameter);
 }
 
 // ---- what must succeed -----------------------------------------------------------------------------
