@@ -7,4 +7,5 @@ pub mod glossary;
 pub mod moment;
 pub mod narration;
 pub mod playback;
+pub mod resumption;
 pub mod view;

@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod network;
+mod resume;
 pub mod scenario;
 pub mod trace;
 
@@ -312,24 +313,36 @@ impl Prepared {
         }
     }
 
-    /// Connect, run the script and close: the trace.
+    /// Connect, run the script and close: the trace. A scenario that resumes runs its later
+    /// connections into the same trace.
     pub fn run(mut self, opts: &Options) -> Trace {
+        let later = self.setup.resume.take();
         let mut p = pair(opts, self.setup, self.seed, &self.pki, &mut self.rng);
         p.trace.set_pki(&self.pki);
+        let keeper = later.as_ref().map(|r| resume::keeper(&mut p, r, opts, &mut self.rng));
         run_pair(&mut p, opts);
         p.trace.finish(p.connection, &p.client, &p.server);
-        p.trace
+        match (later, keeper) {
+            (Some(r), Some(k)) => resume::later_connections(p, opts, r, k, &self.pki, &mut self.rng),
+            _ => p.trace,
+        }
     }
 }
 
 /// The script of [`run`] on an existing pair.
 pub fn run_pair(p: &mut Pair, opts: &Options) {
+    run_script(p, opts, false);
+}
+
+/// [`run_pair`]; with `first_sent_early`, the first message already went as 0-RTT data and only
+/// the server's reply to it is left.
+fn run_script(p: &mut Pair, opts: &Options, first_sent_early: bool) {
     p.client.start();
     p.collect();
     p.drive();
     if p.client.phase() == Phase::Connected && p.server.phase() == Phase::Connected {
         for (i, m) in opts.client_messages.iter().enumerate() {
-            if p.client.send(m.as_bytes()).is_err() {
+            if !(first_sent_early && i == 0) && p.client.send(m.as_bytes()).is_err() {
                 break;
             }
             p.collect();

@@ -74,6 +74,9 @@ fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescripti
 
 /// The conclusion of a run's first connection.
 pub fn conclude(t: &Trace) -> Conclusion {
+    if t.connections.len() > 1 {
+        return super::resumption::conclude(t);
+    }
     let Some(o) = t.outcome() else {
         return Conclusion { ok: false, title: "Nothing happened".into(), lines: Vec::new() };
     };

@@ -250,9 +250,16 @@ pub fn network(n: &NetworkEvent) -> Narration {
             )
         }
         NetworkEvent::TransportClosed => "Nothing more arrives: the network closes the connection.".to_string(),
+        NetworkEvent::Copied { record, bytes } => format!(
+            "On the network, an attacker keeps a copy of record {record} ({bytes} bytes) of the client's first flight, and lets it through unchanged. It cannot read it, but it can send it again."
+        ),
+        NetworkEvent::Replayed { record, bytes, .. } => format!(
+            "The attacker opens a connection of its own to the server and sends the copied record {record} again ({bytes} bytes), byte for byte."
+        ),
     };
     let detail = match n {
         NetworkEvent::TransportClosed => "A side that waits for the rest of a record or a message, or for the handshake to finish, treats the end of the connection as an error.".into(),
+        NetworkEvent::Copied { .. } | NetworkEvent::Replayed { .. } => "0-RTT data is encrypted only under keys from the ticket's PSK and the ClientHello, with nothing fresh from the server: the same bytes decrypt the same way every time they are sent (RFC 8446 §8).".into(),
         _ => "Records are counted from 0 in the order they were sent, both directions together; byte 0 is the record header's content type.".into(),
     };
     Narration { plain, detail, section: "5" }
@@ -597,7 +604,7 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
     }
 }
 
-fn preview(b: &[u8]) -> String {
+pub(crate) fn preview(b: &[u8]) -> String {
     let s = String::from_utf8_lossy(b);
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(60).collect::<String>())

@@ -50,6 +50,8 @@ pub struct Beat {
     /// The event the beat is about.
     pub headline: usize,
     pub side: Side,
+    /// The connection of the run it belongs to (from 1; a resumption has a second).
+    pub connection: u32,
     pub step: Step,
     pub narration: Narration,
     /// Said when this beat is the first of its step, where TLS 1.3 differs from the classic story.
@@ -109,9 +111,14 @@ pub fn display_order(t: &Trace) -> Vec<usize> {
     let mut heads = [0usize; 3];
     let mut emitted = vec![false; n];
     let mut order: Vec<usize> = Vec::with_capacity(n);
+    // A later connection begins once everything of the earlier ones is shown (the trace records
+    // connections one after the other).
+    let conn_start: Vec<usize> =
+        (0..n).map(|i| t.events.iter().position(|e| e.connection == t.events[i].connection).unwrap_or(0)).collect();
     let available = |i: usize, emitted: &[bool]| {
+        let earlier_done = emitted[..conn_start[i]].iter().all(|&e| e);
         let barrier_ok = if barriers.contains(&i) { (0..i).all(|j| emitted[j]) } else { barriers.iter().all(|&b| b > i || emitted[b]) };
-        barrier_ok && waits[i].is_none_or(|s| emitted[s])
+        earlier_done && barrier_ok && waits[i].is_none_or(|s| emitted[s])
     };
     let slot = |s: Side| -> usize {
         match s {
@@ -193,6 +200,7 @@ fn is_lead_in(e: &TraceEvent) -> bool {
                 | Event::FinishedComputed { .. }
                 | Event::HelloRetry { .. }
                 | Event::TicketIssued { .. }
+                | Event::ResumptionOffered { .. }
         )
     )
 }
@@ -203,7 +211,7 @@ fn natural_step(e: &TraceEvent) -> Option<Step> {
     let by_message = |typ: HandshakeType| match typ {
         H::client_hello | H::server_hello => Step::Hello,
         H::encrypted_extensions => Step::SessionKeys,
-        H::certificate | H::certificate_verify | H::finished => Step::Authentication,
+        H::certificate | H::certificate_verify | H::finished | H::end_of_early_data => Step::Authentication,
         _ => Step::SecureConnection,
     };
     match e.event()? {
@@ -220,7 +228,10 @@ fn natural_step(e: &TraceEvent) -> Option<Step> {
 }
 
 /// What TLS 1.3 does differently from the classic story, said when the reader enters a step.
-fn step_note(step: Step) -> Option<&'static str> {
+fn step_note(step: Step, resumed: bool) -> Option<&'static str> {
+    if resumed {
+        return super::resumption::step_note(step);
+    }
     match step {
         Step::SessionKeys => Some(
             "In TLS 1.3 the session keys come before authentication: the keys exist after one round trip, so everything from here on, the server's certificate included, travels encrypted.",
@@ -276,17 +287,29 @@ pub fn playback(t: &Trace) -> Playback {
     }
     // Keep events in display order inside a beat (lead-ins come first already).
     let mut step = Step::Hello;
+    let mut connection = 1;
     let mut beats = Vec::with_capacity(groups.len());
     for (headline, events) in groups {
         let e = &t.events[headline];
+        // Each connection has its own five steps: the heading starts over with it.
+        let new_connection = e.connection != connection;
+        if new_connection {
+            connection = e.connection;
+            step = Step::Hello;
+        }
         let before = step;
-        if let Some(s) = natural_step(e) {
+        if let Some(s) = natural_step(e).filter(|_| !super::resumption::in_hello(t, &events)) {
             step = step.max(s);
         }
-        let note = if step != before { step_note(step) } else { None };
-        let narration = beat_narration(t, headline, &events);
+        let resumed = t.connections.iter().any(|o| o.connection == connection && o.resumed);
+        let note = match new_connection {
+            true => super::resumption::connection_note(t, connection),
+            false if step != before => step_note(step, resumed),
+            false => None,
+        };
+        let narration = super::resumption::beat(t, headline, &events).unwrap_or_else(|| beat_narration(t, headline, &events));
         let flight = events.iter().any(|&i| matches!(t.events[i].event(), Some(Event::RecordSent { .. })));
-        beats.push(Beat { events, headline, side: e.side, step, narration, step_note: note, flight, terms: Vec::new() });
+        beats.push(Beat { events, headline, side: e.side, connection, step, narration, step_note: note, flight, terms: Vec::new() });
     }
     // Each term is explained where it first appears.
     let mut met: Vec<&str> = Vec::new();
@@ -402,9 +425,14 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
             Event::KeysDiscarded { reason: DiscardReason::Closed, .. } if x.index != headline => {
                 extra.push(format!("Both sides have sent close_notify: the {} erases its traffic keys.", x.side.name()))
             }
-            Event::TicketStored { .. } if !matches!(e.event(), Some(Event::TicketStored { .. })) => {
-                extra.push("It keeps the ticket; this page makes no second connection, so it goes unused.".into())
-            }
+            Event::TicketStored { .. } if !matches!(e.event(), Some(Event::TicketStored { .. })) => extra.push(
+                if t.connections.len() > 1 {
+                    "It keeps the ticket, to come back later without a full handshake."
+                } else {
+                    "It keeps the ticket; this page makes no second connection, so it goes unused."
+                }
+                .into(),
+            ),
             _ => {}
         }
     }
@@ -510,7 +538,7 @@ mod tests {
     }
 
     #[test]
-    fn every_event_is_in_exactly_one_beat_and_the_steps_never_go_back() {
+    fn every_event_is_in_exactly_one_beat_and_the_steps_never_go_back_within_a_connection() {
         for (s, t) in all_runs() {
             let p = playback(&t);
             let mut all: Vec<usize> = p.beats.iter().flat_map(|b| b.events.clone()).collect();
@@ -518,7 +546,12 @@ mod tests {
             all.sort_unstable();
             all.dedup();
             assert_eq!(all.len(), t.events.len());
-            assert!(p.beats.windows(2).all(|w| w[0].step <= w[1].step), "{s:?}: a step went back");
+            // Within a connection the steps only move forward; a later connection starts over.
+            assert!(
+                p.beats.windows(2).all(|w| w[0].step <= w[1].step || (w[1].connection > w[0].connection && w[1].step == Step::Hello)),
+                "{s:?}: a step went back"
+            );
+            assert!(p.beats.windows(2).all(|w| w[0].connection <= w[1].connection), "{s:?}: the connections are interleaved");
             assert!(p.beats.iter().all(|b| !b.narration.plain.is_empty()));
         }
     }

@@ -73,9 +73,16 @@ fn hold(label: impl Into<String>, value: String, secret: bool) -> Hold {
     Hold { label: label.into(), value, secret }
 }
 
-/// The panel of `side` once the events `shown` (trace indices) have been shown.
+/// The connection playback is in: that of the newest event shown (1 before anything is).
+pub fn current_connection(trace: &Trace, shown: &[usize]) -> u32 {
+    at(trace, shown).map(|e| e.connection).max().unwrap_or(1)
+}
+
+/// The panel of `side` once the events `shown` (trace indices) have been shown: what it holds in
+/// the connection playback is in (a new connection starts with an empty panel).
 pub fn panel(trace: &Trace, shown: &[usize], side: Side) -> Panel {
-    let mine: Vec<&TraceEvent> = at(trace, shown).filter(|e| e.side == side).collect();
+    let connection = current_connection(trace, shown);
+    let mine: Vec<&TraceEvent> = at(trace, shown).filter(|e| e.side == side && e.connection == connection).collect();
     let events = || mine.iter().filter_map(|e| e.event());
     let start = if side == Side::Server { Phase::ExpectClientHello } else { Phase::Start };
     let phase = events().filter_map(|e| if let Event::Phase { to, .. } = e { Some(*to) } else { None }).next_back().unwrap_or(start);
@@ -235,7 +242,8 @@ impl KeyNode {
     }
 }
 
-/// The key schedule of the whole run (of connection 1) and how far playback has reached.
+/// The key schedule of the connection playback is in (a resumption's starts from the PSK) and how
+/// far playback has reached.
 pub struct KeyTree {
     pub nodes: Vec<KeyNode>,
     /// The shared secret, once playback has reached it.
@@ -260,8 +268,9 @@ impl KeyTree {
                 *l = true;
             }
         }
+        let connection = current_connection(trace, shown);
         let mut nodes: Vec<KeyNode> = Vec::new();
-        for e in trace.events.iter().filter(|e| e.connection == 1) {
+        for e in trace.events.iter().filter(|e| e.connection == connection) {
             let Some(Event::Derived(d)) = e.event() else { continue };
             let slot = match nodes.iter().position(|n| n.derivation.output == d.output) {
                 Some(i) => i,
@@ -278,7 +287,7 @@ impl KeyTree {
                 Side::Network => {}
             }
         }
-        let shared_secret = at(trace, shown).find_map(|e| match e.event()? {
+        let shared_secret = at(trace, shown).filter(|e| e.connection == connection).find_map(|e| match e.event()? {
             Event::SharedSecret { value, .. } => Some(hex(&value.0)),
             _ => None,
         });
@@ -319,6 +328,24 @@ impl KeyTree {
 mod tests {
     use super::*;
     use crate::sim::{run, Options, Scenario};
+
+    #[test]
+    fn a_resumed_connection_s_key_tree_starts_from_the_psk_with_the_binder_key_and_its_panels_start_empty() {
+        let t = run(&Options { seed: Some(2), scenario: Scenario::EarlyData, ..Default::default() });
+        let all: Vec<usize> = (0..t.events.len()).collect();
+        let tree = KeyTree::new(&t, &all);
+        let trunk = tree.trunk();
+        assert_eq!(trunk[0].ikm, KeyInput::Psk, "the early secret of connection 2 comes from the PSK");
+        let branches: Vec<Output> = trunk[0].branches.iter().map(|n| n.output()).collect();
+        for s in [Secret::BinderKey, Secret::ClientEarlyTraffic, Secret::EarlyExporterMaster] {
+            assert!(branches.contains(&Output::Secret(s)), "{s} under the early secret: {branches:?}");
+        }
+        assert!(trunk[0].extract.client.is_some() && trunk[0].extract.server.is_some());
+        // At the first event of connection 2 the panels hold nothing of connection 1.
+        let first = t.events.iter().position(|e| e.connection == 2).unwrap();
+        let p = panel(&t, &[first], Side::Server);
+        assert!(p.holds.is_empty(), "{:?}", p.holds);
+    }
 
     #[test]
     fn the_key_tree_has_the_three_stages_of_rfc_8446_section_7_1() {

@@ -127,7 +127,8 @@ pub fn arrivals(trace: &Trace, connection: u32) -> Vec<Arrival> {
                         "the network put {n} bytes before this record on its way to the {towards}; the trace does not hold them, so they are left out"
                     ));
                 }
-                NetworkEvent::TransportClosed => {}
+                NetworkEvent::Copied { .. } => notes.push("the network kept a copy of this record, to replay it later".into()),
+                NetworkEvent::TransportClosed | NetworkEvent::Replayed { .. } => {}
             }
         }
         let bytes = pieces
@@ -211,6 +212,10 @@ fn describe(n: &NetworkEvent) -> String {
             format!("record {before_record}: the network put {bytes} bytes before it on its way to the {towards}")
         }
         NetworkEvent::TransportClosed => "the transport closed the connection: a side waited for bytes that never came".into(),
+        NetworkEvent::Copied { record, bytes } => format!("record {record}: the network kept a copy of its {bytes} bytes"),
+        NetworkEvent::Replayed { record, towards, bytes } => {
+            format!("copied record {record}: the network sent its {bytes} bytes again to the {towards}, as a connection of its own")
+        }
     }
 }
 

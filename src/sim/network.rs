@@ -32,6 +32,8 @@ pub enum Action {
     Replace { bytes: Vec<u8> },
     /// These bytes arrive just before the record.
     InjectBefore { bytes: Vec<u8> },
+    /// XOR one byte counted from the record's end (0: its last byte).
+    FlipFromEnd { back: usize, xor: u8 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,12 +69,33 @@ pub enum NetworkEvent {
     },
     /// A side waited for bytes that never came: the transport closed the connection.
     TransportClosed,
+    /// The attacker keeps a copy of a record of the client's first flight (it arrives unchanged).
+    Copied {
+        record: usize,
+        bytes: usize,
+    },
+    /// The attacker sends a copied record again, as a connection of its own to the server.
+    Replayed {
+        record: usize,
+        towards: Endpoint,
+        bytes: usize,
+    },
 }
 
 /// The wire and whoever sits on it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
     pub rules: Vec<Rule>,
+    /// Keep a copy of every record the client sends before the server's first (its first flight:
+    /// the ClientHello and any 0-RTT data), to replay later.
+    #[serde(default)]
+    pub copy_first_flight: bool,
+    /// The copies.
+    #[serde(skip)]
+    copied: Vec<Vec<u8>>,
+    /// The server has sent a record: the client's first flight is over.
+    #[serde(skip)]
+    server_spoke: bool,
     /// Records carried so far, both directions.
     #[serde(skip)]
     carried: usize,
@@ -87,9 +110,19 @@ impl Network {
         Network::default()
     }
 
+    /// A network whose attacker copies the client's first flight and lets everything through.
+    pub fn copying_first_flight() -> Self {
+        Network { copy_first_flight: true, ..Network::default() }
+    }
+
     /// A network with one attacker rule.
     pub fn with(rule: Rule) -> Self {
         Network { rules: vec![rule], ..Network::default() }
+    }
+
+    /// The records of the client's first flight the network copied (see [`Network::copy_first_flight`]).
+    pub fn take_copies(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.copied)
     }
 
     /// Close the transport: from now on nothing is carried.
@@ -107,8 +140,13 @@ impl Network {
         self.carried += 1;
         let towards = from.peer();
         let content_type = ContentType(record.first().copied().unwrap_or(0));
-        let mut out = vec![record];
         let mut events = Vec::new();
+        self.server_spoke |= from == Endpoint::Server;
+        if self.copy_first_flight && !self.server_spoke {
+            events.push(NetworkEvent::Copied { record: n, bytes: record.len() });
+            self.copied.push(record.clone());
+        }
+        let mut out = vec![record];
         for rule in &self.rules {
             let applies = match &rule.select {
                 Select::Record(k) => *k == n,
@@ -131,6 +169,14 @@ impl Network {
                 Action::Replace { bytes } => {
                     out = vec![bytes.clone()];
                     events.push(NetworkEvent::Replaced { record: n, towards, bytes: bytes.len() });
+                }
+                Action::FlipFromEnd { back, xor } => {
+                    let r = out.last_mut();
+                    let at = r.as_ref().and_then(|r| r.len().checked_sub(back + 1));
+                    if let (Some(r), Some(offset)) = (r, at) {
+                        r[offset] ^= xor;
+                        events.push(NetworkEvent::Tampered { record: n, towards, offset, xor: *xor });
+                    }
                 }
                 Action::InjectBefore { bytes } => {
                     out.insert(0, bytes.clone());

@@ -26,6 +26,26 @@ pub enum Scenario {
     /// The server's certificate for the asked name is signed by a leaf certificate (cA=FALSE)
     /// that the real CA issued to another site.
     LeafAsCa,
+    /// A second connection resumes with the first's ticket (RFC 8446 §2.2).
+    Resume,
+    /// … and sends its request as 0-RTT data, which the server accepts (§2.3).
+    EarlyData,
+    /// … and an attacker who copied that first flight replays it to the server as a third
+    /// connection (§8): the single-use ticket is refused.
+    Replay,
+    /// An attacker alters one byte of the resuming ClientHello's binder (§4.2.11.2).
+    BadBinder,
+}
+
+/// A second connection of the run, resuming with a ticket of the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resume {
+    /// The client sends its first message as 0-RTT data.
+    pub early_data: bool,
+    /// The network of the second connection.
+    pub network: Network,
+    /// The network replays the second connection's first flight as a third connection.
+    pub replay: bool,
 }
 
 /// Which CA the client trusts.
@@ -62,6 +82,8 @@ pub struct Setup {
     pub anchor: Anchor,
     pub chain: ServerChain,
     pub network: Network,
+    /// A second connection that resumes, if any.
+    pub resume: Option<Resume>,
 }
 
 /// The tamper scenario the page offers: one bit of the server's first encrypted record.
@@ -69,7 +91,7 @@ pub const PAGE_TAMPER: Scenario = Scenario::Tamper { record: 3, offset: 60, xor:
 
 impl Scenario {
     /// Every scenario the page offers, in its menu's order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 11] = [
         Scenario::Normal,
         Scenario::HelloRetry,
         PAGE_TAMPER,
@@ -77,6 +99,10 @@ impl Scenario {
         Scenario::Expired,
         Scenario::UntrustedCa,
         Scenario::LeafAsCa,
+        Scenario::Resume,
+        Scenario::EarlyData,
+        Scenario::Replay,
+        Scenario::BadBinder,
     ];
 
     /// The name in the page's address (`?scenario=wrong-name`): a public interface, kept stable.
@@ -89,6 +115,10 @@ impl Scenario {
             Scenario::Expired => "expired",
             Scenario::UntrustedCa => "untrusted",
             Scenario::LeafAsCa => "leaf-as-ca",
+            Scenario::Resume => "resume",
+            Scenario::EarlyData => "early-data",
+            Scenario::Replay => "replay",
+            Scenario::BadBinder => "bad-binder",
         }
     }
 
@@ -102,6 +132,10 @@ impl Scenario {
             Scenario::Expired => "Expired certificate",
             Scenario::UntrustedCa => "Certificate from an unknown CA",
             Scenario::LeafAsCa => "A leaf certificate tries to act as a CA",
+            Scenario::Resume => "Come back later: resume with a ticket",
+            Scenario::EarlyData => "Resume and send data at once (0-RTT)",
+            Scenario::Replay => "An attacker replays the 0-RTT data",
+            Scenario::BadBinder => "An attacker alters the ticket's binder",
         }
     }
 
@@ -119,7 +153,9 @@ impl Scenario {
             anchor: Anchor::Issuer,
             chain: ServerChain::Intermediate,
             network: Network::honest(),
+            resume: None,
         };
+        let resume = |early_data, network, replay| Some(Resume { early_data, network, replay });
         match *self {
             Scenario::Normal => {}
             Scenario::HelloRetry => s.initial_key_share = false,
@@ -131,6 +167,14 @@ impl Scenario {
             Scenario::Expired => s.client_now = opts.now.saturating_add(400 * 86_400),
             Scenario::UntrustedCa => s.anchor = Anchor::Stranger,
             Scenario::LeafAsCa => s.chain = ServerChain::SignedByLeaf,
+            Scenario::Resume => s.resume = resume(false, Network::honest(), false),
+            Scenario::EarlyData => s.resume = resume(true, Network::honest(), false),
+            Scenario::Replay => s.resume = resume(true, Network::copying_first_flight(), true),
+            // The binder is the last 32 bytes of the ClientHello, its first record.
+            Scenario::BadBinder => {
+                let flip = Rule { select: Select::Record(0), action: Action::FlipFromEnd { back: 0, xor: 0x01 } };
+                s.resume = resume(false, Network::with(flip), false)
+            }
         }
         s
     }

@@ -105,6 +105,12 @@ pub struct Outcome {
     pub alerts: Vec<(Side, AlertDescription)>,
     /// The client's NSS key log lines.
     pub keylog: Vec<String>,
+    /// The server resumed with a ticket of an earlier connection (RFC 8446 §2.2).
+    #[serde(default)]
+    pub resumed: bool,
+    /// The server accepted 0-RTT data (RFC 8446 §2.3).
+    #[serde(default)]
+    pub early_data_accepted: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -165,6 +171,8 @@ impl Trace {
             alpn: None,
             alerts: Vec::new(),
             keylog: Vec::new(),
+            resumed: false,
+            early_data_accepted: false,
         });
         t
     }
@@ -189,7 +197,12 @@ impl Trace {
 
     /// Close the record of one connection, from its events.
     pub fn finish(&mut self, connection: u32, client: &Client, server: &Server) {
-        let (client, server) = (client.phase(), server.phase());
+        self.finish_phases(connection, client.phase(), server.phase());
+    }
+
+    /// Close the record of one connection whose sides ended in these phases (a connection the
+    /// attacker made has no real client: it never started).
+    pub fn finish_phases(&mut self, connection: u32, client: Phase, server: Phase) {
         let of =
             |side: Side| self.events.iter().filter(move |e| e.connection == connection && e.side == side).filter_map(TraceEvent::event);
         let connected = |side: Side| of(side).any(|e| matches!(e, Event::Phase { to: Phase::Connected, .. }));
@@ -220,11 +233,13 @@ impl Trace {
             alpn,
             alerts,
             keylog: crate::tls::keylog::lines(of(Side::Client)),
+            resumed: of(Side::Server).any(|e| matches!(e, Event::Resumed { .. })),
+            early_data_accepted: of(Side::Server).any(|e| matches!(e, Event::EarlyDataAccepted { .. })),
         };
         self.connections.push(outcome);
     }
 
-    /// The outcome of the first connection (a run of the page has one).
+    /// The outcome of the first connection (the one every run has).
     pub fn outcome(&self) -> Option<&Outcome> {
         self.connections.first()
     }

@@ -2,8 +2,6 @@
 //! key only the server holds, so the server keeps nothing per ticket but which ones were used
 //! (RFC 8446 §8.1: single-use tickets, the anti-replay defence for 0-RTT data).
 
-use std::collections::HashMap;
-
 use super::codec::{Reader, Writer};
 use super::crypto::{aead_open, aead_seal, IV_LEN, KEY_LEN, TAG_LEN};
 use super::enums::CipherSuite;
@@ -53,12 +51,12 @@ pub struct TicketKeeper {
     /// flight, early data and all (the page shows why that matters).
     pub single_use: bool,
     /// Tickets already used, with when they expire (forgotten then: an expired ticket is refused anyway).
-    used: HashMap<TicketId, u64>,
+    used: Vec<(TicketId, u64)>,
 }
 
 impl TicketKeeper {
     pub fn new(key: [u8; KEY_LEN], lifetime: u32, max_early_data: u32) -> Self {
-        TicketKeeper { key, lifetime: lifetime.min(MAX_LIFETIME), max_early_data, single_use: true, used: HashMap::new() }
+        TicketKeeper { key, lifetime: lifetime.min(MAX_LIFETIME), max_early_data, single_use: true, used: Vec::new() }
     }
 
     /// The ticket for `state`: id || AES-128-GCM(id, state) || tag.
@@ -122,7 +120,7 @@ impl TicketKeeper {
         if age_ms.abs_diff(u64::from(client_age_ms)) > AGE_TOLERANCE_MS {
             return TicketVerdict::AgeMismatch { client_ms: client_age_ms, server_ms: age_ms };
         }
-        if self.single_use && self.used.contains_key(id) {
+        if self.single_use && self.used.iter().any(|(u, _)| u == id) {
             return TicketVerdict::AlreadyUsed;
         }
         TicketVerdict::Usable { age_ms, client_age_ms, lifetime: state.lifetime }
@@ -133,8 +131,8 @@ impl TicketKeeper {
         if !self.single_use {
             return;
         }
-        self.used.retain(|_, expires| *expires >= now_ms);
-        self.used.insert(id, state.issued_ms.saturating_add(u64::from(state.lifetime) * 1000));
+        self.used.retain(|(_, expires)| *expires >= now_ms);
+        self.used.push((id, state.issued_ms.saturating_add(u64::from(state.lifetime) * 1000)));
     }
 }
 

@@ -57,8 +57,13 @@ pub(super) struct Resumed {
 impl Client {
     /// Offer `r.ticket` in the ClientHello of this connection (call before [`Client::start`]).
     pub fn resume(mut self, r: Resumption) -> Self {
-        self.resumption = Some(r);
+        self.set_resumption(r);
         self
+    }
+
+    /// [`Client::resume`] on a client in place.
+    pub fn set_resumption(&mut self, r: Resumption) {
+        self.resumption = Some(r);
     }
 
     /// Whether the client offers no key share (psk_ke only).

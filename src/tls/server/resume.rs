@@ -34,9 +34,14 @@ impl Server {
     /// Share a ticket keeper with other connections (tickets one issues, another redeems), and set
     /// this connection's clock (Unix milliseconds) for issuing and judging them.
     pub fn with_tickets(mut self, keeper: Arc<Mutex<TicketKeeper>>, now_ms: u64) -> Self {
+        self.set_tickets(keeper, now_ms);
+        self
+    }
+
+    /// [`Server::with_tickets`] on a server in place.
+    pub fn set_tickets(&mut self, keeper: Arc<Mutex<TicketKeeper>>, now_ms: u64) {
         self.keeper = Some(keeper);
         self.now_ms = now_ms;
-        self
     }
 
     /// The ticket keeper of this server (made on first use, with a key from its randomness).

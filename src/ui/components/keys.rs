@@ -77,6 +77,13 @@ pub fn key_schedule(p: &Props) -> Html {
                                 <div class="karrow" aria-hidden="true">{ "↓ IKM" }</div>
                             </div>
                         }
+                        if st.ikm == KeyInput::Psk {
+                            <div class={classes!("knode", "input", "lit")}>
+                                <div class="kname">{ "PSK from the ticket" }</div>
+                                <div class="kfn">{ "HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce) of the first connection" }</div>
+                                <div class="karrow" aria-hidden="true">{ "↓ IKM" }</div>
+                            </div>
+                        }
                         { card(st.extract) }
                     </div>
                     if !st.branches.is_empty() {
