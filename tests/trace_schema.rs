@@ -39,6 +39,14 @@ fn runs() -> Vec<(String, Trace)> {
         setup.network.rules.push(Rule { select: Select::Record(0), action });
         out.push((name.into(), sim::run_with(&opts, setup)));
     }
+    // A resuming ClientHello whose ticket the network altered (the last byte of the identity, before
+    // the 4-byte obfuscated age and the 35 bytes of binders): the server cannot unseal it, and the
+    // client learns that it was not resumed and that its early data was not accepted.
+    let opts = Options { seed: Some(6), scenario: Scenario::EarlyData, ..Default::default() };
+    let mut setup = Scenario::EarlyData.setup(&opts);
+    let flip = Rule { select: Select::Record(0), action: Action::FlipFromEnd { back: 39, xor: 0x01 } };
+    setup.resume.as_mut().unwrap().network = Network::with(flip);
+    out.push(("a resumption with an altered ticket".into(), sim::run_with(&opts, setup)));
     // Records that arrive after close_notify are ignored and counted (RFC 8446 §6.1): the
     // network of a page run carries nothing then, so the test delivers one itself.
     let opts = Options { seed: Some(5), ..Default::default() };
@@ -86,13 +94,23 @@ fn every_run_round_trips_through_json_and_numbers_its_events() {
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["schema"], 2, "{name}");
 
-        assert_eq!(trace.connections.len(), 1, "{name}: one connection");
-        assert_eq!(trace.connections[0].connection, 1, "{name}");
+        // One connection, or (the scenarios that resume) two, and three for the replay.
+        let expected = match trace.options.scenario {
+            Scenario::Replay => 3,
+            Scenario::Resume | Scenario::EarlyData | Scenario::BadBinder => 2,
+            _ => 1,
+        };
+        assert_eq!(trace.connections.len(), expected, "{name}: connections");
+        for (k, o) in trace.connections.iter().enumerate() {
+            assert_eq!(o.connection as usize, k + 1, "{name}: connections are numbered from 1 in order");
+        }
         assert!(!trace.events.is_empty(), "{name}: no events");
         for (i, e) in trace.events.iter().enumerate() {
             assert_eq!(e.index, i, "{name}: event {i} has index {}", e.index);
-            assert_eq!(e.connection, 1, "{name}: event {i} belongs to connection {}", e.connection);
+            assert!((1..=expected as u32).contains(&e.connection), "{name}: event {i} belongs to connection {}", e.connection);
         }
+        // The connections follow one another in the trace.
+        assert!(trace.events.windows(2).all(|w| w[0].connection <= w[1].connection), "{name}: connections interleaved");
     }
 }
 
