@@ -264,6 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn in_a_full_handshake_each_side_derives_its_keys_after_the_server_hello() {
+        for s in [Scenario::Normal, Scenario::Replay] {
+            let t = trace(s.clone());
+            for side in [Side::Client, Side::Server] {
+                let of = |f: &dyn Fn(&Event) -> bool| {
+                    t.events.iter().position(|e| e.connection == 1 && e.side == side && e.event().is_some_and(f))
+                };
+                let hello = of(
+                    &|e| matches!(e, Event::HandshakeSent { message, .. } | Event::HandshakeReceived { message: Some(message), .. } if message.typ == HandshakeType::server_hello),
+                );
+                let derived = of(&|e| matches!(e, Event::Derived(_)));
+                assert!(hello < derived, "{s:?} {side:?}: a key derived before the ServerHello");
+            }
+        }
+    }
+
+    #[test]
     fn a_resumption_plays_both_connections_and_the_steps_start_over_with_the_second() {
         let t = trace(Scenario::Resume);
         assert_eq!(t.connections.len(), 2);

@@ -307,7 +307,8 @@ impl Client {
             _ => None,
         };
         let psk_ke = psk.as_ref().is_some() && self.psk_ke_only();
-        let (early, resumed) = self.psk_answer(psk, selected)?;
+        let mut log = Vec::new();
+        let (early, resumed) = self.psk_answer(psk, selected, &mut log)?;
         let shared = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareChosen(share)) => {
                 let Some(key) = key.filter(|_| share.group == GROUP) else {
@@ -322,7 +323,6 @@ impl Client {
         };
         self.common.accept(message, raw);
         let th = self.common.transcript.current();
-        let mut log = Vec::new();
         let hs = match &shared {
             Some(s) => early.into_handshake_secret(&mut log, s),
             None => early.into_handshake_secret_without_dhe(&mut log),

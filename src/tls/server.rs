@@ -220,19 +220,19 @@ impl Server {
         }
         let identity = resumed.as_ref().map(|r| r.identity);
         let early_data = resumed.as_ref().and_then(|r| r.early_data);
-        let mut log = Vec::new();
+        // A full handshake's early secret is logged with the handshake secrets, after the ServerHello.
+        let mut early_log = Vec::new();
         let early = match resumed {
             Some(r) => r.early,
-            None => EarlySecret::new(&mut log),
+            None => EarlySecret::new(&mut early_log),
         };
         if early_data.is_some() {
             // RFC 8446 §4.2.10: the 0-RTT data is read with keys from the ClientHello alone.
-            let th = self.common.transcript.current();
-            let client_early = early.client_early_traffic(&mut log, &th);
-            self.common.log_derivations(std::mem::take(&mut log));
+            let mut log = Vec::new();
+            let client_early = early.client_early_traffic(&mut log, &self.common.transcript.current());
+            self.common.log_derivations(log);
             self.common.set_read_keys(client_early)?;
         }
-        self.common.log_derivations(std::mem::take(&mut log));
         let kx = match &peer {
             Some(peer) => {
                 let key = KeyExchange::generate(&mut self.common);
@@ -263,7 +263,7 @@ impl Server {
 
         // RFC 8446 §7.1: handshake traffic secrets.
         let th = self.common.transcript.current();
-        let mut log = Vec::new();
+        let mut log = early_log;
         let hs = match &kx {
             Some((_, shared)) => early.into_handshake_secret(&mut log, shared),
             None => early.into_handshake_secret_without_dhe(&mut log),

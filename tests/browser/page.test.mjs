@@ -523,6 +523,47 @@ test('each failed run ends with a conclusion naming the check, the alerts and wh
   }
 });
 
+test('a resumption plays both connections: the steps start over, the panels are fresh, the key schedule starts from the PSK, and the conclusion covers them all', async () => {
+  for (const [scenario, title, says] of [
+    ['resume', /second resumed without a certificate/, [/What proves the server then is possession of the PSK/, /forward secrecy of its own/]],
+    ['early-data', /sent its request in 0-RTT/, [/0-RTT data, which the server accepted/, /no forward secrecy/, /it can be replayed/]],
+    ['replay', /replay was refused: the request ran once/, [/already used: its tickets are single-use/, /What it could not: read them, make the server process the request twice/, /process the request a second time/, /anti-replay window \(RFC 8446 §8\.2\)/]],
+    ['bad-binder', /server refused the altered binder/, [/the last byte of the binder/, /alert decrypt_error/]],
+  ]) {
+    const { page, errors, context } = await open(`?seed=9&scenario=${scenario}`, { reducedMotion: 'reduce' });
+    await page.keyboard.press('End');
+    assert.match(await page.textContent('.conclusion h2'), title, scenario);
+    const c = await page.textContent('.conclusion');
+    assert.match(c, /First connection: a full handshake/, scenario);
+    for (const re of says) assert.match(c, re, `${scenario}: ${c}`);
+    await page.screenshot({ path: path.join(artifacts, `conclusion-${scenario}-1400.png`), fullPage: true });
+    // Walk from the start to the first beat of the second connection: its steps start over and
+    // the server's panel holds nothing of the first connection.
+    await page.keyboard.press('Home');
+    await waitCount(page, 0);
+    let heading = '';
+    for (let i = 0; i < 120 && !heading.startsWith('Connection 2'); i++) {
+      await press(page, 'ArrowRight', 1);
+      heading = await page.textContent('.narration .step-intro strong');
+      if (i === 0) assert.match(heading, /^Connection 1 · Step 1 of 5/, scenario);
+    }
+    assert.match(heading, /^Connection 2 · Step 1 of 5 · Hello/, scenario);
+    assert.match(await page.textContent('.narration'), /Second connection, resuming/, scenario);
+    assert.equal(await page.locator('.panel-server .hold').count(), 0, `${scenario}: the server's panel kept the first connection`);
+    if (scenario === 'resume') {
+      await page.keyboard.press('End');
+      await page.click('#tab-Keys');
+      assert.match(await page.textContent('.keys'), /PSK from the ticket/);
+      const binder = page.locator('.knode[data-name="binder_key"] .kval');
+      const values = await binder.allTextContents();
+      assert.equal(values.length, 2, 'the binder key on both sides');
+      assert.equal(values[0], values[1]);
+    }
+    assert.deepEqual(errors, [], scenario);
+    await context.close();
+  }
+});
+
 test('at 390 px the inspector opens as a full-width sheet and closes back to the same moment', async () => {
   const { page, context } = await open('?seed=12', { width: 390, height: 844, reducedMotion: 'reduce' });
   await press(page, 'ArrowRight', 4);

@@ -149,7 +149,12 @@ impl Client {
 
     /// RFC 8446 §4.2.11: the ServerHello's answer to the offer. Returns the early secret the
     /// handshake goes on from and, if the server resumed, what that means for the rest.
-    pub(super) fn psk_answer(&mut self, offered: Option<Offered>, selected: Option<u16>) -> Result<(EarlySecret, Option<Resumed>), Error> {
+    pub(super) fn psk_answer(
+        &mut self,
+        offered: Option<Offered>,
+        selected: Option<u16>,
+        log: &mut Vec<super::super::events::Derivation>,
+    ) -> Result<(EarlySecret, Option<Resumed>), Error> {
         match (offered, selected) {
             (Some(o), Some(i)) => {
                 // The client offers one ticket: identity 0.
@@ -165,10 +170,8 @@ impl Client {
                 if o.is_some() {
                     self.common.events.push(Event::ResumptionDeclined);
                 }
-                let mut log = Vec::new();
-                let early = EarlySecret::new(&mut log);
-                self.common.log_derivations(log);
-                Ok((early, None))
+                // A full handshake's: logged with the handshake secrets, after the key exchange.
+                Ok((EarlySecret::new(log), None))
             }
         }
     }
