@@ -158,7 +158,7 @@ fn of(t: &Trace, connection: u32) -> impl Iterator<Item = (Side, &Event)> + '_ {
 }
 
 fn seconds(ms: u64) -> String {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{}.{:03} s", ms / 1000, ms % 1000)
