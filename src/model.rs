@@ -4,6 +4,7 @@
 
 pub mod conclusion;
 pub mod glossary;
+pub mod mitm;
 pub mod moment;
 pub mod narration;
 pub mod playback;

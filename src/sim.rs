@@ -152,10 +152,14 @@ impl Pair {
                 for e in events {
                     self.trace.push_network(self.connection, e);
                 }
-                for piece in arrive {
-                    match from {
-                        Endpoint::Client => self.server.receive(&piece),
-                        Endpoint::Server => self.client.receive(&piece),
+                // What arrives at the receiver, then what an attacker in the middle sent back to
+                // the sender itself.
+                let back = self.network.take_back();
+                let to = arrive.into_iter().map(|p| (from.peer(), p)).chain(back.into_iter().map(|p| (from, p)));
+                for (to, piece) in to {
+                    match to {
+                        Endpoint::Client => self.client.receive(&piece),
+                        Endpoint::Server => self.server.receive(&piece),
                     };
                     self.collect();
                 }
@@ -265,7 +269,12 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
         ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
-    Pair { client, server, network: setup.network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
+    let mut network = setup.network;
+    if network.attacker.is_some() {
+        // Drawn after the endpoints' seeds, so runs without an attacker keep their bytes.
+        network.arm(seed_bytes(rng), opts.now);
+    }
+    Pair { client, server, network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
 }
 
 fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {
@@ -385,8 +394,13 @@ fn close_transport(p: &mut Pair) {
     p.trace.push_network(p.connection, NetworkEvent::TransportClosed);
     // Whatever the engines send from now on (an alert about the end, say) goes nowhere.
     p.network.close();
-    p.client.end_of_input();
-    p.server.end_of_input();
+    // A side the network never connected (the attacker kept the server out) has nothing to judge.
+    if p.network.reaches(Endpoint::Client) {
+        p.client.end_of_input();
+    }
+    if p.network.reaches(Endpoint::Server) {
+        p.server.end_of_input();
+    }
     p.collect();
     p.drive();
 }

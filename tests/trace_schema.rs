@@ -1,7 +1,8 @@
-//! The trace JSON against its schema: every run of the page (each scenario, a KeyUpdate, small
-//! fragments) and runs with an attacker who drops, replaces or injects records round-trip through
-//! JSON unchanged, number their events and connections as docs/trace-schema.md says, and produce
-//! exactly the event kinds that document lists: none undocumented, none documented in vain.
+//! The trace JSON against its schema: every run of the page (each scenario, the four of a man in
+//! the middle among them, a KeyUpdate, small fragments) and runs with an attacker who drops,
+//! replaces or injects records round-trip through JSON unchanged, number their events and
+//! connections as docs/trace-schema.md says, and produce exactly the event kinds that document
+//! lists: none undocumented, none documented in vain.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -62,6 +62,10 @@ fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescripti
             "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
             "This protects you from someone who copied a server's certificate but does not hold its private key, or who altered the handshake.".into(),
         ),
+        None if alert == Some(AlertDescription::protocol_version) => (
+            "A browser would show an error page instead of the site: Chrome reports ERR_SSL_VERSION_OR_CIPHER_MISMATCH.".into(),
+            "The connection ended before any data could be exchanged.".into(),
+        ),
         None => (
             format!(
                 "A browser would show an error page instead of the site (Chrome: ERR_SSL_PROTOCOL_ERROR){}.",
@@ -153,6 +157,7 @@ pub fn conclude(t: &Trace) -> Conclusion {
             ordinal(record + 1)
         ));
     }
+    lines.extend(super::mitm::lines(t));
     for side in [Side::Client, Side::Server] {
         let (s, r) = (sent(side), received(side));
         let list = |v: &[AlertDescription]| v.iter().map(|a| a.to_string()).collect::<Vec<_>>().join(", ");
@@ -171,7 +176,7 @@ pub fn conclude(t: &Trace) -> Conclusion {
         "No close_notify was sent: after a fatal alert the connection simply ends (RFC 8446 §6.2){}.",
         if erased { ", and both sides erase the keys they had" } else { "" }
     ));
-    let alert = failed.and_then(|(_, c)| c.failure.as_ref().map(|f| f.alert));
+    let alert = failed.and_then(|(_, c)| c.failure.as_ref().map(|f| f.alert)).or_else(|| o.alerts.first().map(|(_, a)| *a));
     let (browser, protection) = browser_and_protection(failed.map(|(_, c)| &c.kind), alert);
     lines.push(browser);
     lines.push(protection);

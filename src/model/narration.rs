@@ -256,6 +256,7 @@ pub fn network(n: &NetworkEvent) -> Narration {
         NetworkEvent::Replayed { record, bytes, .. } => format!(
             "The attacker opens a connection of its own to the server and sends the copied record {record} again ({bytes} bytes), byte for byte."
         ),
+        other => return super::mitm::network(other),
     };
     let detail = match n {
         NetworkEvent::TransportClosed => "A side that waits for the rest of a record or a message, or for the handshake to finish, treats the end of the connection as an error.".into(),

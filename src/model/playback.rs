@@ -357,7 +357,11 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                     if m.typ == HandshakeType::server_hello && !m.hello_retry_request =>
                 {
                     let mut n = narrate(t, e);
-                    n.plain = format!("{w} receives the ServerHello: the server agreed to TLS 1.3 and sent its public key.");
+                    n.plain = if super::mitm::server_hello_is_forged(t, headline) {
+                        format!("{w} receives a ServerHello it takes for the server's; the public key in it is the attacker's.")
+                    } else {
+                        format!("{w} receives the ServerHello: the server agreed to TLS 1.3 and sent its public key.")
+                    };
                     n
                 }
                 Some(Event::Derived(_)) if !starts_key_schedule(t, headline) => {
@@ -371,8 +375,12 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                 }
                 Some(Event::Derived(_)) => {
                     let mut n = narrate(t, e);
+                    let other = match super::mitm::same_handshake_keys(t, e.side, e.connection) {
+                        Some(false) => "The other side derives its keys the same way but from other hellos, so its values differ",
+                        _ => "The other side derives the same values on its own",
+                    };
                     n.plain = format!(
-                        "{w} derives its handshake keys: HKDF turns the shared secret and the hash of the two hellos into the handshake secret, one traffic secret for each direction, and from each a key and an IV. The other side derives the same values on its own; none of them is ever sent."
+                        "{w} derives its handshake keys: HKDF turns the shared secret and the hash of the two hellos into the handshake secret, one traffic secret for each direction, and from each a key and an IV. {other}; none of them is ever sent."
                     );
                     n
                 }

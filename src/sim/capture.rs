@@ -87,7 +87,10 @@ pub struct Arrival {
 /// applied to its byte, and a `dropped` record leaves nothing, so it is not in the capture. A record carried after the
 /// transport closed never arrived either. The trace records only how many bytes the network put in
 /// a record's place (`replaced`) or before it (`injected`), not the bytes themselves: a replaced
-/// record is shown as it was sent, injected bytes are left out, and the record's note says so.
+/// record is shown as it was sent, injected bytes are left out, and the record's note says so. A
+/// man in the middle's events hold the bytes it put on the wire: a rewritten or re-encrypted
+/// record arrives as they say, a withheld one not at all, and what the attacker sent the record's
+/// sender in the peer's name follows it, from the peer's address.
 pub fn arrivals(trace: &Trace, connection: u32) -> Vec<Arrival> {
     let closed = transport_closed(trace, connection);
     let mut out = Vec::new();
@@ -100,7 +103,13 @@ pub fn arrivals(trace: &Trace, connection: u32) -> Vec<Arrival> {
         }
         let mut pieces = vec![Piece::Bytes(bytes.0.clone())];
         let mut notes = Vec::new();
+        // What an attacker in the middle sent the record's sender in the peer's name.
+        let mut answers: Vec<Vec<u8>> = Vec::new();
         for n in trace.events.get(d.first..d.end).unwrap_or_default().iter().filter_map(|e| e.network()) {
+            if attacker(n, &mut pieces, &mut answers) {
+                notes.push(MITM.into());
+                continue;
+            }
             match *n {
                 NetworkEvent::Tampered { offset, xor, towards, .. } => {
                     if let Some(Piece::Bytes(b)) = pieces.last_mut() {
@@ -129,6 +138,7 @@ pub fn arrivals(trace: &Trace, connection: u32) -> Vec<Arrival> {
                 }
                 NetworkEvent::Copied { .. } => notes.push("the network kept a copy of this record, to replay it later".into()),
                 NetworkEvent::TransportClosed | NetworkEvent::Replayed { .. } => {}
+                _ => {}
             }
         }
         let bytes = pieces
@@ -140,9 +150,32 @@ pub fn arrivals(trace: &Trace, connection: u32) -> Vec<Arrival> {
             })
             .collect();
         out.push(Arrival { from, bytes, carried: d.first, handled: d.end, notes });
+        for bytes in answers {
+            out.push(Arrival { from: from.peer(), bytes, carried: d.first, handled: d.end, notes: vec![MITM.into()] });
+        }
     }
     out
 }
+
+/// What a man in the middle's event does to a record's arrival: other bytes arrive (the trace
+/// holds them), none do, or the attacker answers the record's sender. `false` for other events.
+fn attacker(n: &NetworkEvent, pieces: &mut Vec<Piece>, answers: &mut Vec<Vec<u8>>) -> bool {
+    match n {
+        NetworkEvent::Withheld { .. } => pieces.clear(),
+        NetworkEvent::Rewritten { bytes, .. } | NetworkEvent::Reencrypted { bytes, .. } => *pieces = vec![Piece::Bytes(bytes.0.clone())],
+        NetworkEvent::Resent { bytes, .. } => answers.push(bytes.0.clone()),
+        NetworkEvent::Impersonated { records, .. } => {
+            pieces.clear();
+            answers.extend(records.iter().map(|r| r.0.clone()));
+        }
+        NetworkEvent::AttackerKeys { .. } => {}
+        _ => return false,
+    }
+    true
+}
+
+/// The note on what a man in the middle did (the trace's events say what).
+const MITM: &str = "an attacker in the middle acted here: the trace's network events say what";
 
 /// What the network delivered for one record, in order.
 enum Piece {
@@ -216,6 +249,7 @@ fn describe(n: &NetworkEvent) -> String {
         NetworkEvent::Replayed { record, towards, bytes } => {
             format!("copied record {record}: the network sent its {bytes} bytes again to the {towards}, as a connection of its own")
         }
+        _ => MITM.into(),
     }
 }
 

@@ -2,11 +2,16 @@
 //! fields (quinn-proto's test `Pair` keeps its network the same way): records are carried one at
 //! a time, and an attacker's rules may drop, rewrite, replace or inject records on the way. The
 //! engine knows nothing of this; a scenario is a configuration of the endpoints and this network.
+//! A man in the middle ([`mitm`]) sits here too, after the rules.
+
+pub mod mitm;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tls::enums::ContentType;
-use crate::tls::events::Endpoint;
+use crate::tls::codec::Bytes;
+use crate::tls::enums::{ContentType, ExtensionType};
+use crate::tls::events::{Endpoint, Message};
+pub use mitm::{Attack, LegSecrets};
 
 /// Which records a rule applies to. Records are counted from 0 in the order they are sent, both
 /// directions together.
@@ -80,6 +85,59 @@ pub enum NetworkEvent {
         towards: Endpoint,
         bytes: usize,
     },
+    /// The attacker kept a record: nothing arrived. `messages` names the handshake messages it
+    /// held, when they were in plaintext.
+    Withheld {
+        record: usize,
+        from: Endpoint,
+        messages: Vec<Message>,
+    },
+    /// The attacker changed one extension of a hello: `removed` are the bytes it took out (for
+    /// key_share the key_exchange value, for any other extension all of it), `inserted` what it put
+    /// in their place (empty: nothing); `bytes` the record that arrived instead.
+    Rewritten {
+        record: usize,
+        towards: Endpoint,
+        message: Message,
+        extension: ExtensionType,
+        removed: Bytes,
+        inserted: Bytes,
+        bytes: Bytes,
+    },
+    /// The attacker sent `towards` the client's record number `record` again, in the same
+    /// connection, as it was.
+    Resent {
+        record: usize,
+        towards: Endpoint,
+        bytes: Bytes,
+    },
+    /// The attacker kept record `record` and answered it itself, in the other side's place: a key
+    /// share of its own, and a certificate for `name` issued by its own CA, `issuer`. `records` is
+    /// what it sent.
+    Impersonated {
+        record: usize,
+        towards: Endpoint,
+        name: String,
+        issuer: String,
+        key_share: Bytes,
+        records: Vec<Bytes>,
+    },
+    /// The attacker computed a shared secret and the handshake traffic secrets with each side.
+    AttackerKeys {
+        with_client: LegSecrets,
+        with_server: LegSecrets,
+    },
+    /// The attacker decrypted a record with the keys it shares with the sender and encrypted the
+    /// same content again with those it shares with `towards`: `plaintext` is what it read,
+    /// `messages` the handshake messages it completed, `bytes` the record that arrived.
+    Reencrypted {
+        record: usize,
+        towards: Endpoint,
+        content_type: ContentType,
+        messages: Vec<Message>,
+        plaintext: Bytes,
+        bytes: Bytes,
+    },
 }
 
 /// The wire and whoever sits on it.
@@ -96,6 +154,15 @@ pub struct Network {
     /// The server has sent a record: the client's first flight is over.
     #[serde(skip)]
     server_spoke: bool,
+    /// A man in the middle, acting on what the rules let through.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attacker: Option<Attack>,
+    /// Its state during a run.
+    #[serde(skip)]
+    live: Live,
+    /// What the attacker sent back to the sender of the record just carried.
+    #[serde(skip)]
+    back: Vec<Vec<u8>>,
     /// Records carried so far, both directions.
     #[serde(skip)]
     carried: usize,
@@ -123,6 +190,27 @@ impl Network {
     /// The records of the client's first flight the network copied (see [`Network::copy_first_flight`]).
     pub fn take_copies(&mut self) -> Vec<Vec<u8>> {
         std::mem::take(&mut self.copied)
+    }
+
+    /// A network with a man in the middle.
+    pub fn attacked(attack: Attack) -> Self {
+        Network { attacker: Some(attack), ..Network::default() }
+    }
+
+    /// Give the attacker its randomness and clock (the simulation does, from the run's seed).
+    pub fn arm(&mut self, seed: [u8; 32], now: u64) {
+        self.live = Live { seed, now, state: None };
+    }
+
+    /// Whether `side` is connected to the network at all (an attacker may keep the server from
+    /// ever hearing from the client).
+    pub fn reaches(&self, side: Endpoint) -> bool {
+        self.attacker.is_none_or(|a| mitm::Attacker::reaches(a, side))
+    }
+
+    /// What the attacker sent back to the sender of the record [`Network::carry`] just carried.
+    pub fn take_back(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.back)
     }
 
     /// Close the transport: from now on nothing is carried.
@@ -184,7 +272,48 @@ impl Network {
                 }
             }
         }
+        if let Some(attack) = self.attacker {
+            let Live { seed, now, state } = &mut self.live;
+            let attacker = state.get_or_insert_with(|| Box::new(mitm::Attacker::new(attack, *seed, *now)));
+            let mut onward = Vec::new();
+            for piece in out {
+                let c = attacker.carry(n, from, piece);
+                onward.extend(c.onward);
+                self.back.extend(c.back);
+                events.extend(c.events);
+            }
+            out = onward;
+        }
         (out, events)
+    }
+}
+
+/// The attacker's seed and clock, and its state once it has acted. Two networks are equal when
+/// they are configured alike; a copy starts afresh from the same seed.
+#[derive(Default)]
+struct Live {
+    seed: [u8; 32],
+    now: u64,
+    state: Option<Box<mitm::Attacker>>,
+}
+
+impl Clone for Live {
+    fn clone(&self) -> Self {
+        Live { seed: self.seed, now: self.now, state: None }
+    }
+}
+
+impl PartialEq for Live {
+    fn eq(&self, o: &Self) -> bool {
+        (self.seed, self.now) == (o.seed, o.now)
+    }
+}
+
+impl Eq for Live {}
+
+impl core::fmt::Debug for Live {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Live {{ now: {}, acted: {} }}", self.now, self.state.is_some())
     }
 }
 

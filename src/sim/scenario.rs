@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::network::{Action, Network, Rule, Select};
+use super::network::{Action, Attack, Network, Rule, Select};
 use super::Options;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +35,17 @@ pub enum Scenario {
     Replay,
     /// An attacker alters one byte of the resuming ClientHello's binder (§4.2.11.2).
     BadBinder,
+    /// A man in the middle answers the client itself, with its own certificate for the asked
+    /// name from a CA the client does not trust; the server never hears from the client.
+    MitmOwnCert,
+    /// A man in the middle puts its own key share in both hellos and relays the server's
+    /// certificate and signature.
+    MitmKeyShare,
+    /// A man in the middle deletes the client's key share, so the server asks again, and answers
+    /// the HelloRetryRequest itself with the client's first ClientHello.
+    MitmForceRetry,
+    /// A man in the middle deletes supported_versions from the ClientHello.
+    MitmStripVersions,
 }
 
 /// A second connection of the run, resuming with a ticket of the first.
@@ -91,7 +102,7 @@ pub const PAGE_TAMPER: Scenario = Scenario::Tamper { record: 3, offset: 60, xor:
 
 impl Scenario {
     /// Every scenario the page offers, in its menu's order.
-    pub const ALL: [Scenario; 11] = [
+    pub const ALL: [Scenario; 15] = [
         Scenario::Normal,
         Scenario::HelloRetry,
         PAGE_TAMPER,
@@ -103,6 +114,10 @@ impl Scenario {
         Scenario::EarlyData,
         Scenario::Replay,
         Scenario::BadBinder,
+        Scenario::MitmOwnCert,
+        Scenario::MitmKeyShare,
+        Scenario::MitmForceRetry,
+        Scenario::MitmStripVersions,
     ];
 
     /// The name in the page's address (`?scenario=wrong-name`): a public interface, kept stable.
@@ -119,6 +134,10 @@ impl Scenario {
             Scenario::EarlyData => "early-data",
             Scenario::Replay => "replay",
             Scenario::BadBinder => "bad-binder",
+            Scenario::MitmOwnCert => "mitm-own-cert",
+            Scenario::MitmKeyShare => "mitm-key-share",
+            Scenario::MitmForceRetry => "mitm-force-retry",
+            Scenario::MitmStripVersions => "mitm-strip-versions",
         }
     }
 
@@ -136,6 +155,10 @@ impl Scenario {
             Scenario::EarlyData => "Resume and send data at once (0-RTT)",
             Scenario::Replay => "An attacker replays the 0-RTT data",
             Scenario::BadBinder => "An attacker alters the ticket's binder",
+            Scenario::MitmOwnCert => "Man in the middle: its own certificate",
+            Scenario::MitmKeyShare => "Man in the middle: its own key shares",
+            Scenario::MitmForceRetry => "Man in the middle: a hidden HelloRetryRequest",
+            Scenario::MitmStripVersions => "Man in the middle: TLS 1.3 struck out",
         }
     }
 
@@ -175,6 +198,10 @@ impl Scenario {
                 let flip = Rule { select: Select::Record(0), action: Action::FlipFromEnd { back: 0, xor: 0x01 } };
                 s.resume = resume(false, Network::with(flip), false)
             }
+            Scenario::MitmOwnCert => s.network = Network::attacked(Attack::OwnCert),
+            Scenario::MitmKeyShare => s.network = Network::attacked(Attack::KeyShare),
+            Scenario::MitmForceRetry => s.network = Network::attacked(Attack::ForceRetry),
+            Scenario::MitmStripVersions => s.network = Network::attacked(Attack::StripVersions),
         }
         s
     }
