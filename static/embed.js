@@ -14,7 +14,7 @@
   'use strict';
   var script = document.currentScript;
   var base = new URL('.', (script && script.src) || location.href);
-  var PARAMS = ['seed', 'scenario', 'step', 'beat', 'tab', 'record'];
+  var PARAMS = ['seed', 'scenario', 'keyupdate', 'step', 'beat', 'tab', 'record'];
   var MIN = 240, MAX = 20000;
   var frames = [];
 

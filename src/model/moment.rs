@@ -3,7 +3,8 @@
 //! selected, and whether the page is embedded. These parameter names are a public interface that
 //! posts keep for years: `seed`, `scenario`, `message` (repeatable), `step` (1–5), `beat` (from
 //! 1), `tab` (`bytes`, `keys`, `eavesdropper`, `document`), `record` (from 1, in the order records
-//! went on the wire), `embed=1`. A bad value is reported and replaced by its default.
+//! went on the wire), `embed=1`, `keyupdate=1` (a KeyUpdate after the messages). A bad value is
+//! reported and replaced by its default.
 
 use crate::sim::{check_message, Options, Scenario};
 
@@ -45,6 +46,8 @@ pub struct Moment {
     /// A record, from 1, in the order records went on the wire.
     pub record: Option<usize>,
     pub embed: bool,
+    /// The client runs a KeyUpdate after the messages.
+    pub key_update: bool,
 }
 
 fn clip(s: &str) -> String {
@@ -94,6 +97,7 @@ impl Moment {
                     _ => problems.push(format!("\"{}\" is not a record number (1 or more), so none is selected", clip(value))),
                 },
                 "embed" => m.embed = v == "1",
+                "keyupdate" => m.key_update = v == "1",
                 _ => {}
             }
         }
@@ -102,7 +106,7 @@ impl Moment {
 
     /// The run's options: the defaults with this moment's seed, scenario and messages.
     pub fn options(&self) -> Options {
-        let mut o = Options { seed: self.seed, ..Options::default() };
+        let mut o = Options { seed: self.seed, key_update: self.key_update, ..Options::default() };
         if let Some(s) = &self.scenario {
             o.scenario = s.clone();
         }
@@ -120,6 +124,9 @@ impl Moment {
             out.push(("scenario", s.key().to_string()));
         }
         out.extend(self.messages.iter().map(|m| ("message", m.clone())));
+        if self.key_update {
+            out.push(("keyupdate", "1".to_string()));
+        }
         match (self.beat, self.step) {
             (Some(b), _) => out.push(("beat", b.to_string())),
             (None, Some(s)) => out.push(("step", s.to_string())),
@@ -168,6 +175,7 @@ mod tests {
             view: Some(View::Keys),
             record: Some(3),
             embed: true,
+            key_update: true,
             ..Moment::default()
         };
         let back: Vec<(String, String)> = m.pairs().into_iter().map(|(k, v)| (k.to_string(), v)).collect();

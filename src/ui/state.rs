@@ -178,6 +178,7 @@ impl State {
             view: Some(self.tab),
             record,
             embed: self.embed,
+            key_update: o.key_update,
         }
     }
 

@@ -82,6 +82,12 @@ pub fn controls(p: &Props) -> Html {
             }))
         })
     };
+    // The same run with or without a KeyUpdate after the data (RFC 8446 §4.6.3).
+    let key_update = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |_: Event| d.dispatch(Action::Run(Options { key_update: !opts.key_update, ..opts.clone() })))
+    };
     // Tenths of a percent, in integers: float formatting would add its tables to the page.
     let permille = (s.beat * 1000).checked_div(len).unwrap_or(0);
     html! {
@@ -102,6 +108,9 @@ pub fn controls(p: &Props) -> Html {
                     <select onchange={scenario} aria-label="Scenario">
                         { for Scenario::ALL.iter().map(|sc| html! { <option value={sc.key()} selected={sc.key() == scenario_key}>{ sc.title() }</option> }) }
                     </select>
+                </label>
+                <label class="keyupdate" title="After the data, the client moves both directions to fresh keys (RFC 8446 §4.6.3)">
+                    <input type="checkbox" checked={s.trace.options.key_update} onchange={key_update} />{ " KeyUpdate" }
                 </label>
             </div>
             <nav class="steps" aria-label="The five steps">{ for steps }</nav>
