@@ -155,10 +155,10 @@ impl Scenario {
             Scenario::EarlyData => "Resume and send data at once (0-RTT)",
             Scenario::Replay => "An attacker replays the 0-RTT data",
             Scenario::BadBinder => "An attacker alters the ticket's binder",
-            Scenario::MitmOwnCert => "Man in the middle: its own certificate",
-            Scenario::MitmKeyShare => "Man in the middle: its own key shares",
-            Scenario::MitmForceRetry => "Man in the middle: a hidden HelloRetryRequest",
-            Scenario::MitmStripVersions => "Man in the middle: TLS 1.3 struck out",
+            Scenario::MitmOwnCert => "Man in the middle: own certificate",
+            Scenario::MitmKeyShare => "Man in the middle: own key shares",
+            Scenario::MitmForceRetry => "Man in the middle: hidden retry",
+            Scenario::MitmStripVersions => "Man in the middle: no TLS 1.3 offer",
         }
     }
 
