@@ -58,6 +58,58 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// These options as a list of strings, for a message to the page's export worker (which runs
+    /// the same connection again and writes its trace as JSON): seed, scenario, key update,
+    /// hostname, clock, largest fragment, the number of client messages, the client messages,
+    /// then the server replies. [`Options::from_strings`] reads it back.
+    pub fn to_strings(&self) -> Vec<String> {
+        let mut out = vec![
+            self.seed.map(|s| s.to_string()).unwrap_or_default(),
+            self.scenario.key().to_string(),
+            if self.key_update { "1" } else { "0" }.to_string(),
+            self.hostname.clone(),
+            self.now.to_string(),
+            self.max_fragment.to_string(),
+            self.client_messages.len().to_string(),
+        ];
+        out.extend(self.client_messages.iter().cloned());
+        out.extend(self.server_replies.iter().cloned());
+        out
+    }
+
+    /// The options [`Options::to_strings`] wrote, or what is wrong with the list.
+    pub fn from_strings(v: &[String]) -> Result<Options, String> {
+        let [seed, scenario, key_update, hostname, now, max_fragment, clients, rest @ ..] = v else {
+            return Err(format!("expected at least 7 values, got {}", v.len()));
+        };
+        let number = |what: &str, s: &str| s.parse::<u64>().map_err(|_| format!("{what} is not a whole number: {s:?}"));
+        let clients = usize::try_from(number("the number of client messages", clients)?).unwrap_or(usize::MAX);
+        if clients > rest.len() {
+            return Err(format!("{clients} client messages announced, {} values left", rest.len()));
+        }
+        let max_fragment = usize::try_from(number("the largest fragment", max_fragment)?).unwrap_or(0);
+        if !(1..=crate::tls::record::MAX_PLAINTEXT).contains(&max_fragment) {
+            return Err(format!("the largest fragment must be from 1 to {}", crate::tls::record::MAX_PLAINTEXT));
+        }
+        check_hostname(hostname)?;
+        Ok(Options {
+            seed: if seed.is_empty() { None } else { Some(number("the seed", seed)?) },
+            scenario: Scenario::from_key(scenario).ok_or_else(|| format!("there is no scenario {scenario:?}"))?,
+            key_update: match key_update.as_str() {
+                "1" => true,
+                "0" => false,
+                other => return Err(format!("the key update flag is 0 or 1, not {other:?}")),
+            },
+            hostname: hostname.clone(),
+            now: number("the clock", now)?,
+            max_fragment,
+            client_messages: rest[..clients].to_vec(),
+            server_replies: rest[clients..].to_vec(),
+        })
+    }
+}
+
 /// The largest message a visitor may send at once: one full record (RFC 8446 §5.1: 2^14 bytes).
 pub const MAX_MESSAGE: usize = 1 << 14;
 
@@ -457,5 +509,34 @@ mod tests {
         let t = run(&Options { seed: Some(3), scenario: scenario::PAGE_TAMPER, ..Default::default() });
         assert!(!t.connections[0].handshake_complete);
         assert_eq!(t.connections[0].alerts, vec![(Side::Client, crate::tls::enums::AlertDescription::bad_record_mac)]);
+    }
+
+    #[test]
+    fn options_survive_the_trip_to_the_export_worker_and_bad_lists_are_refused() {
+        let o = Options {
+            seed: Some(u64::MAX),
+            scenario: Scenario::MitmKeyShare,
+            key_update: true,
+            client_messages: vec!["GET / HTTP/1.1\r\n\r\n".into(), "".into(), "héllo ✓".into()],
+            server_replies: vec!["one".into()],
+            max_fragment: 100,
+            ..Default::default()
+        };
+        assert_eq!(Options::from_strings(&o.to_strings()), Ok(o));
+        let fresh = Options::default();
+        assert_eq!(Options::from_strings(&fresh.to_strings()), Ok(fresh));
+        let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (bad, why) in [
+            (strings(&["1", "normal", "0", "example.com", "0", "100"]), "at least 7"),
+            (strings(&["x", "normal", "0", "example.com", "0", "100", "0"]), "the seed"),
+            (strings(&["1", "nonsense", "0", "example.com", "0", "100", "0"]), "no scenario"),
+            (strings(&["1", "normal", "2", "example.com", "0", "100", "0"]), "0 or 1"),
+            (strings(&["1", "normal", "0", "-bad-", "0", "100", "0"]), "not a DNS host name"),
+            (strings(&["1", "normal", "0", "example.com", "0", "0", "0"]), "largest fragment"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "2", "only one"]), "2 client messages announced"),
+        ] {
+            let err = Options::from_strings(&bad).unwrap_err();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
     }
 }

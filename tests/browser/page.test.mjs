@@ -618,8 +618,10 @@ test('Home and End go to the start and the conclusion; choosing a scenario gives
   await context.close();
 });
 
-test('the run downloads as a key log and a capture whose embedded secrets Wireshark reads, and names the command for its JSON', async () => {
-  const { page, context } = await open('?seed=15&scenario=tamper');
+test('the run downloads as a key log, a capture whose embedded secrets Wireshark reads, and its trace as JSON equal to what the command it names prints', async () => {
+  const { page, context, requests } = await open('?seed=15&scenario=tamper');
+  await toEnd(page);
+  assert.ok(!requests.some(u => u.includes('tlsviz-export')), 'the export worker was loaded before it was asked for');
   const get = async label => {
     const [d] = await Promise.all([page.waitForEvent('download'), page.click(`button:has-text("${label}")`)]);
     return fs.readFileSync(await d.path());
@@ -636,5 +638,45 @@ test('the run downloads as a key log and a capture whose embedded secrets Wiresh
   const trace = JSON.parse(execFileSync(peer, cmd.split(' ').slice(6), { maxBuffer: 64 << 20 }).toString());
   assert.equal(trace.seed, 15);
   assert.ok(keys.includes(trace.connections[0].keylog[0]), 'the JSON is of the same run as the key log');
+  // The page's own JSON download is that output, byte for byte.
+  const printed = execFileSync(peer, cmd.split(' ').slice(6), { maxBuffer: 64 << 20 }).toString();
+  const json = (await get('Download trace (JSON)')).toString();
+  assert.ok(requests.some(u => u.includes('tlsviz-export_bg.wasm')), 'the export worker loaded on demand');
+  assert.equal(json, printed);
+  await context.close();
+});
+
+test("with a KeyUpdate and a message of the visitor's, the JSON download and the command named still agree", async () => {
+  const { page, context } = await open('?seed=17');
+  const get = async label => {
+    const [d] = await Promise.all([page.waitForEvent('download'), page.click(`button:has-text("${label}")`)]);
+    return fs.readFileSync(await d.path());
+  };
+  const peer = path.resolve(here, '../../target/release/examples/peer');
+  await page.check('input[type="checkbox"]');
+  await page.waitForFunction(() => location.search.includes('keyupdate=1'));
+  await page.fill('#msg', "it's mine");
+  await page.click('button:has-text("Send")');
+  await page.waitForFunction(() => document.querySelector('.tools code.wrap').textContent.includes('--message'));
+  const cmd2 = await page.textContent('.tools code.wrap');
+  assert.match(cmd2, / --key-update/);
+  const json2 = (await get('Download trace (JSON)')).toString();
+  const args2 = cmd2.split(' -- trace ')[1];
+  const printed2 = execFileSync('bash', ['-c', `"$0" trace ${args2}`, peer], { maxBuffer: 64 << 20 }).toString();
+  assert.equal(json2, printed2);
+  assert.ok(JSON.parse(json2).options.client_messages.includes("it's mine"));
+  await context.close();
+});
+
+test('a JSON export whose worker cannot load gets a notice, and the page goes on', async () => {
+  const { page, context, errors } = await open('?seed=16', {
+    beforeGoto: ctx => ctx.route(/tlsviz-export/, r => r.fulfill({ status: 404, body: 'gone' })),
+  });
+  await page.click('button:has-text("Download trace (JSON)")');
+  await page.waitForSelector('.notice');
+  assert.match(await page.textContent('.notice'), /could not be exported as JSON: its worker did not load/);
+  await press(page, 'ArrowRight', 2);
+  assert.equal(await page.isHidden('#fatal'), true, 'no error banner');
+  assert.deepEqual(errors.filter(e => !/404|Failed to load/.test(e)), []);
   await context.close();
 });

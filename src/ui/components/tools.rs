@@ -163,6 +163,59 @@ fn download_part(name: &str, mime: &str, part: &wasm_bindgen::JsValue) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
+/// The export worker's loader, beside the page (Trunk's loader shim for `tlsviz-export`).
+const EXPORT_WORKER: &str = "./tlsviz-export_loader.js";
+
+/// Download the run as JSON: the export worker runs the same connection again from these options
+/// and writes its trace, so the page itself carries no JSON writer. Whatever goes wrong becomes a
+/// notice; the page goes on.
+fn export_json(options: Vec<String>, name: String, d: yew::functional::UseReducerDispatcher<crate::ui::state::State>) {
+    use wasm_bindgen::closure::Closure;
+    let fail = |d: &yew::functional::UseReducerDispatcher<crate::ui::state::State>, why: &str| {
+        d.dispatch(Action::Notice(Some(format!(
+            "The run could not be exported as JSON: {why}. The page goes on; `peer trace` prints the same JSON."
+        ))))
+    };
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    let Ok(worker) = web_sys::Worker::new_with_options(EXPORT_WORKER, &opts) else {
+        return fail(&d, "this browser cannot start its worker");
+    };
+    let w = worker.clone();
+    let dm = d.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+        let answer = js_sys::Array::from(&e.data());
+        let text = answer.get(1).as_string().unwrap_or_default();
+        match answer.get(0).as_string().as_deref() {
+            Some("ready") => {
+                let list: js_sys::Array = options.iter().map(|s| wasm_bindgen::JsValue::from_str(s)).collect();
+                if w.post_message(&list).is_err() {
+                    fail(&dm, "the worker did not take the run's options");
+                    w.terminate();
+                }
+            }
+            Some("trace") => {
+                download(&name, "application/json", &(text + "\n"));
+                w.terminate();
+            }
+            _ => {
+                fail(&dm, if text.is_empty() { "the worker gave no answer" } else { &text });
+                w.terminate();
+            }
+        }
+    });
+    let w = worker.clone();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        fail(&d, "its worker did not load");
+        w.terminate();
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The worker lives until it answers; its two handlers go with it.
+    on_message.forget();
+    on_error.forget();
+}
+
 /// Drawn as part of the page, not a component of its own: it has no state, and each component
 /// costs the page's WebAssembly its own copy of the framework's machinery.
 pub fn trace_tools(p: &Props) -> Html {
@@ -179,6 +232,12 @@ pub fn trace_tools(p: &Props) -> Html {
         Callback::from(move |_| {
             download_bytes(&format!("tls13-{}.pcapng", t.seed), "application/vnd.tcpdump.pcap", &tlsviz::sim::capture::pcapng(&t))
         })
+    };
+    let json = {
+        let options = tlsviz::sim::Options { seed: Some(t.seed), ..t.options.clone() }.to_strings();
+        let name = format!("tls13-trace-{}.json", t.seed);
+        let d = p.handle.dispatcher();
+        Callback::from(move |_| export_json(options.clone(), name.clone(), d.clone()))
     };
     let page = page_address();
     let moment = Moment { embed: false, ..s.moment() };
@@ -204,11 +263,12 @@ pub fn trace_tools(p: &Props) -> Html {
     html! {
         <section class="tools" aria-label="This run">
             <p>{ "Seed " }<code>{ t.seed }</code>{ ": the address bar links to this moment of this run (same keys, same bytes, the same beat, tab and record)." }</p>
-            <p class="muted">{ "The whole run as JSON, byte for byte the same, comes from the command line: " }<code class="wrap">{ peer_command(&t) }</code></p>
+            <p class="muted">{ "The whole run as JSON (every event, byte and key) is the download below; the command line prints the same file: " }<code class="wrap">{ peer_command(&t) }</code></p>
             <div class="row">
                 <button onclick={copy(link, "The link")}>{ "Copy link" }</button>
                 <button onclick={copy(code, "The embed code")}>{ "Copy embed code" }</button>
                 <button onclick={keylog} disabled={empty}>{ "Download key log (for Wireshark)" }</button>
+                <button onclick={json}>{ "Download trace (JSON)" }</button>
                 <button onclick={capture} disabled={empty} title="TCP/IP capture with the key log inside: Wireshark decrypts it with no other file">{ "Download capture (pcapng, for Wireshark)" }</button>
             </div>
         </section>
@@ -221,6 +281,9 @@ fn peer_command(t: &tlsviz::sim::Trace) -> String {
     let mut cmd = format!("cargo run --release --example peer -- trace --seed {}", t.seed);
     if o.scenario != tlsviz::sim::Scenario::Normal {
         cmd.push_str(&format!(" --scenario {}", o.scenario.key()));
+    }
+    if o.key_update {
+        cmd.push_str(" --key-update");
     }
     let default = tlsviz::sim::Options::default().client_messages;
     if o.client_messages != default {
