@@ -36,7 +36,7 @@ pub const TERMS: &[Term] = &[
     },
     Term {
         term: "transcript hash",
-        matches: &["transcript hash", "hash of the two hellos"],
+        matches: &["transcript hash", "hash of the two hellos", "hash of the four hellos"],
         meaning: "A SHA-256 hash of every handshake message so far: both sides compute it, so keys and signatures are tied to exactly what was said.",
     },
     Term {

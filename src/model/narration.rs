@@ -12,6 +12,7 @@ use crate::tls::events::{
     Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output,
     Phase, Secret,
 };
+use crate::tls::extensions::Extension;
 
 /// A sentence for everyone, the detail for an expert, and where RFC 8446 says it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -266,7 +267,8 @@ pub fn network(n: &NetworkEvent) -> Narration {
     Narration { plain, detail, section: "5" }
 }
 
-fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: usize) -> Narration {
+fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes: &[u8]) -> Narration {
+    let len = bytes.len();
     let n = |plain: String, detail: String, section| Narration { plain, detail, section };
     if message.hello_retry_request {
         let group = before(trace, e).find_map(|x| match x {
@@ -312,11 +314,36 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, len: 
                 "4.1.3",
             )
         }
-        HandshakeType::encrypted_extensions => n(
-            format!("{w} sends its remaining settings (here, the application protocol), already encrypted."),
-            "EncryptedExtensions carries extensions not needed to set up keys: here ALPN, and an empty server_name that tells the client the name it sent was used. It is the first message under the handshake traffic keys.".into(),
-            "4.3.1",
-        ),
+        HandshakeType::encrypted_extensions => {
+            // What this message carries, read from its own bytes by the engine's decoder.
+            let extensions = match crate::tls::handshake::Handshake::decode(bytes).0 {
+                Ok(crate::tls::handshake::Handshake::EncryptedExtensions(x)) => x,
+                _ => Vec::new(),
+            };
+            let (mut said, mut told) = (Vec::new(), Vec::new());
+            for x in &extensions {
+                match x {
+                    Extension::ServerName(_) => told.push("an empty server_name: the server used the name the client asked for (RFC 6066 §3)".to_string()),
+                    Extension::Alpn(p) => {
+                        let p = p.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect::<Vec<_>>().join(", ");
+                        said.push(format!("the application protocol, {p}"));
+                        told.push(format!("application_layer_protocol_negotiation with {p}, taken from the client's list (RFC 7301)"));
+                    }
+                    Extension::EarlyData(_) => {
+                        said.push("that it accepts the 0-RTT data".to_string());
+                        told.push("an empty early_data: the server accepts the client's 0-RTT data (§4.2.10)".to_string());
+                    }
+                    other => told.push(other.typ().to_string()),
+                }
+            }
+            let plain = if said.is_empty() {
+                format!("{w} sends its remaining settings, already encrypted.")
+            } else {
+                format!("{w} sends its remaining settings, already encrypted: {}.", said.join(", and "))
+            };
+            let carries = if told.is_empty() { "nothing here".to_string() } else { format!("here {}", told.join("; ")) };
+            n(plain, format!("EncryptedExtensions carries the extensions not needed to set up keys: {carries}. It is the first message under the handshake traffic keys."), "4.3.1")
+        }
         HandshakeType::certificate => n(
             format!("{w} sends its certificate, with the CA certificates that lead to one the client trusts. In TLS 1.3 they travel encrypted: an eavesdropper cannot even see which certificate it is."),
             format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
@@ -434,7 +461,7 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
         None => return e.network().map(network).unwrap_or_else(|| n(String::new(), String::new(), "5")),
     };
     match ev {
-        Event::HandshakeSent { message, bytes, .. } => message_sent(trace, e, w, message, bytes.0.len()),
+        Event::HandshakeSent { message, bytes, .. } => message_sent(trace, e, w, message, &bytes.0),
         Event::HandshakeReceived { message: Some(m), .. } => n(
             format!("{w} receives and decodes the {m}."),
             "Handshake messages may be split across records or share one; the receiver reassembles them before decoding (and rejects trailing bytes).".into(),
@@ -671,6 +698,33 @@ mod tests {
 
     fn failed(kind: CheckKind, alert: AlertDescription) -> Check {
         Check { kind, ok: false, failure: Some(Failure { error: "x".into(), alert }) }
+    }
+
+    /// The server's EncryptedExtensions sentence in a run of this scenario.
+    fn encrypted_extensions(scenario: crate::sim::Scenario, connection: u32) -> Narration {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario, ..Default::default() });
+        let e = t
+            .events
+            .iter()
+            .find(|e| {
+                e.side == Side::Server
+                    && e.connection == connection
+                    && matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == HandshakeType::encrypted_extensions)
+            })
+            .expect("the server sent EncryptedExtensions");
+        narrate(&t, e)
+    }
+
+    #[test]
+    fn encrypted_extensions_is_told_from_what_the_message_carries() {
+        // The page's server speaks http/1.1 and acknowledges the client's server_name.
+        let full = encrypted_extensions(crate::sim::Scenario::Normal, 1);
+        assert!(full.plain.ends_with("already encrypted: the application protocol, http/1.1."), "{}", full.plain);
+        assert!(full.detail.contains("an empty server_name") && !full.detail.contains("early_data"), "{}", full.detail);
+        // The resumed connection that sends 0-RTT data: the server accepts it, and says so here.
+        let early = encrypted_extensions(crate::sim::Scenario::EarlyData, 2);
+        assert!(early.plain.contains("http/1.1, and that it accepts the 0-RTT data."), "{}", early.plain);
+        assert!(early.detail.contains("an empty early_data"), "{}", early.detail);
     }
 
     /// Narrate a check with one field changed: the sentence must change with it.

@@ -379,8 +379,16 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                         Some(false) => "The other side derives its keys the same way but from other hellos, so its values differ",
                         _ => "The other side derives the same values on its own",
                     };
+                    // After a HelloRetryRequest the transcript holds four hellos (RFC 8446 §4.4.1).
+                    let retried =
+                        t.events.iter().any(|x| x.connection == e.connection && matches!(x.event(), Some(Event::HelloRetry { .. })));
+                    let hellos = if retried {
+                        "the hash of the four hellos (the first ClientHello, replaced by its own hash, the HelloRetryRequest, the second ClientHello and the ServerHello)"
+                    } else {
+                        "the hash of the two hellos"
+                    };
                     n.plain = format!(
-                        "{w} derives its handshake keys: HKDF turns the shared secret and the hash of the two hellos into the handshake secret, one traffic secret for each direction, and from each a key and an IV. {other}; none of them is ever sent."
+                        "{w} derives its handshake keys: HKDF turns the shared secret and {hellos} into the handshake secret, one traffic secret for each direction, and from each a key and an IV. {other}; none of them is ever sent."
                     );
                     n
                 }
@@ -622,5 +630,27 @@ mod tests {
         let p = playback(&t);
         let b = p.beats.iter().find(|b| b.narration.plain.contains("✗")).expect("a failed beat");
         assert!(b.narration.plain.contains("checks the name") && b.narration.plain.contains("bad_certificate"), "{}", b.narration.plain);
+    }
+
+    #[test]
+    fn the_handshake_keys_beat_counts_the_hellos_the_transcript_holds() {
+        let beats = |scenario| {
+            let t = crate::sim::run(&crate::sim::Options { seed: Some(6), scenario, ..Default::default() });
+            playback(&t)
+                .beats
+                .into_iter()
+                .map(|b| b.narration.plain)
+                .filter(|p| p.contains("derives its handshake keys"))
+                .collect::<Vec<_>>()
+        };
+        let plain = beats(Scenario::Normal);
+        assert_eq!(plain.len(), 2, "{plain:?}");
+        assert!(plain.iter().all(|p| p.contains("the hash of the two hellos into")), "{plain:?}");
+        let retried = beats(Scenario::HelloRetry);
+        assert_eq!(retried.len(), 2, "{retried:?}");
+        assert!(
+            retried.iter().all(|p| p.contains("the hash of the four hellos (the first ClientHello, replaced by its own hash,")),
+            "{retried:?}"
+        );
     }
 }
