@@ -59,6 +59,26 @@ pub const TERMS: &[Term] = &[
         matches: &["forward secrecy"],
         meaning: "Keys that cannot be recomputed later, even by someone who steals the server's long-term key, because the private keys that made them are erased.",
     },
+    Term {
+        term: "session ticket",
+        matches: &["ticket"],
+        meaning: "Data the server gives the client after a handshake (NewSessionTicket), sealed with a key only the server holds; showing it in a later ClientHello lets both sides resume without a certificate.",
+    },
+    Term {
+        term: "PSK",
+        matches: &["psk", "pre shared key"],
+        meaning: "A pre-shared key: a secret both sides already hold. On resumption it is derived from the first connection's resumption master secret and the ticket's nonce, and it starts the key schedule.",
+    },
+    Term {
+        term: "binder",
+        matches: &["binder"],
+        meaning: "An HMAC over the ClientHello, keyed from the PSK: it proves the client holds the ticket's secret, not just a copy of the ticket.",
+    },
+    Term {
+        term: "0-RTT",
+        matches: &["0 rtt"],
+        meaning: "Early data: application data the client sends right after its ClientHello, before the server has answered, under keys from the PSK and the ClientHello alone. An attacker can replay it.",
+    },
 ];
 
 /// Lowercase words separated by single spaces, with a space at each end. The terms are ASCII, so
@@ -88,5 +108,9 @@ mod tests {
         assert_eq!(found, ["key share", "cipher suite", "CA", "signature"]);
         assert!(terms_in("nothing here").is_empty());
         assert!(terms_in("the cache").is_empty(), "\"ca\" inside a word is not the CA");
+        let found: Vec<&str> = terms_in("It sends 0-RTT data with the ticket's PSK and its binder.").iter().map(|t| t.term).collect();
+        assert_eq!(found, ["session ticket", "PSK", "binder", "0-RTT"]);
+        assert!(terms_in("a pre-shared key").iter().any(|t| t.term == "PSK"));
+        assert!(terms_in("10 rtt").is_empty(), "\"0 rtt\" is a whole word");
     }
 }
