@@ -53,11 +53,12 @@ pub const SERVER_ISN: u32 = 0xFFFF_FF00;
 /// The SYN, SYN/ACK and ACK come before the first event, 1 ms apart.
 const HANDSHAKE_MS: u64 = 3;
 
-/// The NSS key log of the run's first connection (the client's secrets), one line per secret,
-/// each ending in a newline: the text of a `SSLKEYLOGFILE`, and of the capture's Decryption
-/// Secrets Block. Empty when no secret was derived.
+/// The NSS key log of the run (the client's secrets, every connection's in turn: each line names
+/// its connection by the ClientHello's random), one line per secret, each ending in a newline: the
+/// text of a `SSLKEYLOGFILE`, and of the capture's Decryption Secrets Block. Empty when no secret
+/// was derived.
 pub fn keylog(trace: &Trace) -> String {
-    trace.outcome().map(|o| o.keylog.iter().map(|line| format!("{line}\n")).collect()).unwrap_or_default()
+    trace.connections.iter().flat_map(|o| &o.keylog).map(|line| format!("{line}\n")).collect()
 }
 
 /// The trace as JSON (docs/trace-schema.md), as `peer trace` prints it.

@@ -390,3 +390,15 @@ fn the_same_run_gives_the_same_file() {
     assert_eq!(pcapng(&trace(Scenario::HelloRetry)), pcapng(&trace(Scenario::HelloRetry)));
     assert_eq!(json(&trace(Scenario::Normal)), trace(Scenario::Normal).to_json());
 }
+
+#[test]
+fn the_key_log_of_a_resumption_holds_each_connections_secrets_under_its_own_client_random() {
+    let t = trace(Scenario::EarlyData);
+    let text = keylog(&t);
+    let lines: Vec<&str> = text.lines().collect();
+    let randoms: std::collections::BTreeSet<&str> = lines.iter().filter_map(|l| l.split(' ').nth(1)).collect();
+    assert_eq!(randoms.len(), 2, "two connections, two client randoms: {text}");
+    // The resumed connection sent 0-RTT data, so its early traffic secret is there (RFC 8446 §7.1).
+    assert_eq!(lines.iter().filter(|l| l.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")).count(), 1, "{text}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")).count(), 2, "{text}");
+}

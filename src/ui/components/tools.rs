@@ -221,11 +221,11 @@ fn export_json(options: Vec<String>, name: String, d: yew::functional::UseReduce
 pub fn trace_tools(p: &Props) -> Html {
     let s = &*p.handle;
     let t = s.trace.clone();
-    let lines = t.outcome().map(|o| o.keylog.clone()).unwrap_or_default();
-    let empty = lines.is_empty();
+    let keys = tlsviz::sim::capture::keylog(&t);
+    let empty = keys.is_empty();
     let keylog = {
         let seed = t.seed;
-        Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &(lines.join("\n") + "\n")))
+        Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &keys))
     };
     let capture = {
         let t = t.clone();
