@@ -1,7 +1,8 @@
 //! The page's export worker: a second WebAssembly module, loaded only when a visitor asks for the
-//! run as JSON, so the page itself carries no JSON writer. It gets the run's options (see
-//! `Options::to_strings`), runs the same connection again (the same seed gives the same bytes)
-//! and posts back the trace as `peer trace` prints it, or a line saying what went wrong.
+//! run as JSON or as a capture, so the page itself carries neither a JSON writer nor a pcapng
+//! one. It gets what to export and the run's options (see `Options::to_strings`), runs the same
+//! connection again (the same seed gives the same bytes) and posts back the trace as `peer trace`
+//! prints it, or the capture as `peer capture` writes it, or a line saying what went wrong.
 #![forbid(unsafe_code)]
 
 #[cfg(target_arch = "wasm32")]
@@ -13,14 +14,24 @@ fn main() {
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let strings: Vec<String> = js_sys::Array::from(&e.data()).iter().filter_map(|v| v.as_string()).collect();
         let answer = js_sys::Array::new();
-        match tlsviz::sim::Options::from_strings(&strings) {
-            Ok(opts) => {
-                answer.push(&JsValue::from_str("trace"));
-                answer.push(&JsValue::from_str(&tlsviz::sim::run(&opts).to_json()));
+        let (what, options) = strings.split_first().map_or(("", &[][..]), |(w, o)| (w.as_str(), o));
+        match (what, tlsviz::sim::Options::from_strings(options)) {
+            ("json", Ok(opts)) => {
+                answer.push(&JsValue::from_str("json"));
+                // As `peer trace` prints it: the JSON and a newline.
+                answer.push(&JsValue::from_str(&(tlsviz::sim::run(&opts).to_json() + "\n")));
             }
-            Err(why) => {
+            ("capture", Ok(opts)) => {
+                answer.push(&JsValue::from_str("capture"));
+                answer.push(&js_sys::Uint8Array::from(&tlsviz::sim::capture::pcapng(&tlsviz::sim::run(&opts))[..]));
+            }
+            (_, Err(why)) => {
                 answer.push(&JsValue::from_str("error"));
                 answer.push(&JsValue::from_str(&why));
+            }
+            (other, Ok(_)) => {
+                answer.push(&JsValue::from_str("error"));
+                answer.push(&JsValue::from_str(&format!("no export called {other:?}")));
             }
         }
         let _ = reply.post_message(&answer);

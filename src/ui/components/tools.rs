@@ -143,11 +143,6 @@ fn download(name: &str, mime: &str, text: &str) {
     download_part(name, mime, &wasm_bindgen::JsValue::from_str(text));
 }
 
-/// Offer bytes as a file download.
-fn download_bytes(name: &str, mime: &str, bytes: &[u8]) {
-    download_part(name, mime, &js_sys::Uint8Array::from(bytes));
-}
-
 fn download_part(name: &str, mime: &str, part: &wasm_bindgen::JsValue) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
     let parts = js_sys::Array::of1(part);
@@ -166,14 +161,27 @@ fn download_part(name: &str, mime: &str, part: &wasm_bindgen::JsValue) {
 /// The export worker's loader, beside the page (Trunk's loader shim for `tlsviz-export`).
 const EXPORT_WORKER: &str = "./tlsviz-export_loader.js";
 
-/// Download the run as JSON: the export worker runs the same connection again from these options
-/// and writes its trace, so the page itself carries no JSON writer. Whatever goes wrong becomes a
-/// notice; the page goes on.
-fn export_json(options: Vec<String>, name: String, d: yew::functional::UseReducerDispatcher<crate::ui::state::State>) {
+/// What the export worker makes of a run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Export {
+    /// The trace as JSON, as `peer trace` prints it.
+    Json,
+    /// The pcapng capture, as `peer capture` writes it.
+    Capture,
+}
+
+/// Download the run as JSON or as a capture: the export worker runs the same connection again
+/// from these options and writes the file, so the page itself carries no JSON or pcapng writer.
+/// Whatever goes wrong becomes a notice; the page goes on.
+fn export(what: Export, options: Vec<String>, name: String, d: yew::functional::UseReducerDispatcher<crate::ui::state::State>) {
     use wasm_bindgen::closure::Closure;
-    let fail = |d: &yew::functional::UseReducerDispatcher<crate::ui::state::State>, why: &str| {
+    let (key, label, mime) = match what {
+        Export::Json => ("json", "as JSON", "application/json"),
+        Export::Capture => ("capture", "as a capture", "application/vnd.tcpdump.pcap"),
+    };
+    let fail = move |d: &yew::functional::UseReducerDispatcher<crate::ui::state::State>, why: &str| {
         d.dispatch(Action::Notice(Some(format!(
-            "The run could not be exported as JSON: {why}. The page goes on; `peer trace` prints the same JSON."
+            "The run could not be exported {label}: {why}. The page goes on; `peer trace` and `peer capture` write the same files."
         ))))
     };
     let opts = web_sys::WorkerOptions::new();
@@ -185,20 +193,21 @@ fn export_json(options: Vec<String>, name: String, d: yew::functional::UseReduce
     let dm = d.clone();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
         let answer = js_sys::Array::from(&e.data());
-        let text = answer.get(1).as_string().unwrap_or_default();
         match answer.get(0).as_string().as_deref() {
             Some("ready") => {
-                let list: js_sys::Array = options.iter().map(|s| wasm_bindgen::JsValue::from_str(s)).collect();
+                let list: js_sys::Array =
+                    std::iter::once(key).chain(options.iter().map(String::as_str)).map(wasm_bindgen::JsValue::from_str).collect();
                 if w.post_message(&list).is_err() {
                     fail(&dm, "the worker did not take the run's options");
                     w.terminate();
                 }
             }
-            Some("trace") => {
-                download(&name, "application/json", &(text + "\n"));
+            Some(k) if k == key => {
+                download_part(&name, mime, &answer.get(1));
                 w.terminate();
             }
             _ => {
+                let text = answer.get(1).as_string().unwrap_or_default();
                 fail(&dm, if text.is_empty() { "the worker gave no answer" } else { &text });
                 w.terminate();
             }
@@ -227,18 +236,13 @@ pub fn trace_tools(p: &Props) -> Html {
         let seed = t.seed;
         Callback::from(move |_| download(&format!("tls13-keys-{seed}.txt"), "text/plain", &keys))
     };
-    let capture = {
-        let t = t.clone();
-        Callback::from(move |_| {
-            download_bytes(&format!("tls13-{}.pcapng", t.seed), "application/vnd.tcpdump.pcap", &tlsviz::sim::capture::pcapng(&t))
-        })
-    };
-    let json = {
+    let exporter = |what: Export, name: String| {
         let options = tlsviz::sim::Options { seed: Some(t.seed), ..t.options.clone() }.to_strings();
-        let name = format!("tls13-trace-{}.json", t.seed);
         let d = p.handle.dispatcher();
-        Callback::from(move |_| export_json(options.clone(), name.clone(), d.clone()))
+        Callback::from(move |_| export(what, options.clone(), name.clone(), d.clone()))
     };
+    let capture = exporter(Export::Capture, format!("tls13-{}.pcapng", t.seed));
+    let json = exporter(Export::Json, format!("tls13-trace-{}.json", t.seed));
     let page = page_address();
     let moment = Moment { embed: false, ..s.moment() };
     let link = format!(
