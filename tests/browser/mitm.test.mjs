@@ -2,37 +2,14 @@
 // the release build in dist/ served under a subpath (page.test.mjs has the page's other tests).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve, chromiumArgs } from './serve.mjs';
+import { harness } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
-let site, browser;
-
-before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
-  site = await serve('/repo/');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-});
-
-after(async () => {
-  await browser?.close();
-  site?.close();
-});
-
-async function open(query) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', e => errors.push(e.message));
-  await page.goto(site.url + query);
-  await page.waitForSelector('.controls');
-  return { page, errors, context };
-}
+const h = harness({ before, after });
+const open = query => h.open(query, { reducedMotion: 'reduce' });
 
 const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
 

@@ -7,40 +7,14 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { serve, chromiumArgs } from './serve.mjs';
+import { harness } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
 const require = createRequire(import.meta.url);
 
-let site, browser;
-
-before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
-  site = await serve('/repo/');
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
-});
-
-after(async () => {
-  await browser?.close();
-  site?.close();
-});
-
-/** A fresh page with console errors and requests recorded. */
-async function open(query = '?seed=1', { width = 1400, height = 1000, reducedMotion = 'no-preference', beforeGoto, ready = '.controls' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, reducedMotion });
-  if (beforeGoto) await beforeGoto(context);
-  const page = await context.newPage();
-  const errors = [];
-  const requests = [];
-  page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
-  page.on('pageerror', e => errors.push(e.message));
-  page.on('request', r => requests.push(r.url()));
-  await page.goto(site.url + query);
-  if (ready) await page.waitForSelector(ready);
-  return { page, errors, requests, context };
-}
+const h = harness({ before, after });
+const open = h.open;
 
 const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
 
@@ -68,7 +42,7 @@ test('loads under a subpath with no console error and no request outside its own
   await toEnd(page);
   assert.deepEqual(errors, []);
   assert.ok(requests.length >= 3, 'the page fetched its files');
-  for (const u of requests) assert.ok(u.startsWith(site.url), `request outside the page's own files: ${u}`);
+  for (const u of requests) assert.ok(u.startsWith(h.site.url), `request outside the page's own files: ${u}`);
   assert.equal(await page.title(), 'TLS 1.3 handshake, byte by byte');
   await context.close();
 });
@@ -453,10 +427,10 @@ const beatWords = page => page.evaluate(() => ['.narration .step-note', '.narrat
   .map(s => document.querySelector(s)?.textContent ?? '').join(' ').split(/\s+/).filter(Boolean).length);
 
 test('played once at 1×, every beat stays on screen for its reading time and the step never goes back', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, reducedMotion: 'reduce' });
+  const context = await h.browser.newContext({ viewport: { width: 1400, height: 1000 }, reducedMotion: 'reduce' });
   const page = await context.newPage();
   await page.clock.install();
-  await page.goto(site.url + '?seed=3');
+  await page.goto(h.site.url + '?seed=3');
   await page.waitForSelector('.controls');
   await page.click('button[aria-label="Play"]');
   const [, total] = await counter(page);
@@ -485,10 +459,10 @@ test('played once at 1×, every beat stays on screen for its reading time and th
 });
 
 test('during play, a screen reader hears one announcement per beat, never more than one every 2 s', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, reducedMotion: 'reduce' });
+  const context = await h.browser.newContext({ viewport: { width: 1400, height: 1000 }, reducedMotion: 'reduce' });
   const page = await context.newPage();
   await page.clock.install();
-  await page.goto(site.url + '?seed=3');
+  await page.goto(h.site.url + '?seed=3');
   await page.waitForSelector('.controls');
   await page.evaluate(() => {
     window.__announced = [];

@@ -3,6 +3,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const dist = path.resolve(here, '../../dist');
@@ -26,4 +27,36 @@ export function serve(prefix = '/repo/') {
     const { port } = server.address();
     resolve({ url: `http://127.0.0.1:${port}${prefix}`, origin: `http://127.0.0.1:${port}`, requests, close: () => server.close() });
   }));
+}
+
+/**
+ * What a test file needs: `dist/` served under /repo/ and one Chromium, started before its tests
+ * and stopped after them (pass node:test's `before` and `after`), and `open`, a fresh page at a
+ * query with its console errors and requests recorded.
+ */
+export function harness({ before, after }) {
+  const h = { site: null, browser: null };
+  before(async () => {
+    fs.mkdirSync(path.join(here, 'artifacts'), { recursive: true });
+    h.site = await serve('/repo/');
+    h.browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs });
+  });
+  after(async () => {
+    await h.browser?.close();
+    h.site?.close();
+  });
+  h.open = async (query = '?seed=1', { width = 1400, height = 1000, reducedMotion = 'no-preference', beforeGoto, ready = '.controls' } = {}) => {
+    const context = await h.browser.newContext({ viewport: { width, height }, reducedMotion });
+    if (beforeGoto) await beforeGoto(context);
+    const page = await context.newPage();
+    const errors = [];
+    const requests = [];
+    page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
+    page.on('pageerror', e => errors.push(e.message));
+    page.on('request', r => requests.push(r.url()));
+    await page.goto(h.site.url + query);
+    if (ready) await page.waitForSelector(ready);
+    return { page, errors, requests, context };
+  };
+  return h;
 }
