@@ -432,6 +432,7 @@ fn client(t: &Target, rng: ChaCha20Rng) -> Client {
         alpn: vec![],
         initial_key_share: true,
         records: RecordOptions::default(),
+        certificate: None,
     };
     let mut c = Client::new(config, rng);
     c.start();

@@ -1,11 +1,12 @@
 //! A command-line TLS 1.3 peer built on the engine, for checking it against other TLS stacks.
 //!
 //! ```text
-//! peer gen-cert --hostname NAME --out DIR
+//! peer gen-cert --hostname NAME --out DIR   (ca.pem, cert.pem, key.pem; client.pem, client-key.pem)
 //! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N]
-//!             [--read-timeout SECS] [--tickets N] [--early-data N]
+//!             [--read-timeout SECS] [--tickets N] [--early-data N] [--alpn LIST]
+//!             [--client-ca FILE [--require-client-cert]]
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
-//!             [--resume] [--psk-ke] [--early-data TEXT]
+//!             [--resume] [--psk-ke] [--early-data TEXT] [--alpn LIST] [--cert FILE --key FILE]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
 //!            [--max-fragment N] > trace.json
 //! peer capture --out FILE [the options of peer trace]
@@ -44,7 +45,17 @@
 //! - `--tickets N`: NewSessionTickets sent after each handshake (default 0), sealed with a key made
 //!   at start, each usable once (RFC 8446 §8.1);
 //! - `--early-data N`: the tickets allow N bytes of 0-RTT data, which the server accepts and echoes
-//!   once the handshake is done (default 0: none).
+//!   once the handshake is done (default 0: none);
+//! - `--alpn h2,http/1.1`: the application protocols it speaks (RFC 7301), most preferred first; a
+//!   client that offers none of them gets no_application_protocol;
+//! - `--client-ca FILE`: ask each client for a certificate (RFC 8446 §4.3.2) from the CA in FILE
+//!   (PEM), and check the chain it sends; a client without one goes on unauthenticated, unless
+//!   `--require-client-cert` is given too (then: certificate_required).
+//!
+//! `peer client --alpn h2,http/1.1` offers those protocols; `--cert FILE --key FILE` (PEM: the
+//! certificate chain, leaf first, and its P-256 key) is what it answers a CertificateRequest
+//! with (without them, an empty Certificate). Both sides say on stderr which application protocol
+//! was agreed, and the server which client certificate it accepted.
 //!
 //! `peer client --resume` connects twice: the second connection offers the first's ticket and
 //! says on stderr whether it was resumed; `--early-data TEXT` sends TEXT as 0-RTT data with it, and
@@ -67,14 +78,14 @@ use p256::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
-use tlsviz::tls::client::{Client, ClientConfig, Resumption};
+use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig, Resumption};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
 use tlsviz::tls::enums::HandshakeType;
 use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
 use tlsviz::tls::record::MAX_PLAINTEXT;
-use tlsviz::tls::server::{Server, ServerConfig};
+use tlsviz::tls::server::{ClientAuth, Server, ServerConfig};
 use tlsviz::tls::ticket::TicketKeeper;
 use tlsviz::tls::x509::issue;
 
@@ -99,12 +110,17 @@ fn usage() -> ExitCode {
          --max-conns N        connections served at once, 1 to {MAX_CONNS_LIMIT}; more wait to be accepted (default: {DEFAULT_MAX_CONNS})\n  \
          --read-timeout SECS  close a connection silent this long, or not through its handshake (default: {})\n  \
          --tickets N          session tickets after each handshake, each usable once (default: 0)\n  \
-         --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n\
+         --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n  \
+         --alpn LIST          application protocols, most preferred first, as h2,http/1.1 (default: none)\n  \
+         --client-ca FILE     ask clients for a certificate from this CA (PEM)\n  \
+         --require-client-cert  refuse a client without one (certificate_required)\n\
          \n\
          client options:\n  \
          --resume             connect twice, the second time with the first's ticket\n  \
          --psk-ke             resume with the PSK alone, no key share\n  \
-         --early-data TEXT    send TEXT as 0-RTT data in the second connection",
+         --early-data TEXT    send TEXT as 0-RTT data in the second connection\n  \
+         --alpn LIST          application protocols to offer, as h2,http/1.1\n  \
+         --cert FILE --key FILE  the certificate chain and key to answer a CertificateRequest with (PEM)",
         scenario_keys(),
         DEFAULT_READ_TIMEOUT.as_secs()
     );
@@ -143,7 +159,7 @@ fn main() -> ExitCode {
     while let Some(k) = it.next() {
         let Some(name) = k.strip_prefix("--") else { return usage() };
         // The one option without a value.
-        if (cmd == "server" && name == "once") || (cmd == "client" && matches!(name, "resume" | "psk-ke")) {
+        if (cmd == "server" && matches!(name, "once" | "require-client-cert")) || (cmd == "client" && matches!(name, "resume" | "psk-ke")) {
             flags.insert(name.to_string(), String::new());
             continue;
         }
@@ -164,12 +180,16 @@ fn main() -> ExitCode {
             (Some(l), Some(c), Some(k), Ok(opts)) => server(&l, &c, &k, get("keylog"), &opts),
             _ => return usage(),
         },
-        "client" => match (get("connect"), get("servername"), get("cafile")) {
-            (Some(a), Some(n), Some(ca)) => {
+        "client" => match (get("connect"), get("servername"), get("cafile"), client_options(&flags)) {
+            (_, _, _, Err(why)) => {
+                eprintln!("peer client: {why}");
+                return ExitCode::from(2);
+            }
+            (Some(a), Some(n), Some(ca), Ok(opts)) => {
                 let resume = flags
                     .contains_key("resume")
                     .then(|| ResumeOptions { psk_ke: flags.contains_key("psk-ke"), early_data: get("early-data") });
-                client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog"), resume)
+                client(&a, &n, &ca, &get("send").unwrap_or_else(|| "ping".into()), get("keylog"), resume, opts)
             }
             _ => return usage(),
         },
@@ -317,7 +337,17 @@ fn gen_cert(hostname: &str, out: &str) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{out}: {e}"))?;
     let pem = |der: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| e.to_string());
     let key = leaf.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
-    for (name, text) in [("ca.pem", pem(&ca.der)?), ("cert.pem", pem(&leaf.der)?), ("key.pem", key.to_string())] {
+    // A client certificate from the same CA, for mutual TLS.
+    let client = issue::generate_client(&mut rng, &ca, now()).map_err(|e| e.to_string())?;
+    let client_key = client.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    let files = [
+        ("ca.pem", pem(&ca.der)?),
+        ("cert.pem", pem(&leaf.der)?),
+        ("key.pem", key.to_string()),
+        ("client.pem", pem(&client.der)?),
+        ("client-key.pem", client_key.to_string()),
+    ];
+    for (name, text) in files {
         std::fs::write(format!("{out}/{name}"), text).map_err(|e| format!("{out}/{name}: {e}"))?;
     }
     Ok(())
@@ -413,6 +443,41 @@ struct ServeOptions {
     read_timeout: Duration,
     tickets: usize,
     max_early_data: u32,
+    alpn: Vec<Vec<u8>>,
+    /// `--client-ca`'s file, and whether `--require-client-cert` was given.
+    client_ca: Option<(String, bool)>,
+}
+
+/// `--alpn h2,http/1.1`: protocol names of 1 to 255 bytes (RFC 7301 §3.1), most preferred first.
+fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
+    let Some(v) = flags.get("alpn") else { return Ok(Vec::new()) };
+    let names: Vec<Vec<u8>> = v.split(',').map(|p| p.as_bytes().to_vec()).collect();
+    if names.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(format!("--alpn takes protocol names of 1 to 255 bytes separated by commas, as h2,http/1.1, not {v:?}"));
+    }
+    Ok(names)
+}
+
+/// What `peer client` offers beyond a plain connection.
+struct ClientOptions {
+    alpn: Vec<Vec<u8>>,
+    certificate: Option<ClientCertificate>,
+}
+
+fn client_options(flags: &HashMap<String, String>) -> Result<ClientOptions, String> {
+    let alpn = alpn_list(flags)?;
+    let certificate = match (flags.get("cert"), flags.get("key")) {
+        (None, None) => None,
+        (Some(c), Some(k)) => {
+            let chain = pem_blocks(c, "CERTIFICATE")?;
+            if chain.is_empty() {
+                return Err(format!("{c}: no certificate found"));
+            }
+            Some(ClientCertificate { chain, key: load_key(k)? })
+        }
+        _ => return Err("--cert and --key go together".into()),
+    };
+    Ok(ClientOptions { alpn, certificate })
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -440,7 +505,14 @@ fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String
     };
     let tickets = number("tickets", 16)? as usize;
     let max_early_data = number("early-data", 1 << 24)?;
-    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data })
+    let alpn = alpn_list(flags)?;
+    let required = flags.contains_key("require-client-cert");
+    let client_ca = match flags.get("client-ca") {
+        Some(f) => Some((f.clone(), required)),
+        None if required => return Err("--require-client-cert needs --client-ca FILE: the CA client certificates must come from".into()),
+        None => None,
+    };
+    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca })
 }
 
 /// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
@@ -480,7 +552,21 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
         return Err(format!("{cert_path}: no certificate found"));
     }
     let key = load_key(key_path)?;
-    let config = Arc::new(ServerConfig { chain, key, alpn: vec![], tickets: opts.tickets, records: RecordOptions::default() });
+    let client_auth = match &opts.client_ca {
+        Some((path, required)) => {
+            let anchor = pem_blocks(path, "CERTIFICATE")?.into_iter().next().ok_or(format!("{path}: no certificate found"))?;
+            Some(ClientAuth { trust_anchor: anchor, required: *required, now: now() })
+        }
+        None => None,
+    };
+    let config = Arc::new(ServerConfig {
+        chain,
+        key,
+        alpn: opts.alpn.clone(),
+        tickets: opts.tickets,
+        records: RecordOptions::default(),
+        client_auth,
+    });
     // One ticket key for the server's life, known to nobody else; tickets live 2 hours.
     let mut key = [0u8; 16];
     getrandom::fill(&mut key).map_err(|e| format!("no randomness for the ticket key: {e}"))?;
@@ -498,7 +584,9 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
     }
     if opts.once {
         let (sock, peer) = listener.accept().map_err(|e| format!("accept: {e}"))?;
-        return serve(sock, &config, &tickets, opts.read_timeout, &keylog).map(|_| ()).map_err(|e| format!("{peer}: {e}"));
+        let how = serve(sock, &config, &tickets, opts.read_timeout, &keylog).map_err(|e| format!("{peer}: {e}"))?;
+        eprintln!("peer server: {peer}: {how}");
+        return Ok(());
     }
     let slots = Arc::new(Slots { busy: Mutex::new(0), freed: Condvar::new(), max: opts.max_conns });
     loop {
@@ -565,7 +653,7 @@ fn serve(
     tickets: &Arc<Mutex<TicketKeeper>>,
     timeout: Duration,
     keylog: &KeyLog,
-) -> Result<&'static str, String> {
+) -> Result<String, String> {
     let accepted = Instant::now();
     sock.set_write_timeout(Some(timeout)).map_err(|e| format!("socket: {e}"))?;
     let mut s = Server::new(config.clone(), os_rng()).with_tickets(Arc::clone(tickets), now_ms());
@@ -633,7 +721,15 @@ fn serve(
                 break Err(format!("write: {e}"));
             }
         }
-        if !logged && !matches!(s.phase(), Phase::ExpectClientHello | Phase::ExpectEndOfEarlyData | Phase::ExpectClientFinished) {
+        let in_handshake = matches!(
+            s.phase(),
+            Phase::ExpectClientHello
+                | Phase::ExpectEndOfEarlyData
+                | Phase::ExpectClientCertificate
+                | Phase::ExpectClientCertificateVerify
+                | Phase::ExpectClientFinished
+        );
+        if !logged && !in_handshake {
             logged = true;
             write_keylog(keylog, &kept.keylog)?;
             kept.keylog = Vec::new();
@@ -645,10 +741,23 @@ fn serve(
     result?;
     match s.phase() {
         Phase::Failed => Err(failure(&kept.failure)),
-        Phase::Closed => Ok("closed"),
-        _ if s.common.received_close => Ok("closed"),
+        Phase::Closed => Ok(closed(&s)),
+        _ if s.common.received_close => Ok(closed(&s)),
         _ => Err("the client went away without close_notify".into()),
     }
+}
+
+/// How a connection that closed in order went: what ALPN agreed and who the client proved to be.
+fn closed(s: &Server) -> String {
+    let mut how = "closed".to_string();
+    if let Some(p) = &s.alpn {
+        how += &format!("; application protocol: {}", String::from_utf8_lossy(p));
+    }
+    if let Some(leaf) = s.client_chain.as_ref().and_then(|c| c.first()) {
+        let subject = tlsviz::tls::x509::describe::describe(leaf).map_or_else(|_| "?".into(), |i| i.subject);
+        how += &format!("; client certificate: {subject}");
+    }
+    how
 }
 
 /// What `peer client --resume` does in its second connection.
@@ -664,15 +773,17 @@ fn client(
     text: &str,
     keylog_path: Option<String>,
     resume: Option<ResumeOptions>,
+    opts: ClientOptions,
 ) -> Result<(), String> {
     let anchor = pem_blocks(cafile, "CERTIFICATE")?.into_iter().next().ok_or(format!("{cafile}: no certificate"))?;
     let config = || ClientConfig {
         server_name: name.into(),
         trust_anchor: anchor.clone(),
         now: now(),
-        alpn: vec![],
+        alpn: opts.alpn.clone(),
         initial_key_share: true,
         records: RecordOptions::default(),
+        certificate: opts.certificate.clone(),
     };
     let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);
     let Some(resume) = resume else {
@@ -714,6 +825,9 @@ fn client(
 fn connect(addr: &str, mut c: Client, text: &str) -> (Client, Vec<Event>, Result<(), String>) {
     let mut events = Vec::new();
     let r = run_client(addr, &mut c, text, &mut events);
+    if let Some(p) = &c.alpn {
+        eprintln!("application protocol: {}", String::from_utf8_lossy(p));
+    }
     (c, events, r)
 }
 

@@ -314,11 +314,19 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             alpn: vec![b"http/1.1".to_vec()],
             initial_key_share: setup.initial_key_share,
             records: records.clone(),
+            certificate: None,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
     let server = Server::new(
-        ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
+        ServerConfig {
+            chain: pki.chain.clone(),
+            key: pki.leaf.key.clone(),
+            alpn: vec![b"http/1.1".to_vec()],
+            tickets: 1,
+            records,
+            client_auth: None,
+        },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
     let mut network = setup.network;

@@ -558,6 +558,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             alpn: vec![],
             initial_key_share: true,
             records: Default::default(),
+            certificate: None,
         },
         ChaCha20Rng::seed_from_u64(1),
     );
@@ -568,6 +569,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             alpn: vec![],
             tickets: 0,
             records: Default::default(),
+            client_auth: None,
         },
         ChaCha20Rng::seed_from_u64(2),
     );
@@ -1039,6 +1041,234 @@ fn client_server_hello_selecting_a_psk_identity_it_did_not_offer_is_illegal_para
         }
     }
     assert_eq!(alert_after(&mut c, &sh_record(sh), false), A::illegal_parameter);
+}
+
+// ---- mutual TLS (RFC 8446 §4.3.2, §4.4.2, §4.4.2.4) -----------------------------------------------
+
+/// A mutual-TLS handshake up to the client's answer to the server's flight: the server, which
+/// waits for it, and the client's records (its change_cipher_spec, then the encrypted record of
+/// its Certificate, CertificateVerify and Finished) with that record's protection.
+fn client_second_flight(
+    c: &mut tlsviz::tls::client::Client,
+    s: &mut tlsviz::tls::server::Server,
+) -> (Vec<Vec<u8>>, tlsviz::tls::events::Protection) {
+    c.start();
+    s.receive(&c.common.take_output());
+    assert_eq!(s.phase(), Phase::ExpectClientCertificate);
+    let _ = (c.common.take_events(), s.common.take_events());
+    c.receive(&s.common.take_output());
+    let p = c
+        .common
+        .take_events()
+        .into_iter()
+        .find_map(|e| match e {
+            Event::RecordSent { content_type: ContentType::handshake, protection: Some(p), .. } => Some(p),
+            _ => None,
+        })
+        .expect("the client sent its second flight encrypted");
+    (records(&c.common.take_output()), p)
+}
+
+/// The server's alert when the client's second flight (0 Certificate, 1 CertificateVerify, 2
+/// Finished) is edited as `edit` says.
+fn server_alert_for_client_flight(required: bool, with_cert: bool, edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> A {
+    let (mut c, mut s) = mtls_pair(41, required, with_cert);
+    let (recs, p) = client_second_flight(&mut c, &mut s);
+    let rec = reseal_messages(&p, edit);
+    assert_eq!(recs.len(), 2, "a change_cipher_spec and one encrypted record");
+    alert_after(&mut s, &[recs[0].clone(), rec].concat(), true)
+}
+
+#[test]
+fn a_client_certificate_without_its_certificate_verify_is_unexpected_message() {
+    let alert = server_alert_for_client_flight(true, true, |m| {
+        assert_eq!(m.iter().map(|x| x[0]).collect::<Vec<_>>(), [11, 15, 20], "Certificate, CertificateVerify, Finished");
+        m.remove(1);
+    });
+    assert_eq!(alert, A::unexpected_message);
+}
+
+#[test]
+fn a_client_certificate_verify_that_does_not_verify_is_decrypt_error() {
+    let alert = server_alert_for_client_flight(true, true, |m| {
+        let mut cv = Handshake::decode(&m[1]).0.unwrap();
+        match &mut cv {
+            // The last byte of the DER signature's s: still DER, no longer the signature.
+            Handshake::CertificateVerify { signature, .. } => *signature.last_mut().unwrap() ^= 1,
+            _ => unreachable!(),
+        }
+        m[1] = cv.encode();
+    });
+    assert_eq!(alert, A::decrypt_error);
+}
+
+#[test]
+fn a_client_certificate_verify_with_a_scheme_the_server_did_not_ask_for_is_illegal_parameter() {
+    let alert = server_alert_for_client_flight(true, true, |m| {
+        let mut cv = Handshake::decode(&m[1]).0.unwrap();
+        match &mut cv {
+            Handshake::CertificateVerify { algorithm, .. } => *algorithm = SignatureScheme(0x0804),
+            _ => unreachable!(),
+        }
+        m[1] = cv.encode();
+    });
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+#[test]
+fn an_empty_client_certificate_when_one_is_required_is_certificate_required() {
+    let (mut c, mut s) = mtls_pair(42, true, false);
+    let (recs, _) = client_second_flight(&mut c, &mut s);
+    assert_eq!(alert_after(&mut s, &recs.concat(), true), A::certificate_required);
+}
+
+#[test]
+fn a_client_certificate_from_a_ca_the_server_does_not_trust_is_unknown_ca() {
+    let (mut c, mut s) = mtls_pair_with(43, false, true, |_, server, _| {
+        // Not seed 43: that would make the same root as the pair's own.
+        let mut rng = ChaCha20Rng::seed_from_u64(9043);
+        let stranger = tlsviz::tls::x509::issue::generate_ca(&mut rng, NOW).unwrap();
+        server.client_auth.as_mut().unwrap().trust_anchor = stranger.der;
+    });
+    let (recs, _) = client_second_flight(&mut c, &mut s);
+    assert_eq!(alert_after(&mut s, &recs.concat(), true), A::unknown_ca);
+}
+
+#[test]
+fn a_client_certificate_with_a_request_context_that_is_not_the_echo_is_illegal_parameter() {
+    let alert = server_alert_for_client_flight(true, true, |m| {
+        let mut cert = Handshake::decode(&m[0]).0.unwrap();
+        match &mut cert {
+            Handshake::Certificate { context, .. } => *context = vec![1],
+            _ => unreachable!(),
+        }
+        m[0] = cert.encode();
+    });
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+/// The client's alert when the server's encrypted flight with a CertificateRequest (0
+/// EncryptedExtensions, 1 CertificateRequest, 2 Certificate, 3 CertificateVerify, 4 Finished) is
+/// edited as `edit` says.
+fn client_alert_for_mtls_flight(seed: u64, edit: impl FnOnce(&mut Vec<Vec<u8>>)) -> A {
+    let (c, s) = mtls_pair(seed, true, true);
+    let f = flight_of(c, s);
+    let rec = reseal_messages(&f.protections[0], |m| {
+        assert_eq!(m.iter().map(|x| x[0]).collect::<Vec<_>>(), [8, 13, 11, 15, 20]);
+        edit(m);
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    client_alert(f, &recs, true)
+}
+
+#[test]
+fn a_second_certificate_request_is_unexpected_message() {
+    assert_eq!(client_alert_for_mtls_flight(44, |m| m.insert(2, m[1].clone())), A::unexpected_message);
+}
+
+#[test]
+fn a_certificate_request_after_the_server_certificate_is_unexpected_message() {
+    assert_eq!(client_alert_for_mtls_flight(45, |m| m.swap(1, 2)), A::unexpected_message);
+}
+
+fn edit_certificate_request(m: &mut [Vec<u8>], edit: impl FnOnce(&mut Vec<u8>, &mut Vec<Extension>)) {
+    let mut cr = Handshake::decode(&m[1]).0.unwrap();
+    match &mut cr {
+        Handshake::CertificateRequest { context, extensions } => edit(context, extensions),
+        _ => unreachable!(),
+    }
+    m[1] = cr.encode();
+}
+
+#[test]
+fn a_certificate_request_in_the_handshake_with_a_request_context_is_illegal_parameter() {
+    let alert = client_alert_for_mtls_flight(46, |m| edit_certificate_request(m, |ctx, _| *ctx = vec![7; 8]));
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+#[test]
+fn a_certificate_request_without_signature_algorithms_is_missing_extension() {
+    let alert = client_alert_for_mtls_flight(47, |m| {
+        edit_certificate_request(m, |_, exts| exts.retain(|e| e.typ() != ExtensionType::signature_algorithms))
+    });
+    assert_eq!(alert, A::missing_extension);
+}
+
+#[test]
+fn a_certificate_request_with_an_extension_it_may_not_carry_is_illegal_parameter() {
+    let alert = client_alert_for_mtls_flight(48, |m| edit_certificate_request(m, |_, exts| exts.push(Extension::ServerName(None))));
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+// ---- ALPN (RFC 7301 §3) ---------------------------------------------------------------------------
+
+fn with_alpn(protocols: &[&str]) -> ClientHello {
+    let list = Extension::Alpn(protocols.iter().map(|p| p.as_bytes().to_vec()).collect());
+    with_ext(ch(), |x| replace(x, ExtensionType::application_layer_protocol_negotiation, list))
+}
+
+#[test]
+fn no_application_protocol_in_common_is_no_application_protocol() {
+    // The server speaks http/1.1 only.
+    assert_eq!(server_alert(&hello_record(with_alpn(&["h2", "spdy/3"]))), A::no_application_protocol);
+}
+
+#[test]
+fn an_empty_protocol_name_or_list_is_decode_error() {
+    for data in [&[0u8, 0][..], &[0, 1, 0], &[0, 3, 2, b'h', b'2', 0]] {
+        let hello = with_ext(ch(), |x| {
+            replace(
+                x,
+                ExtensionType::application_layer_protocol_negotiation,
+                other(ExtensionType::application_layer_protocol_negotiation, data),
+            )
+        });
+        assert_eq!(server_alert(&hello_record(hello)), A::decode_error, "{data:?}");
+    }
+}
+
+#[test]
+fn an_application_protocol_the_client_did_not_offer_is_illegal_parameter() {
+    let alert = client_alert_for_flight_message(49, 0, |m| match m {
+        Handshake::EncryptedExtensions(x) => {
+            replace(x, ExtensionType::application_layer_protocol_negotiation, Extension::Alpn(vec![b"h2".to_vec()]))
+        }
+        _ => unreachable!(),
+    });
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+#[test]
+fn two_application_protocols_in_the_server_s_answer_are_illegal_parameter() {
+    let two = Extension::Alpn(vec![b"http/1.1".to_vec(), b"http/1.1".to_vec()]);
+    let alert = client_alert_for_flight_message(50, 0, |m| match m {
+        Handshake::EncryptedExtensions(x) => replace(x, ExtensionType::application_layer_protocol_negotiation, two),
+        _ => unreachable!(),
+    });
+    assert_eq!(alert, A::illegal_parameter);
+}
+
+#[test]
+fn alpn_from_a_server_the_client_did_not_ask_is_unsupported_extension() {
+    let (mut client, server, _) = configs(51, true, Default::default());
+    client.alpn = vec![];
+    let f = flight_of(
+        tlsviz::tls::client::Client::new(client, ChaCha20Rng::seed_from_u64(1)),
+        tlsviz::tls::server::Server::new(server, ChaCha20Rng::seed_from_u64(2)),
+    );
+    let rec = reseal_messages(&f.protections[0], |m| {
+        let mut ee = Handshake::decode(&m[0]).0.unwrap();
+        match &mut ee {
+            Handshake::EncryptedExtensions(x) => {
+                assert!(x.iter().all(|e| e.typ() != ExtensionType::application_layer_protocol_negotiation), "the server answered no ALPN");
+                x.push(Extension::Alpn(vec![b"http/1.1".to_vec()]));
+            }
+            _ => unreachable!(),
+        }
+        m[0] = ee.encode();
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::unsupported_extension);
 }
 
 // ---- what must succeed -----------------------------------------------------------------------------

@@ -212,9 +212,20 @@ fn generated_certificates_pass_openssl_verify() {
 
 /// Start `openssl s_server` for two connections; its stdout is collected, line by line.
 fn openssl_server_twice(certs: &Certs, port: u16, extra: &[&str], keylog: &str) -> (Child, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    openssl_server_collecting(certs, port, 2, extra, keylog)
+}
+
+/// Start `openssl s_server` for `connections` connections; its stdout is collected, line by line.
+fn openssl_server_collecting(
+    certs: &Certs,
+    port: u16,
+    connections: usize,
+    extra: &[&str],
+    keylog: &str,
+) -> (Child, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let mut child = Command::new("openssl")
         .arg("s_server")
-        .args(["-accept", &format!("127.0.0.1:{port}"), "-naccept", "2"])
+        .args(["-accept", &format!("127.0.0.1:{port}"), "-naccept", &connections.to_string()])
         .args(TLS13_P256)
         .args(["-cert", &certs.path("cert.pem"), "-key", &certs.path("key.pem"), "-keylogfile", keylog])
         .args(extra)
@@ -359,4 +370,222 @@ fn openssl_client_sends_early_data_that_the_engine_server_accepts() {
     assert!(outputs[1].contains("early one"), "the engine echoes the early data: {}", outputs[1]);
     assert_eq!(ours.len(), 12);
     assert_eq!(ours, theirs);
+}
+
+// ---- mutual TLS (RFC 8446 §4.3.2, §4.4.2) and ALPN (RFC 7301) --------------------------------------
+
+/// What a run of the engine's client against `openssl s_server` left: both outputs, both key logs.
+struct ClientRun {
+    client: Output,
+    server: Output,
+    /// What s_server wrote on stdout.
+    server_lines: Vec<String>,
+    ours: Vec<String>,
+    theirs: Vec<String>,
+}
+
+impl ClientRun {
+    fn client_stderr(&self) -> String {
+        String::from_utf8_lossy(&self.client.stderr).into_owned()
+    }
+    fn server_text(&self) -> String {
+        self.server_lines.join("\n") + "\n" + &String::from_utf8_lossy(&self.server.stderr)
+    }
+}
+
+/// The engine's client, with `client_args`, against `openssl s_server -rev` with `server_args`
+/// (each a file name in the certificates' directory where it starts with `@`).
+fn engine_client_run(tag: &str, server_args: &[&str], client_args: &[&str]) -> ClientRun {
+    let certs = Certs::new(tag);
+    let in_dir = |args: &[&str]| -> Vec<String> {
+        args.iter().map(|a| a.strip_prefix('@').map_or_else(|| a.to_string(), |f| certs.path(f))).collect()
+    };
+    let port = free_port();
+    let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
+    let server_args = in_dir(server_args);
+    let server_args: Vec<&str> = server_args.iter().map(String::as_str).collect();
+    let mut args = vec!["-rev"];
+    args.extend(server_args);
+    let (server, lines) = openssl_server_collecting(&certs, port, 1, &args, &server_keys);
+    let client = Command::new(peer())
+        .args(["client", "--connect", &format!("127.0.0.1:{port}"), "--servername", "localhost", "--cafile", &certs.path("ca.pem")])
+        .args(["--send", "hello openssl\n", "--keylog", &client_keys])
+        .args(in_dir(client_args))
+        .output()
+        .unwrap();
+    let server = wait(server);
+    // The reader thread may still hold the last lines for a moment after the exit.
+    std::thread::sleep(Duration::from_millis(100));
+    let server_lines = lines.lock().unwrap().clone();
+    ClientRun { client, server, server_lines, ours: keylog_lines(&client_keys), theirs: keylog_lines(&server_keys) }
+}
+
+const VERIFY_CLIENT: [&str; 5] = ["-Verify", "1", "-verify_return_error", "-CAfile", "@ca.pem"];
+
+#[test]
+fn engine_client_presents_its_certificate_to_openssl_server_that_requires_one() {
+    let r = engine_client_run("mtls-c", &VERIFY_CLIENT, &["--cert", "@client.pem", "--key", "@client-key.pem"]);
+    assert!(r.client.status.success(), "engine client failed: {}", r.client_stderr());
+    assert!(r.server.status.success(), "s_server: {}", r.server_text());
+    assert_eq!(String::from_utf8_lossy(&r.client.stdout), "lssnepo olleh\n", "the reversed echo");
+    let text = r.server_text();
+    assert!(text.contains("Peer certificate: O = TLS Handshake Visualizer, CN = Handshake Visualizer Demo Client"), "{text}");
+    assert!(text.contains("Verification: OK"), "{text}");
+    assert_eq!(r.ours.len(), 5);
+    assert_eq!(r.ours, r.theirs);
+}
+
+#[test]
+fn engine_client_without_a_certificate_is_refused_by_openssl_server_with_certificate_required() {
+    let r = engine_client_run("mtls-none-c", &VERIFY_CLIENT, &[]);
+    assert_eq!(r.client.status.code(), Some(1));
+    assert!(r.client_stderr().contains("received alert certificate_required"), "{}", r.client_stderr());
+    assert!(r.server_text().contains("peer did not return a certificate"), "{}", r.server_text());
+}
+
+#[test]
+fn engine_client_and_openssl_server_agree_on_alpn() {
+    let r = engine_client_run("alpn-c", &["-alpn", "spdy/3,h2"], &["--alpn", "h2,http/1.1"]);
+    assert!(r.client.status.success(), "engine client failed: {}", r.client_stderr());
+    assert!(r.client_stderr().contains("application protocol: h2"), "{}", r.client_stderr());
+    let text = r.server_text();
+    assert!(text.contains("ALPN protocols advertised by the client: h2, http/1.1"), "{text}");
+    assert!(text.contains("ALPN protocols selected: h2"), "{text}");
+    assert_eq!(r.ours, r.theirs);
+}
+
+#[test]
+fn openssl_server_refuses_an_engine_client_with_no_protocol_in_common() {
+    let r = engine_client_run("alpn-none-c", &["-alpn", "h2"], &["--alpn", "http/1.1"]);
+    assert_eq!(r.client.status.code(), Some(1));
+    assert!(r.client_stderr().contains("received alert no_application_protocol"), "{}", r.client_stderr());
+}
+
+/// What a run of `openssl s_client` against the engine's server left.
+struct ServerRun {
+    client: Output,
+    server: Output,
+    ours: Vec<String>,
+    theirs: Vec<String>,
+}
+
+impl ServerRun {
+    fn client_text(&self) -> String {
+        String::from_utf8_lossy(&self.client.stdout).into_owned() + &String::from_utf8_lossy(&self.client.stderr)
+    }
+    fn server_stderr(&self) -> String {
+        String::from_utf8_lossy(&self.server.stderr).into_owned()
+    }
+}
+
+/// `openssl s_client` (not quiet: it says what it negotiated) with `client_args` against the
+/// engine's server with `server_args`, both `@file` arguments in the certificates' directory.
+fn openssl_client_run(tag: &str, server_args: &[&str], client_args: &[&str]) -> ServerRun {
+    let certs = Certs::new(tag);
+    let in_dir = |args: &[&str]| -> Vec<String> {
+        args.iter().map(|a| a.strip_prefix('@').map_or_else(|| a.to_string(), |f| certs.path(f))).collect()
+    };
+    let port = free_port();
+    let (server_keys, client_keys) = (certs.path("engine.keys"), certs.path("openssl.keys"));
+    let mut server = Command::new(peer())
+        .args(["server", "--once", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem")])
+        .args(["--key", &certs.path("key.pem"), "--keylog", &server_keys])
+        .args(in_dir(server_args))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut listening = String::new();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut listening).unwrap();
+    assert!(listening.starts_with("listening on "), "the server did not start: {listening:?}");
+    let mut client = Command::new("openssl")
+        .arg("s_client")
+        .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
+        .args(TLS13_P256)
+        .args(in_dir(client_args))
+        .args(["-verify_return_error", "-no_ign_eof", "-keylogfile", &client_keys])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = client.stdin.take().unwrap();
+    stdin.write_all(b"hello engine\n").unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(stdin);
+    let client = wait(client);
+    let server = wait(server);
+    ServerRun { client, server, ours: keylog_lines(&server_keys), theirs: keylog_lines(&client_keys) }
+}
+
+const REQUIRE_CLIENT: [&str; 3] = ["--client-ca", "@ca.pem", "--require-client-cert"];
+
+#[test]
+fn openssl_client_with_a_certificate_is_accepted_by_the_engine_server_requiring_one() {
+    let r = openssl_client_run("mtls-s", &REQUIRE_CLIENT, &["-cert", "@client.pem", "-key", "@client-key.pem"]);
+    assert!(r.server.status.success(), "engine server: {}", r.server_stderr());
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("hello engine"), "the echo: {}", r.client_text());
+    let err = r.server_stderr();
+    assert!(err.contains("client certificate: CN=Handshake Visualizer Demo Client,O=TLS Handshake Visualizer"), "{err}");
+    // s_client lists the CA names the CertificateRequest carried.
+    assert!(r.client_text().contains("Acceptable client certificate CA names"), "{}", r.client_text());
+    assert!(r.client_text().contains("O = TLS Handshake Visualizer, CN = Handshake Visualizer Demo CA"), "{}", r.client_text());
+    assert_eq!(r.ours.len(), 5);
+    assert_eq!(r.ours, r.theirs);
+}
+
+#[test]
+fn openssl_client_without_a_certificate_gets_certificate_required_from_the_engine_server() {
+    let r = openssl_client_run("mtls-none-s", &REQUIRE_CLIENT, &[]);
+    assert!(!r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("alert certificate required"), "s_client does not name the alert: {}", r.client_text());
+    assert!(r.client_text().contains("SSL alert number 116"), "{}", r.client_text());
+    assert!(r.server_stderr().contains("sent alert certificate_required"), "{}", r.server_stderr());
+}
+
+#[test]
+fn openssl_client_without_a_certificate_is_let_in_when_the_engine_server_only_asks() {
+    let r = openssl_client_run("mtls-opt-s", &["--client-ca", "@ca.pem"], &[]);
+    assert!(r.server.status.success(), "engine server: {}", r.server_stderr());
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("hello engine"), "{}", r.client_text());
+    assert!(!r.server_stderr().contains("client certificate:"), "{}", r.server_stderr());
+    assert_eq!(r.ours, r.theirs);
+}
+
+#[test]
+fn openssl_client_and_the_engine_server_agree_on_alpn() {
+    // The server's preference decides: http/1.1 first, though the client lists h2 first.
+    let r = openssl_client_run("alpn-s", &["--alpn", "http/1.1,h2"], &["-alpn", "h2,http/1.1"]);
+    assert!(r.server.status.success(), "engine server: {}", r.server_stderr());
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("ALPN protocol: http/1.1"), "{}", r.client_text());
+    assert!(r.server_stderr().contains("application protocol: http/1.1"), "{}", r.server_stderr());
+    assert_eq!(r.ours.len(), 5);
+    assert_eq!(r.ours, r.theirs);
+}
+
+#[test]
+fn the_engine_server_refuses_an_openssl_client_with_no_protocol_in_common() {
+    let r = openssl_client_run("alpn-none-s", &["--alpn", "h2"], &["-alpn", "spdy/3,http/1.1"]);
+    assert!(!r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("alert no application protocol"), "{}", r.client_text());
+    assert!(r.client_text().contains("SSL alert number 120"), "{}", r.client_text());
+    assert!(r.server_stderr().contains("sent alert no_application_protocol"), "{}", r.server_stderr());
+}
+
+#[test]
+fn the_generated_client_certificate_passes_openssl_verify_for_client_use() {
+    let certs = Certs::new("verify-client");
+    let out = Command::new("openssl")
+        .args(["verify", "-purpose", "sslclient", "-CAfile", &certs.path("ca.pem"), &certs.path("client.pem")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = Command::new("openssl")
+        .args(["verify", "-purpose", "sslserver", "-CAfile", &certs.path("ca.pem"), &certs.path("client.pem")])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "a client certificate is not a server's");
 }

@@ -50,6 +50,18 @@ fn browser_and_protection(kind: Option<&CheckKind>, alert: Option<AlertDescripti
             "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_AUTHORITY_INVALID (it finds no chain of real CAs to a trusted root).".into(),
             "This protects you from anyone holding an ordinary certificate, for any site, who tries to use it to issue themselves a certificate for yours: only a CA may issue certificates.".into(),
         ),
+        Some(CheckKind::ClientCertificate { .. }) => (
+            "A browser without a client certificate for the site would show an error page: Chrome reports ERR_BAD_SSL_CLIENT_AUTH_CERT.".into(),
+            "This keeps out every client that cannot prove who it is with a certificate from a CA the server trusts.".into(),
+        ),
+        Some(CheckKind::ApplicationProtocol { .. } | CheckKind::ApplicationProtocolSelected { .. }) => (
+            "A browser would show an error page instead of the site: Chrome reports ERR_SSL_PROTOCOL_ERROR.".into(),
+            "Neither side goes on to speak a protocol the other does not understand.".into(),
+        ),
+        Some(CheckKind::ClientUsage { .. }) => (
+            "A browser would show an error page: Chrome reports ERR_BAD_SSL_CLIENT_AUTH_CERT.".into(),
+            "This keeps a certificate issued for another purpose from speaking for a client.".into(),
+        ),
         Some(CheckKind::Usage { .. }) => (
             "A browser would refuse to show the page: Chrome says \"Your connection is not private\" with NET::ERR_CERT_INVALID.".into(),
             "This protects you from a certificate issued for another purpose being used to speak for a server.".into(),

@@ -65,6 +65,8 @@ pub fn waiting_for(p: Phase) -> &'static str {
         Phase::ExpectFinished => "waiting for the server's Finished",
         Phase::ExpectClientHello => "waiting for ClientHello",
         Phase::ExpectEndOfEarlyData => "reading the client's 0-RTT data, until EndOfEarlyData",
+        Phase::ExpectClientCertificate => "waiting for the client's Certificate",
+        Phase::ExpectClientCertificateVerify => "waiting for the client's CertificateVerify",
         Phase::ExpectClientFinished => "waiting for the client's Finished",
         Phase::Connected => "connected: application data may flow",
         Phase::Closed => "closed",
@@ -183,6 +185,37 @@ pub fn check(side: Side, c: &Check) -> Narration {
                 extended_key_usage.join(", ")
             ),
             "4.4.2.4",
+        ),
+        CheckKind::ClientUsage { certificate, is_ca, key_usage, extended_key_usage } => n(
+            format!("{w} checks what the client's certificate may be used for: signing TLS handshakes as a client, and not as a CA: {mark}."),
+            format!(
+                "\"{certificate}\": basicConstraints cA {is_ca}, keyUsage [{}], extendedKeyUsage [{}]; a client's leaf needs digitalSignature, and clientAuth if it lists usages.",
+                key_usage.join(", "),
+                extended_key_usage.join(", ")
+            ),
+            "4.4.2.4",
+        ),
+        CheckKind::ClientCertificate { required, certificates } => n(
+            match (certificates, required) {
+                (0, true) => format!("{w} requires a client certificate, and the client's Certificate is empty: {mark}."),
+                (0, false) => format!("{w} asked for a certificate and got none: {mark}. It goes on without knowing who the client is."),
+                (n, _) => format!("{w} asked for a certificate, and the client sent {n}: {mark}."),
+            },
+            format!("{certificates} certificate(s) in the client's Certificate; a certificate is {}required.", if *required { "" } else { "not " }),
+            "4.4.2.4",
+        ),
+        CheckKind::ApplicationProtocol { offered, supported, selected } => n(
+            match selected {
+                Some(p) => format!("{w} picks the application protocol: {p}, the first of its own ({}) that the client offers: {mark}.", list(supported)),
+                None => format!("{w} speaks {}, and the client offers {}: no application protocol in common: {mark}.", list(supported), list(offered)),
+            },
+            format!("ALPN (RFC 7301 §3.2): the client offers [{}]; the server's preference [{}].", offered.join(", "), supported.join(", ")),
+            "4.2",
+        ),
+        CheckKind::ApplicationProtocolSelected { offered, selected } => n(
+            format!("{w} checks that {selected}, the protocol the server picked, is one it offered ({}): {mark}.", list(offered)),
+            format!("ALPN (RFC 7301 §3.1): one protocol_name in EncryptedExtensions, \"{selected}\"."),
+            "4.2",
         ),
         CheckKind::CertificateVerify { signer, scheme, content, signature } => n(
             if c.ok {
@@ -677,7 +710,9 @@ pub fn check_name(k: &CheckKind) -> &'static str {
         CheckKind::MayIssue { .. } => "may issue",
         CheckKind::Validity { .. } => "validity",
         CheckKind::Name { .. } => "name",
-        CheckKind::Usage { .. } => "usage",
+        CheckKind::Usage { .. } | CheckKind::ClientUsage { .. } => "usage",
+        CheckKind::ClientCertificate { .. } => "client certificate",
+        CheckKind::ApplicationProtocol { .. } | CheckKind::ApplicationProtocolSelected { .. } => "ALPN",
         CheckKind::CertificateVerify { .. } => "CertificateVerify",
         CheckKind::Finished { .. } => "Finished",
         CheckKind::RecordDecryption { .. } => "record",

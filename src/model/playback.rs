@@ -468,8 +468,14 @@ fn checked(k: &crate::tls::events::CheckKind) -> &'static str {
         K::TrustAnchor { .. } => "that it ends at the trusted CA",
         K::Validity { .. } => "every certificate's dates",
         K::Name { .. } => "the name",
-        K::Usage { .. } => "the leaf's usage",
-        K::CertificateVerify { .. } | K::Finished { .. } | K::RecordDecryption { .. } | K::Binder { .. } => "the handshake",
+        K::Usage { .. } | K::ClientUsage { .. } => "the leaf's usage",
+        K::ClientCertificate { .. } => "that there is one",
+        K::CertificateVerify { .. }
+        | K::Finished { .. }
+        | K::RecordDecryption { .. }
+        | K::Binder { .. }
+        | K::ApplicationProtocol { .. }
+        | K::ApplicationProtocolSelected { .. } => "the handshake",
     }
 }
 

@@ -3,7 +3,7 @@
 
 mod resume;
 
-use p256::ecdsa::VerifyingKey;
+use p256::ecdsa::{SigningKey, VerifyingKey};
 use rand_chacha::ChaCha20Rng;
 
 use super::auth;
@@ -11,7 +11,7 @@ use super::codec::Bytes;
 use super::conn::{Common, RecordOptions, Role};
 use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
-use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
+use super::events::{CertificateAnswer, Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{ClientHello, Handshake, NewSessionTicket, ServerHello};
 use super::key_schedule::{verify_data, HandshakeSecret, ResumptionMaster, TrafficSecret};
@@ -30,6 +30,22 @@ pub struct ClientConfig {
     /// with a HelloRetryRequest.
     pub initial_key_share: bool,
     pub records: RecordOptions,
+    /// The certificate chain (leaf first) and key the client answers a CertificateRequest with
+    /// (RFC 8446 §4.4.2); without one it answers with an empty Certificate.
+    pub certificate: Option<ClientCertificate>,
+}
+
+/// A client's certificate chain, leaf first, and the leaf's private key.
+#[derive(Clone, Debug)]
+pub struct ClientCertificate {
+    pub chain: Vec<Vec<u8>>,
+    pub key: SigningKey,
+}
+
+/// What the server's CertificateRequest asked for (RFC 8446 §4.3.2).
+struct CertRequest {
+    context: Vec<u8>,
+    schemes: Vec<SignatureScheme>,
 }
 
 /// The handshake secrets, from ServerHello until the client's Finished, and the extensions the
@@ -41,6 +57,8 @@ struct Handshaking {
     offered: Vec<ExtensionType>,
     /// The server resumed with the client's ticket (RFC 8446 §2.2).
     resumed: Option<resume::Resumed>,
+    /// The server asked for the client's certificate.
+    cert_request: Option<CertRequest>,
 }
 
 /// RFC 8446 §4.2: "Implementations MUST NOT send extension responses if the remote endpoint did
@@ -208,6 +226,14 @@ impl Client {
                 // RFC 8446 §2.2: a resumption has no Certificate or CertificateVerify.
                 Ok(if h.resumed.is_some() { State::ExpectFinished(h) } else { State::ExpectCertificate(h) })
             }
+            (State::ExpectCertificate(mut h), Handshake::CertificateRequest { context, extensions }) => {
+                if h.cert_request.is_some() {
+                    return Err(Error::UnexpectedMessage("a second CertificateRequest"));
+                }
+                h.cert_request = Some(self.on_certificate_request(context, &extensions)?);
+                self.common.accept(message, raw);
+                Ok(State::ExpectCertificate(h))
+            }
             (State::ExpectCertificate(h), Handshake::Certificate { context, entries }) => {
                 // RFC 8446 §4.4.2: "Extensions in the Certificate message from the server MUST
                 // correspond to ones from the ClientHello message."
@@ -337,7 +363,7 @@ impl Client {
             self.common.set_write_keys(client_hs.clone())?;
         }
         let offered = hello.extensions.iter().map(Extension::typ).collect();
-        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs, offered, resumed }))
+        Ok(State::ExpectEncryptedExtensions(Handshaking { hs, client_hs, server_hs, offered, resumed, cert_request: None }))
     }
 
     /// RFC 8446 §4.3.1.
@@ -348,8 +374,15 @@ impl Client {
                     let [one] = p.as_slice() else {
                         return Err(Error::IllegalParameter("ALPN must select exactly one protocol"));
                     };
-                    if !self.config.alpn.contains(one) {
-                        return Err(Error::IllegalParameter("ALPN selected a protocol that was not offered"));
+                    let ok = self.config.alpn.contains(one);
+                    let err = (!ok).then_some(Error::IllegalParameter("ALPN selected a protocol that was not offered"));
+                    let kind = CheckKind::ApplicationProtocolSelected {
+                        offered: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
+                        selected: String::from_utf8_lossy(one).into_owned(),
+                    };
+                    self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
+                    if let Some(e) = err {
+                        return Err(e);
                     }
                     self.alpn = Some(one.clone());
                 }
@@ -358,6 +391,53 @@ impl Client {
             }
         }
         Ok(())
+    }
+
+    /// RFC 8446 §4.3.2: the server asks for the client's certificate. In the handshake the
+    /// request context is empty; signature_algorithms must be there; unknown extensions are
+    /// ignored.
+    fn on_certificate_request(&mut self, context: Vec<u8>, exts: &[Extension]) -> Result<CertRequest, Error> {
+        if !context.is_empty() {
+            return Err(Error::IllegalParameter("a CertificateRequest in the handshake with a request context"));
+        }
+        let Some(Extension::SignatureAlgorithms(schemes)) = find(exts, ExtensionType::signature_algorithms) else {
+            return Err(Error::MissingExtension("a CertificateRequest without signature_algorithms"));
+        };
+        let authorities = match find(exts, ExtensionType::certificate_authorities) {
+            Some(Extension::CertificateAuthorities(names)) => names
+                .iter()
+                .map(|n| super::x509::parse::parse_name_at(n, 0).map_or_else(|_| super::codec::hex(n), |(text, _)| text))
+                .collect(),
+            _ => Vec::new(),
+        };
+        self.common.events.push(Event::CertificateRequested { signature_schemes: schemes.clone(), authorities, required: None });
+        Ok(CertRequest { context, schemes: schemes.clone() })
+    }
+
+    /// RFC 8446 §4.4.2, §4.4.3: the client's answer to a CertificateRequest, before its
+    /// Finished: its chain and a CertificateVerify over the transcript so far, or an empty
+    /// Certificate when it has none the server could verify.
+    fn send_client_certificate(&mut self, req: &CertRequest) {
+        let cert = self.config.certificate.clone();
+        let answer = match &cert {
+            None => CertificateAnswer::NoCertificate,
+            Some(_) if !req.schemes.contains(&auth::SCHEME) => CertificateAnswer::NoSchemeInCommon,
+            Some(c) => CertificateAnswer::Chain { certificates: c.chain.len() },
+        };
+        self.common.events.push(Event::ClientCertificateAnswer { answer });
+        let entries = match (&cert, answer) {
+            (Some(c), CertificateAnswer::Chain { .. }) => {
+                c.chain.iter().map(|d| super::handshake::CertificateEntry { cert_data: d.clone(), extensions: vec![] }).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.common.send_handshake(&Handshake::Certificate { context: req.context.clone(), entries });
+        if let (Some(c), CertificateAnswer::Chain { .. }) = (&cert, answer) {
+            let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Client);
+            let sig = auth::sign(&c.key, &content);
+            self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
+            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
+        }
     }
 
     /// RFC 8446 §4.4.2: the server's chain, checked against the trust anchor. Returns the key
@@ -417,7 +497,7 @@ impl Client {
         let th = self.common.transcript.current();
         let mut log = Vec::new();
         let end_early = h.resumed.as_ref().is_some_and(|r| r.early_accepted);
-        let Handshaking { hs, client_hs, server_hs, .. } = h;
+        let Handshaking { hs, client_hs, server_hs, cert_request, .. } = h;
         let master = hs.into_master_secret(&mut log);
         let client_ap = master.client_traffic(&mut log, &th);
         let server_ap = master.server_traffic(&mut log, &th);
@@ -436,6 +516,9 @@ impl Client {
         if !self.sent_ccs {
             self.sent_ccs = true;
             self.common.send_ccs()?;
+        }
+        if let Some(req) = &cert_request {
+            self.send_client_certificate(req);
         }
         let vd = verify_data(&finished_key, &self.common.transcript.current());
         self.common.events.push(Event::FinishedComputed { verify_data: Bytes(vd.to_vec()) });

@@ -32,6 +32,10 @@ pub enum Error {
     CertificateExpired(String),
     /// §6.2: not acceptable (name mismatch, wrong key usage, unparsable).
     BadCertificate(String),
+    /// §4.4.2.4: the server requires a client certificate and the client sent none.
+    CertificateRequired(&'static str),
+    /// RFC 7301 §3.2: the server speaks none of the application protocols the client offers.
+    NoApplicationProtocol(&'static str),
     /// The peer sent this alert.
     PeerAlert(AlertDescription),
     /// The application asked for something the connection cannot do now (not the peer's fault).
@@ -57,6 +61,8 @@ impl Error {
             Error::UnknownCa(_) => AlertDescription::unknown_ca,
             Error::CertificateExpired(_) => AlertDescription::certificate_expired,
             Error::BadCertificate(_) => AlertDescription::bad_certificate,
+            Error::CertificateRequired(_) => AlertDescription::certificate_required,
+            Error::NoApplicationProtocol(_) => AlertDescription::no_application_protocol,
             Error::PeerAlert(_) | Error::Usage(_) | Error::Internal(_) => AlertDescription::internal_error,
         }
     }
@@ -83,6 +89,8 @@ impl core::fmt::Display for Error {
             Error::UnknownCa(s) => write!(f, "untrusted certificate: {s}"),
             Error::CertificateExpired(s) => write!(f, "certificate not valid now: {s}"),
             Error::BadCertificate(s) => write!(f, "bad certificate: {s}"),
+            Error::CertificateRequired(s) => write!(f, "certificate required: {s}"),
+            Error::NoApplicationProtocol(s) => write!(f, "no application protocol: {s}"),
             Error::PeerAlert(a) => write!(f, "the peer sent the alert {a}"),
             Error::Usage(s) => write!(f, "{s}"),
             Error::Internal(s) => write!(f, "internal error: {s}"),

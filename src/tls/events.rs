@@ -48,6 +48,10 @@ pub enum Phase {
     ExpectClientHello,
     /// RFC 8446 §4.5: the server accepted 0-RTT data and reads it until EndOfEarlyData.
     ExpectEndOfEarlyData,
+    /// RFC 8446 §4.4.2: the server sent CertificateRequest and waits for the client's Certificate.
+    ExpectClientCertificate,
+    /// RFC 8446 §4.4.3: the client sent certificates; their CertificateVerify must follow.
+    ExpectClientCertificateVerify,
     ExpectClientFinished,
     Connected,
     Closed,
@@ -400,6 +404,17 @@ pub enum CheckKind {
     Name { asked: String, names: Vec<String> },
     /// The leaf may sign TLS handshakes for a server: not a CA, digitalSignature, serverAuth.
     Usage { certificate: String, is_ca: bool, key_usage: Vec<String>, extended_key_usage: Vec<String> },
+    /// The client's leaf may sign TLS handshakes for a client: not a CA, digitalSignature, and
+    /// clientAuth where it has an extendedKeyUsage (RFC 5280 §4.2.1.12).
+    ClientUsage { certificate: String, is_ca: bool, key_usage: Vec<String>, extended_key_usage: Vec<String> },
+    /// RFC 8446 §4.4.2.4: the server asked for a client certificate (`required`: it needs one)
+    /// and the client sent `certificates` of them (0: an empty Certificate).
+    ClientCertificate { required: bool, certificates: usize },
+    /// RFC 7301 §3.2: the server's choice among the application protocols the client offered,
+    /// by its own preference (`supported`, first preferred); `None`: none in common.
+    ApplicationProtocol { offered: Vec<String>, supported: Vec<String>, selected: Option<String> },
+    /// RFC 7301 §3.1: the protocol the server selected is one the client offered.
+    ApplicationProtocolSelected { offered: Vec<String>, selected: String },
     /// RFC 8446 §4.4.3: the CertificateVerify signature over the transcript verifies with the
     /// certificate's key.
     CertificateVerify { signer: Endpoint, scheme: SignatureScheme, content: Bytes, signature: Bytes },
@@ -426,6 +441,18 @@ pub enum TicketVerdict {
     AgeMismatch { client_ms: u32, server_ms: u64 },
     /// RFC 8446 §8.1: the server saw this ticket once already (a replay, or a client reusing it).
     AlreadyUsed,
+}
+
+/// What a client sends when the server asks for its certificate (RFC 8446 §4.4.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum CertificateAnswer {
+    /// Its chain of `certificates`, leaf first, then a CertificateVerify.
+    Chain { certificates: usize },
+    /// An empty Certificate: it has no certificate.
+    NoCertificate,
+    /// An empty Certificate: its key signs with no scheme the server accepts.
+    NoSchemeInCommon,
 }
 
 /// Why a server does not accept 0-RTT data the client offered (RFC 8446 §4.2.10).
@@ -535,6 +562,19 @@ pub enum Event {
     /// upon by the client).
     HelloRetry {
         group: NamedGroup,
+    },
+    /// RFC 8446 §4.3.2: the server asks the client for a certificate, one it can verify with
+    /// `signature_schemes` and from one of the CAs `authorities` names (RFC 4514 form). Sent by
+    /// the server (`required`: whether it goes on without one) and acted upon by the client
+    /// (which is not told, `None`).
+    CertificateRequested {
+        signature_schemes: Vec<SignatureScheme>,
+        authorities: Vec<String>,
+        required: Option<bool>,
+    },
+    /// RFC 8446 §4.4.2: what the client answers a CertificateRequest with.
+    ClientCertificateAnswer {
+        answer: CertificateAnswer,
     },
     KeyPair {
         group: NamedGroup,

@@ -14,6 +14,8 @@ pub enum ExtContext {
     HelloRetryRequest,
     EncryptedExtensions,
     Certificate,
+    /// RFC 8446 §4.3.2.
+    CertificateRequest,
     NewSessionTicket,
 }
 
@@ -46,6 +48,8 @@ pub enum Extension {
     /// RFC 8446 §4.2.10: empty in ClientHello and EncryptedExtensions; in NewSessionTicket, the
     /// most early data the server will accept with the ticket.
     EarlyData(Option<u32>),
+    /// RFC 8446 §4.2.4: the DER-encoded distinguished names of the CAs the sender trusts.
+    CertificateAuthorities(Vec<Vec<u8>>),
     Other(ExtensionType, Vec<u8>),
 }
 
@@ -62,6 +66,7 @@ impl Extension {
             Extension::PskKeyExchangeModes(_) => ExtensionType::psk_key_exchange_modes,
             Extension::PreSharedKeyOffered(_) | Extension::PreSharedKeySelected(_) => ExtensionType::pre_shared_key,
             Extension::EarlyData(_) => ExtensionType::early_data,
+            Extension::CertificateAuthorities(_) => ExtensionType::certificate_authorities,
             Extension::Other(t, _) => *t,
         }
     }
@@ -87,6 +92,7 @@ impl Extension {
             Extension::PreSharedKeyOffered(o) => o.encode(w),
             Extension::PreSharedKeySelected(i) => w.u16(*i),
             Extension::EarlyData(max) => max.iter().for_each(|m| w.u32(*m)),
+            Extension::CertificateAuthorities(names) => w.vector(2, |w| names.iter().for_each(|n| w.opaque_vector(2, n))),
             Extension::Other(_, data) => w.bytes(data),
         });
     }
@@ -115,16 +121,16 @@ fn allowed(t: ExtensionType, ctx: ExtContext) -> Option<bool> {
         // client/server_certificate_type
         0 | 1 | 10 | 14 | 15 | 16 | 19 | 20 => matches!(ctx, ClientHello | EncryptedExtensions),
         // status_request, signed_certificate_timestamp
-        5 | 18 => matches!(ctx, ClientHello | Certificate),
+        5 | 18 => matches!(ctx, ClientHello | Certificate | CertificateRequest),
         // signature_algorithms, signature_algorithms_cert, certificate_authorities
-        13 | 47 | 50 => ctx == ClientHello,
+        13 | 47 | 50 => matches!(ctx, ClientHello | CertificateRequest),
         21 | 45 | 49 => ctx == ClientHello, // padding, psk_key_exchange_modes, post_handshake_auth
         41 => matches!(ctx, ClientHello | ServerHello),
         42 => matches!(ctx, ClientHello | EncryptedExtensions | NewSessionTicket),
         43 | 51 => matches!(ctx, ClientHello | ServerHello | HelloRetryRequest),
         44 => matches!(ctx, ClientHello | HelloRetryRequest),
-        // oid_filters: CertificateRequest only, a message this engine neither sends nor reads.
-        48 => false,
+        // oid_filters
+        48 => ctx == CertificateRequest,
         _ => return None,
     };
     Some(ok)
@@ -250,6 +256,30 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
             Extension::EarlyData(Some(r.u32("max_early_data_size", "the most 0-RTT data the server accepts with this ticket")?))
         }
         (ExtensionType::early_data, _) => Extension::EarlyData(None),
+        (ExtensionType::certificate_authorities, _) => Extension::CertificateAuthorities(r.vector(
+            2,
+            3,
+            0xffff,
+            "authorities",
+            "the distinguished names of the CAs the sender trusts",
+            |r| {
+                let mut v = Vec::new();
+                while !r.is_empty() {
+                    let dn = r.vector(2, 1, 0xffff, "DistinguishedName", "a CA's name, DER as in its certificate", |r| {
+                        let (start, n) = (r.position(), r.remaining());
+                        let der = r.opaque(n, "data", "a distinguished name in DER")?;
+                        // The name's own structure, from the same parse that reads certificates.
+                        if let Ok((text, fields)) = super::x509::parse::parse_name_at(der, start) {
+                            r.describe_last(text);
+                            r.annotate_last(fields);
+                        }
+                        Ok(der.to_vec())
+                    })?;
+                    v.push(dn);
+                }
+                Ok(v)
+            },
+        )?),
         (ExtensionType::cookie, _) => Extension::Cookie(r.opaque_vector(2, 1, 0xffff, "cookie", "opaque state to echo back")?.to_vec()),
         _ => {
             let n = r.remaining();

@@ -64,6 +64,11 @@ pub enum Handshake {
     /// A ServerHello or a HelloRetryRequest.
     ServerHello(ServerHello),
     EncryptedExtensions(Vec<Extension>),
+    /// RFC 8446 §4.3.2: the server asks the client to authenticate with a certificate.
+    CertificateRequest {
+        context: Vec<u8>,
+        extensions: Vec<Extension>,
+    },
     Certificate {
         context: Vec<u8>,
         entries: Vec<CertificateEntry>,
@@ -85,6 +90,7 @@ impl Handshake {
             Handshake::ClientHello(_) => HandshakeType::client_hello,
             Handshake::ServerHello(_) => HandshakeType::server_hello,
             Handshake::EncryptedExtensions(_) => HandshakeType::encrypted_extensions,
+            Handshake::CertificateRequest { .. } => HandshakeType::certificate_request,
             Handshake::Certificate { .. } => HandshakeType::certificate,
             Handshake::CertificateVerify { .. } => HandshakeType::certificate_verify,
             Handshake::Finished(_) => HandshakeType::finished,
@@ -131,6 +137,10 @@ impl Handshake {
                 w.vector(2, |w| sh.extensions.iter().for_each(|e| e.encode(w)));
             }
             Handshake::EncryptedExtensions(exts) => w.vector(2, |w| exts.iter().for_each(|e| e.encode(w))),
+            Handshake::CertificateRequest { context, extensions } => {
+                w.opaque_vector(1, context);
+                w.vector(2, |w| extensions.iter().for_each(|e| e.encode(w)));
+            }
             Handshake::Certificate { context, entries } => {
                 w.opaque_vector(1, context);
                 w.vector(3, |w| {
@@ -180,9 +190,18 @@ impl Handshake {
             HandshakeType::encrypted_extensions => {
                 Handshake::EncryptedExtensions(read_extensions(r, ExtContext::EncryptedExtensions, 0, 0xffff)?)
             }
+            HandshakeType::certificate_request => {
+                let context = r
+                    .opaque_vector(1, 0, 255, "certificate_request_context", "empty in the handshake; echoed in the client's Certificate")?
+                    .to_vec();
+                let extensions = read_extensions(r, ExtContext::CertificateRequest, 2, 0xffff)?;
+                Handshake::CertificateRequest { context, extensions }
+            }
             HandshakeType::certificate => {
-                let context = r.opaque_vector(1, 0, 255, "certificate_request_context", "empty for a server certificate")?.to_vec();
-                let entries = r.vector(3, 0, 0xff_ffff, "certificate_list", "the chain, leaf first", |r| {
+                let context = r
+                    .opaque_vector(1, 0, 255, "certificate_request_context", "empty, except after a post-handshake CertificateRequest")?
+                    .to_vec();
+                let entries = r.vector(3, 0, 0xff_ffff, "certificate_list", "the chain, leaf first (a client may send none)", |r| {
                     let mut v = Vec::new();
                     while !r.is_empty() {
                         v.push(r.group("CertificateEntry", "one certificate", |r| {

@@ -3,13 +3,13 @@
 
 mod resume;
 
-use p256::ecdsa::SigningKey;
+use p256::ecdsa::{SigningKey, VerifyingKey};
 use rand_chacha::ChaCha20Rng;
 
 use super::auth;
 use super::codec::Bytes;
 use super::conn::{Common, RecordOptions, Role, Status};
-use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode};
+use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
 use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
@@ -27,6 +27,29 @@ pub struct ServerConfig {
     /// NewSessionTickets sent after the handshake, to a client that can use them.
     pub tickets: usize,
     pub records: RecordOptions,
+    /// Ask the client for a certificate (RFC 8446 §4.3.2), in a handshake that is not resumed.
+    pub client_auth: Option<ClientAuth>,
+}
+
+/// How the server asks for and checks client certificates (RFC 8446 §4.3.2, §4.4.2.4).
+#[derive(Clone, Debug)]
+pub struct ClientAuth {
+    /// DER of the one CA certificate a client's chain must lead to; its subject is the
+    /// CertificateRequest's certificate_authorities.
+    pub trust_anchor: Vec<u8>,
+    /// Refuse a client without a certificate (certificate_required); otherwise it goes on
+    /// unauthenticated.
+    pub required: bool,
+    /// Unix seconds, for the validity check.
+    pub now: u64,
+}
+
+/// What the server holds from its flight until the client's Finished.
+struct Pending {
+    client_hs: TrafficSecret,
+    client_ap: TrafficSecret,
+    master: MasterSecret,
+    send_tickets: bool,
 }
 
 enum State {
@@ -40,6 +63,18 @@ enum State {
         client_ap: TrafficSecret,
         master: MasterSecret,
         send_tickets: bool,
+    },
+    /// The server's flight ended with a CertificateRequest: the client's Certificate comes next.
+    ExpectClientCertificate {
+        pending: Pending,
+        required: bool,
+    },
+    /// The client sent this chain, which checked out; its CertificateVerify must verify with
+    /// `key`.
+    ExpectClientCertificateVerify {
+        pending: Pending,
+        key: VerifyingKey,
+        chain: Vec<Vec<u8>>,
     },
     /// The server's flight is sent; the client's Finished is checked with `client_hs`.
     ExpectClientFinished {
@@ -62,6 +97,8 @@ pub struct Server {
     pub server_name: Option<String>,
     /// The protocol ALPN agreed on, if any.
     pub alpn: Option<Vec<u8>>,
+    /// The client's chain, leaf first, once its CertificateVerify has verified.
+    pub client_chain: Option<Vec<Vec<u8>>>,
     /// Seals the tickets this server issues and judges the ones it is offered (see
     /// [`Server::with_tickets`]); made on first use when not given.
     keeper: Option<std::sync::Arc<std::sync::Mutex<TicketKeeper>>>,
@@ -79,7 +116,17 @@ pub const MAX_EARLY_DATA_SKIPPED: usize = 16384;
 impl Server {
     pub fn new(config: ServerConfig, rng: ChaCha20Rng) -> Self {
         let common = Common::new(rng, Endpoint::Server, Phase::ExpectClientHello, config.records.clone());
-        Server { common, config, state: State::ExpectClientHello, sent_ccs: false, server_name: None, alpn: None, keeper: None, now_ms: 0 }
+        Server {
+            common,
+            config,
+            state: State::ExpectClientHello,
+            sent_ccs: false,
+            server_name: None,
+            alpn: None,
+            client_chain: None,
+            keeper: None,
+            now_ms: 0,
+        }
     }
 
     /// What the server waits for (see [`Role::phase`]).
@@ -99,6 +146,20 @@ impl Server {
                 self.common.end_early_data();
                 self.common.set_read_keys(client_hs.clone())?;
                 Ok(State::ExpectClientFinished { client_hs, client_ap, master, send_tickets })
+            }
+            (State::ExpectClientCertificate { pending, required }, Handshake::Certificate { context, entries }) => {
+                let chain = self.on_client_certificate(required, context, entries)?;
+                self.common.accept(message, raw);
+                Ok(match chain {
+                    Some((key, chain)) => State::ExpectClientCertificateVerify { pending, key, chain },
+                    None => pending.expect_finished(),
+                })
+            }
+            (State::ExpectClientCertificateVerify { pending, key, chain }, Handshake::CertificateVerify { algorithm, signature }) => {
+                self.on_client_certificate_verify(&key, algorithm, signature)?;
+                self.common.accept(message, raw);
+                self.client_chain = Some(chain);
+                Ok(pending.expect_finished())
             }
             (State::ExpectClientFinished { client_hs, client_ap, master, send_tickets }, Handshake::Finished(v)) => {
                 self.on_finished(&client_hs, client_ap, master, send_tickets, &v, message, raw)?;
@@ -184,9 +245,7 @@ impl Server {
         if let Some(Extension::ServerName(Some(n))) = find(&ch.extensions, ExtensionType::server_name) {
             self.server_name = Some(n.clone());
         }
-        if let Some(Extension::Alpn(offered)) = find(&ch.extensions, ExtensionType::application_layer_protocol_negotiation) {
-            self.alpn = self.config.alpn.iter().find(|p| offered.contains(p)).cloned();
-        }
+        let alpn_check = self.choose_alpn(&ch)?;
         let send_tickets = matches!(
             find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
             Some(Extension::PskKeyExchangeModes(m)) if !m.is_empty()
@@ -209,6 +268,9 @@ impl Server {
         };
         let peer = share.as_ref().map(|s| kx::parse_public(&s.key_exchange)).transpose()?;
         self.common.accept(message, raw);
+        if let Some(c) = alpn_check {
+            self.common.events.push(Event::Check(c));
+        }
         if let Some(share) = &share {
             self.common.events.push(Event::Chose {
                 suite: SUITE,
@@ -290,6 +352,13 @@ impl Server {
         }
         self.common.send_handshake(&Handshake::EncryptedExtensions(ee));
 
+        // RFC 8446 §4.3.2: a server that authenticates with a certificate may ask for the
+        // client's (never in a resumption).
+        let client_auth = self.config.client_auth.clone().filter(|_| identity.is_none());
+        if let Some(auth) = &client_auth {
+            self.send_certificate_request(auth)?;
+        }
+
         // RFC 8446 §2.2: a resumption proves the server by the PSK; no certificate, no signature.
         if identity.is_none() {
             // RFC 8446 §4.4.2 Certificate.
@@ -323,7 +392,113 @@ impl Server {
         if early_data.is_some() {
             return Ok(State::ExpectEndOfEarlyData { client_hs, client_ap, master, send_tickets });
         }
-        Ok(State::ExpectClientFinished { client_hs, client_ap, master, send_tickets })
+        let pending = Pending { client_hs, client_ap, master, send_tickets };
+        Ok(match client_auth {
+            Some(auth) => State::ExpectClientCertificate { pending, required: auth.required },
+            None => pending.expect_finished(),
+        })
+    }
+
+    /// RFC 7301 §3.2: the first of the server's protocols that the client offers. A server with
+    /// protocols of its own refuses a client that offers none of them (no_application_protocol);
+    /// one without ignores the extension. Returns the check, to be recorded once the server
+    /// answers the ClientHello (a failed one is recorded at once).
+    fn choose_alpn(&mut self, ch: &ClientHello) -> Result<Option<Check>, Error> {
+        let Some(Extension::Alpn(offered)) = find(&ch.extensions, ExtensionType::application_layer_protocol_negotiation) else {
+            return Ok(None);
+        };
+        if self.config.alpn.is_empty() {
+            return Ok(None);
+        }
+        let selected = self.config.alpn.iter().find(|p| offered.contains(p)).cloned();
+        let text = |p: &Vec<u8>| String::from_utf8_lossy(p).into_owned();
+        let kind = CheckKind::ApplicationProtocol {
+            offered: offered.iter().map(text).collect(),
+            supported: self.config.alpn.iter().map(text).collect(),
+            selected: selected.as_ref().map(text),
+        };
+        let err = selected.is_none().then_some(Error::NoApplicationProtocol("the client offers none of the server's protocols"));
+        let check = Check { kind, ok: err.is_none(), failure: err.as_ref().map(Failure::of) };
+        if let Some(e) = err {
+            self.common.events.push(Event::Check(check));
+            return Err(e);
+        }
+        self.alpn = selected;
+        Ok(Some(check))
+    }
+
+    /// RFC 8446 §4.3.2: an empty request context, the one signature scheme the server checks,
+    /// and the name of the CA it trusts for client certificates.
+    fn send_certificate_request(&mut self, auth: &ClientAuth) -> Result<(), Error> {
+        let anchor =
+            super::x509::parse::parse(&auth.trust_anchor).map_err(|_| Error::Internal("the client-CA certificate does not parse"))?;
+        self.common.events.push(Event::CertificateRequested {
+            signature_schemes: vec![auth::SCHEME],
+            authorities: vec![anchor.subject.text.clone()],
+            required: Some(auth.required),
+        });
+        let extensions =
+            vec![Extension::SignatureAlgorithms(vec![auth::SCHEME]), Extension::CertificateAuthorities(vec![anchor.subject.der.to_vec()])];
+        self.common.send_handshake(&Handshake::CertificateRequest { context: vec![], extensions });
+        Ok(())
+    }
+
+    /// RFC 8446 §4.4.2, §4.4.2.4: the client's Certificate. An empty one is refused with
+    /// certificate_required when a certificate is required; a chain is checked like a server's
+    /// (without the name). Returns the leaf's key and the chain, if there is one.
+    #[allow(clippy::type_complexity)]
+    fn on_client_certificate(
+        &mut self,
+        required: bool,
+        context: Vec<u8>,
+        entries: Vec<CertificateEntry>,
+    ) -> Result<Option<(VerifyingKey, Vec<Vec<u8>>)>, Error> {
+        if !context.is_empty() {
+            return Err(Error::IllegalParameter("the client's Certificate does not echo the empty request context"));
+        }
+        // RFC 8446 §4.4.2: its extensions must answer ones of the CertificateRequest, which asked
+        // for none a certificate entry can carry.
+        if entries.iter().any(|e| !e.extensions.is_empty()) {
+            return Err(Error::UnsupportedExtension("an extension in the client's Certificate that the server did not ask for"));
+        }
+        let ok = !(required && entries.is_empty());
+        let err = (!ok).then_some(Error::CertificateRequired("the client sent no certificate"));
+        let kind = CheckKind::ClientCertificate { required, certificates: entries.len() };
+        self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        let chain: Vec<Vec<u8>> = entries.into_iter().map(|e| e.cert_data).collect();
+        for der in &chain {
+            if let Ok(info) = super::x509::describe::describe(der) {
+                self.common.events.push(Event::Certificate { info });
+            }
+        }
+        let (anchor, now) = match &self.config.client_auth {
+            Some(a) => (a.trust_anchor.clone(), a.now),
+            None => return Err(Error::Internal("a client certificate without client authentication configured")),
+        };
+        let mut checks = Vec::new();
+        let res = super::x509::verify::verify_client_chain(&chain, &anchor, now, &mut checks);
+        self.common.events.extend(checks.into_iter().map(Event::Check));
+        Ok(Some((res?, chain)))
+    }
+
+    /// RFC 8446 §4.4.3: the client's signature over the transcript through its Certificate.
+    fn on_client_certificate_verify(&mut self, key: &VerifyingKey, scheme: SignatureScheme, sig: Vec<u8>) -> Result<(), Error> {
+        if scheme != auth::SCHEME {
+            return Err(Error::IllegalParameter("CertificateVerify uses a scheme the server did not ask for"));
+        }
+        let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Client);
+        let ok = auth::verify(key, &content, &sig);
+        let err =
+            (!ok).then_some(Error::DecryptError("the client's CertificateVerify signature does not verify with its certificate's key"));
+        let kind = CheckKind::CertificateVerify { signer: Endpoint::Client, scheme, content: Bytes(content), signature: Bytes(sig) };
+        self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
+        err.map_or(Ok(()), Err)
     }
 
     /// RFC 8446 §D.4: in middlebox compatibility mode (the client sent a session id) the server
@@ -389,6 +564,13 @@ impl Server {
     }
 }
 
+impl Pending {
+    fn expect_finished(self) -> State {
+        let Pending { client_hs, client_ap, master, send_tickets } = self;
+        State::ExpectClientFinished { client_hs, client_ap, master, send_tickets }
+    }
+}
+
 impl Role for Server {
     fn common(&mut self) -> &mut Common {
         &mut self.common
@@ -406,6 +588,8 @@ impl Role for Server {
             (Status::Failed, _) | (_, State::Ended) => Phase::Failed,
             (_, State::ExpectClientHello | State::ExpectSecondClientHello(_)) => Phase::ExpectClientHello,
             (_, State::ExpectEndOfEarlyData { .. }) => Phase::ExpectEndOfEarlyData,
+            (_, State::ExpectClientCertificate { .. }) => Phase::ExpectClientCertificate,
+            (_, State::ExpectClientCertificateVerify { .. }) => Phase::ExpectClientCertificateVerify,
             (_, State::ExpectClientFinished { .. }) => Phase::ExpectClientFinished,
             (_, State::Connected) => Phase::Connected,
         }

@@ -6,14 +6,14 @@
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::sim::{self, Anchor};
-use tlsviz::tls::client::{Client, ClientConfig};
+use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig};
 use tlsviz::tls::conn::{RecordOptions, Role};
 use tlsviz::tls::crypto::aead_seal;
 use tlsviz::tls::enums::{AlertDescription, ContentType};
 use tlsviz::tls::events::{Event, Output, Phase, Protection, Secret};
 use tlsviz::tls::handshake::{ClientHello, Handshake, ServerHello};
 use tlsviz::tls::record::{header, plaintext_record};
-use tlsviz::tls::server::{Server, ServerConfig};
+use tlsviz::tls::server::{ClientAuth, Server, ServerConfig};
 
 pub const NOW: u64 = 1_795_000_000;
 
@@ -22,24 +22,69 @@ pub fn pair(seed: u64) -> (Client, Server) {
 }
 
 pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> (Client, Server) {
+    let (client, server, _) = configs(seed, initial_key_share, records);
+    (Client::new(client, ChaCha20Rng::seed_from_u64(seed + 1000)), Server::new(server, ChaCha20Rng::seed_from_u64(seed + 2000)))
+}
+
+/// The configurations of [`pair_with`], and the certificates they use.
+pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (ClientConfig, ServerConfig, sim::Pki) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
     let pki = sim::make_pki(&mut rng, "example.com", NOW, Anchor::Issuer).unwrap();
-    let client = Client::new(
-        ClientConfig {
-            server_name: "example.com".into(),
-            trust_anchor: pki.anchor.der.clone(),
-            now: NOW,
-            alpn: vec![b"http/1.1".to_vec()],
-            initial_key_share,
-            records: records.clone(),
-        },
-        ChaCha20Rng::seed_from_u64(seed + 1000),
-    );
-    let server = Server::new(
-        ServerConfig { chain: pki.chain.clone(), key: pki.leaf.key.clone(), alpn: vec![b"http/1.1".to_vec()], tickets: 1, records },
-        ChaCha20Rng::seed_from_u64(seed + 2000),
-    );
-    (client, server)
+    let client = ClientConfig {
+        server_name: "example.com".into(),
+        trust_anchor: pki.anchor.der.clone(),
+        now: NOW,
+        alpn: vec![b"http/1.1".to_vec()],
+        initial_key_share,
+        records: records.clone(),
+        certificate: None,
+    };
+    let server = ServerConfig {
+        chain: pki.chain.clone(),
+        key: pki.leaf.key.clone(),
+        alpn: vec![b"http/1.1".to_vec()],
+        tickets: 1,
+        records,
+        client_auth: None,
+    };
+    (client, server, pki)
+}
+
+/// A pair whose server asks for a client certificate from the demo root (`required`: refusing
+/// a client without one), and whose client has one (`with_cert`) that the demo intermediate
+/// issued, sent with the intermediate; `edit` changes the configurations before the pair is made.
+pub fn mtls_pair_with(
+    seed: u64,
+    required: bool,
+    with_cert: bool,
+    edit: impl FnOnce(&mut ClientConfig, &mut ServerConfig, &sim::Pki),
+) -> (Client, Server) {
+    let (mut client, mut server, pki) = configs(seed, true, RecordOptions::default());
+    let mut rng = ChaCha20Rng::seed_from_u64(seed + 3000);
+    let cert = tlsviz::tls::x509::issue::generate_client(&mut rng, &pki.intermediate, NOW).unwrap();
+    if with_cert {
+        client.certificate = Some(ClientCertificate { chain: vec![cert.der.clone(), pki.intermediate.der.clone()], key: cert.key.clone() });
+    }
+    server.client_auth = Some(ClientAuth { trust_anchor: pki.ca.der.clone(), required, now: NOW });
+    edit(&mut client, &mut server, &pki);
+    (Client::new(client, ChaCha20Rng::seed_from_u64(seed + 1000)), Server::new(server, ChaCha20Rng::seed_from_u64(seed + 2000)))
+}
+
+pub fn mtls_pair(seed: u64, required: bool, with_cert: bool) -> (Client, Server) {
+    mtls_pair_with(seed, required, with_cert, |_, _, _| {})
+}
+
+/// Run a pair until neither side has more to say.
+pub fn run_pair(c: &mut Client, s: &mut Server) -> (Vec<Event>, Vec<Event>) {
+    let (mut ce, mut se) = (Vec::new(), Vec::new());
+    c.start();
+    for _ in 0..6 {
+        s.receive(&c.common.take_output());
+        se.extend(s.common.take_events());
+        c.receive(&s.common.take_output());
+        ce.extend(c.common.take_events());
+    }
+    (ce, se)
 }
 
 /// Cut a byte stream into records, as the simulation's network does.
@@ -82,7 +127,12 @@ pub struct ServerFlight {
 }
 
 pub fn server_flight(seed: u64) -> ServerFlight {
-    let (mut client, mut server) = pair(seed);
+    let (client, server) = pair(seed);
+    flight_of(client, server)
+}
+
+/// [`server_flight`] for a given client and server.
+pub fn flight_of(mut client: Client, mut server: Server) -> ServerFlight {
     client.start();
     server.receive(&client.common.take_output());
     let _ = client.common.take_events();

@@ -385,6 +385,7 @@ impl Attacker {
             alpn: vec![b"http/1.1".to_vec()],
             tickets: 0,
             records: RecordOptions::default(),
+            client_auth: None,
         };
         Some(Server::new(config, ChaCha20Rng::from_seed(self.scratch.random::<32>())))
     }

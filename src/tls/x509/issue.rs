@@ -13,8 +13,8 @@ use rand_core::CryptoRng;
 use super::der::{self, context, DerWriter, OCTET_STRING, SEQUENCE, SET};
 use super::ecdsa;
 use super::oid::{
-    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION,
-    PRIME256V1, SERVER_AUTH, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
+    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, CLIENT_AUTH, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE,
+    ORGANIZATION, PRIME256V1, SERVER_AUTH, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
 };
 use super::parse::parse;
 use crate::tls::error::Error;
@@ -104,6 +104,9 @@ pub enum Purpose<'a> {
     Ca { path_len: Option<u8>, key_cert_sign: bool },
     /// A server certificate for this dNSName: cA=FALSE, digitalSignature, serverAuth.
     Server(&'a str),
+    /// A client certificate (RFC 8446 §4.4.2.4): cA=FALSE, digitalSignature, clientAuth; the
+    /// subject's commonName names the client, and there is no dNSName.
+    Client,
 }
 
 /// One certificate to issue.
@@ -178,6 +181,11 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
                         extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
                         extension(w, EXT_KEY_USAGE, false, |w| w.tlv(SEQUENCE, |w| w.oid(SERVER_AUTH)));
                         extension(w, SUBJECT_ALT_NAME, false, |w| w.tlv(SEQUENCE, |w| w.primitive(context(2, false), host.as_bytes())));
+                    }
+                    Purpose::Client => {
+                        extension(w, BASIC_CONSTRAINTS, true, |w| w.tlv(SEQUENCE, |_| {}));
+                        extension(w, KEY_USAGE, true, |w| key_usage(w, &[0]));
+                        extension(w, EXT_KEY_USAGE, false, |w| w.tlv(SEQUENCE, |w| w.oid(CLIENT_AUTH)));
                     }
                 }
                 // RFC 5280 §4.2.1.2: KeyIdentifier ::= OCTET STRING.
@@ -290,5 +298,21 @@ pub fn generate_leaf_valid<R: CryptoRng + ?Sized>(
     not_after: u64,
 ) -> Result<Issued, Error> {
     let req = Request { purpose: Purpose::Server(hostname), organization: None, common_name: hostname, not_before, not_after };
+    issue_cert(rng, &req, Some(ca))
+}
+
+/// The commonName of the demo client certificate.
+pub const CLIENT_NAME: &str = "Handshake Visualizer Demo Client";
+
+/// A client certificate signed by `ca` (the demo intermediate, as for the server), valid from an
+/// hour before `now` for 90 days.
+pub fn generate_client<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64) -> Result<Issued, Error> {
+    let req = Request {
+        purpose: Purpose::Client,
+        organization: Some(ORGANIZATION_NAME),
+        common_name: CLIENT_NAME,
+        not_before: now.saturating_sub(3600),
+        not_after: now.saturating_add(90 * 86400),
+    };
     issue_cert(rng, &req, Some(ca))
 }

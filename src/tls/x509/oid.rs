@@ -60,6 +60,7 @@ pub(crate) const KEY_USAGE: &str = "2.5.29.15";
 pub(crate) const EXT_KEY_USAGE: &str = "2.5.29.37";
 pub(crate) const SUBJECT_ALT_NAME: &str = "2.5.29.17";
 pub(crate) const SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+pub(crate) const CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 pub(crate) const SUBJECT_KEY_IDENTIFIER: &str = "2.5.29.14";
 pub(crate) const AUTHORITY_KEY_IDENTIFIER: &str = "2.5.29.35";
 

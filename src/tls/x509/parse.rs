@@ -347,6 +347,18 @@ pub fn parse(der: &[u8]) -> Result<Parsed<'_>, Error> {
     parse_at(der, 0)
 }
 
+/// Decode a distinguished name on its own (RFC 8446 §4.2.4 certificate_authorities carries
+/// them): its RFC 4514 text and its fields, offsets relative to `base`.
+pub(crate) fn parse_name_at(der: &[u8], base: usize) -> Result<(String, Vec<Field>), Error> {
+    let mut r = DerReader::new(der, base);
+    let name = read_name(&mut r, "Name", "a distinguished name (RFC 5280 §4.1.2.4)")?;
+    if !r.is_empty() {
+        return Err(malformed("bytes after the name"));
+    }
+    let text = name.text;
+    Ok((text, r.into_fields()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

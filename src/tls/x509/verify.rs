@@ -11,7 +11,7 @@ use p256::ecdsa::VerifyingKey;
 
 use super::describe::{extended_key_usage_list, key_usage_list};
 use super::ecdsa;
-use super::oid::{self, ECDSA_SHA256, EC_PUBLIC_KEY, PRIME256V1, SERVER_AUTH};
+use super::oid::{self, CLIENT_AUTH, ECDSA_SHA256, EC_PUBLIC_KEY, PRIME256V1, SERVER_AUTH};
 use super::parse::{parse, Parsed};
 use crate::tls::error::Error;
 use crate::tls::events::{Check, CheckKind, Failure, UnixTime};
@@ -164,6 +164,24 @@ pub fn verify_server_chain(
     now: u64,
     checks: &mut Vec<Check>,
 ) -> Result<VerifyingKey, Error> {
+    verify_chain(chain, anchor, Some(hostname), now, checks)
+}
+
+/// RFC 8446 §4.4.2.4: the server's checks of a client's chain, the same as the client's of a
+/// server's but for the name (a client certificate names no host) and the purpose: the leaf
+/// must allow clientAuth where it has an extendedKeyUsage.
+pub fn verify_client_chain(chain: &[Vec<u8>], anchor: &[u8], now: u64, checks: &mut Vec<Check>) -> Result<VerifyingKey, Error> {
+    verify_chain(chain, anchor, None, now, checks)
+}
+
+/// A server's chain for `hostname`, or (`None`) a client's.
+fn verify_chain(
+    chain: &[Vec<u8>],
+    anchor: &[u8],
+    hostname: Option<&str>,
+    now: u64,
+    checks: &mut Vec<Check>,
+) -> Result<VerifyingKey, Error> {
     if chain.is_empty() {
         return Err(Error::Decode("empty certificate list"));
     }
@@ -265,30 +283,37 @@ pub fn verify_server_chain(
         record(checks, kind, res)?;
     }
 
-    // 4. Name: a subjectAltName dNSName must match.
+    // 4. Name: a subjectAltName dNSName must match (a server's certificate only).
     let leaf = &certs[0];
     let ext = &leaf.extensions;
-    let kind = CheckKind::Name { asked: hostname.to_string(), names: ext.dns_names.clone() };
-    let res = if ext.dns_names.iter().any(|n| name_matches(n, hostname)) {
-        Ok(())
-    } else {
-        Err(Error::BadCertificate(format!("no name in the certificate matches \"{hostname}\"")))
-    };
-    record(checks, kind, res)?;
+    if let Some(hostname) = hostname {
+        let kind = CheckKind::Name { asked: hostname.to_string(), names: ext.dns_names.clone() };
+        let res = if ext.dns_names.iter().any(|n| name_matches(n, hostname)) {
+            Ok(())
+        } else {
+            Err(Error::BadCertificate(format!("no name in the certificate matches \"{hostname}\"")))
+        };
+        record(checks, kind, res)?;
+    }
 
-    // 5. Usage: not a CA; digitalSignature and serverAuth, where the extensions are present.
+    // 5. Usage: not a CA; digitalSignature and serverAuth (clientAuth for a client), where the
+    // extensions are present.
+    let purpose = if hostname.is_some() { SERVER_AUTH } else { CLIENT_AUTH };
     let ku_ok = ext.key_usage.as_ref().is_none_or(|k| k.contains(&"digitalSignature"));
-    let eku_ok = ext.extended_key_usage.as_ref().is_none_or(|e| e.iter().any(|p| p == SERVER_AUTH));
-    let kind = CheckKind::Usage {
-        certificate: leaf.subject.text.clone(),
-        is_ca: ext.is_ca,
-        key_usage: key_usage_list(ext),
-        extended_key_usage: extended_key_usage_list(ext),
+    let eku_ok = ext.extended_key_usage.as_ref().is_none_or(|e| e.iter().any(|p| p == purpose));
+    let (certificate, is_ca, key_usage, extended_key_usage) =
+        (leaf.subject.text.clone(), ext.is_ca, key_usage_list(ext), extended_key_usage_list(ext));
+    let kind = if hostname.is_some() {
+        CheckKind::Usage { certificate, is_ca, key_usage, extended_key_usage }
+    } else {
+        CheckKind::ClientUsage { certificate, is_ca, key_usage, extended_key_usage }
     };
     let res = if ku_ok && eku_ok && !ext.is_ca {
         Ok(())
-    } else {
+    } else if hostname.is_some() {
         Err(Error::BadCertificate("the certificate may not sign TLS handshakes for a server".into()))
+    } else {
+        Err(Error::BadCertificate("the certificate may not sign TLS handshakes for a client".into()))
     };
     record(checks, kind, res)?;
     public_key(leaf)
@@ -544,5 +569,32 @@ mod tests {
         assert!(name_matches("*.example.com", "www.example.com"));
         assert!(!name_matches("*.example.com", "a.b.example.com"));
         assert!(!name_matches("*.example.com", "example.com"));
+    }
+
+    #[test]
+    fn a_client_chain_is_checked_without_a_name_and_needs_client_auth() {
+        let mut rng = ChaCha20Rng::seed_from_u64(30);
+        let root = generate_ca(&mut rng, NOW).unwrap();
+        let inter = generate_intermediate(&mut rng, &root, NOW).unwrap();
+        let client = crate::tls::x509::issue::generate_client(&mut rng, &inter, NOW).unwrap();
+        let chain = [client.der.clone(), inter.der.clone()];
+        let mut checks = Vec::new();
+        assert!(verify_client_chain(&chain, &root.der, NOW, &mut checks).is_ok(), "{checks:#?}");
+        assert_eq!(
+            kinds(&checks),
+            ["chain_length", "issuer_signature", "may_issue", "trust_anchor", "may_issue", "validity", "validity", "client_usage"]
+        );
+        // A server's certificate (serverAuth only) may not act for a client.
+        let server = generate_leaf(&mut rng, &inter, "example.com", NOW).unwrap();
+        let mut checks = Vec::new();
+        let err = verify_client_chain(&[server.der, inter.der.clone()], &root.der, NOW, &mut checks).unwrap_err();
+        assert!(matches!(err, Error::BadCertificate(_)), "{err:?}");
+        assert_eq!(kinds(&checks).last().map(String::as_str), Some("client_usage"));
+        // Nor a client's for a server: it names no host.
+        let err = verify_server_chain(&chain, &root.der, "example.com", NOW, &mut Vec::new()).unwrap_err();
+        assert!(matches!(err, Error::BadCertificate(_)), "{err:?}");
+        // And one from another CA is unknown_ca, as for a server.
+        let other = generate_ca(&mut rng, NOW).unwrap();
+        assert!(matches!(verify_client_chain(&chain, &other.der, NOW, &mut Vec::new()), Err(Error::UnknownCa(_))));
     }
 }
