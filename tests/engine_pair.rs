@@ -255,11 +255,14 @@ fn the_trace_records_what_the_page_needs() {
             _ => None,
         })
         .collect();
+    // ALPN: the server picks http/1.1 from the client's offer, the client checks it offered it.
     // The server sends its certificate and the intermediate: the path is checked link by link
     // (RFC 5280 §6.1), every certificate of it for validity, then the leaf's name and usage.
     assert_eq!(
         checks,
         [
+            "application_protocol",
+            "application_protocol_selected",
             "chain_length",
             "issuer_signature",
             "may_issue",
