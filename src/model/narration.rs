@@ -75,8 +75,11 @@ pub fn waiting_for(p: Phase) -> &'static str {
 }
 
 /// The title and the one-sentence idea of each of the five steps.
-pub fn step_intro(step: Step) -> &'static str {
+pub fn step_intro(step: Step, resumed: bool) -> &'static str {
     match step {
+        // A resumed connection (RFC 8446 §2.2) authenticates by the ticket's PSK: no certificate.
+        Step::SessionKeys if resumed => "each side combines its own private key with the other's public key, as in a full handshake, and mixes the ticket's PSK into the key schedule: the keys depend on both.",
+        Step::Authentication if resumed => "no certificate this time: the server proves it is the server of the first connection by knowing the ticket's PSK, and the Finished messages, keyed from it, confirm both sides saw the same handshake.",
         Step::Hello => "the client lists the TLS versions and cipher suites it supports and sends a fresh public key; the server picks one of each and answers with its own.",
         Step::SessionKeys => "each side combines its own private key with the other's public key. Both reach the same shared secret, which never crosses the network, and derive the same keys from it.",
         Step::Authentication => "the server shows a certificate signed by a CA the client trusts, and signs the conversation to prove it holds the certificate's key. Finished messages confirm both sides saw the same handshake.",
@@ -287,9 +290,13 @@ pub fn network(n: &NetworkEvent) -> Narration {
         NetworkEvent::Copied { record, bytes } => format!(
             "On the network, an attacker keeps a copy of record {record} ({bytes} bytes) of the client's first flight, and lets it through unchanged. It cannot read it, but it can send it again."
         ),
-        NetworkEvent::Replayed { record, bytes, .. } => format!(
-            "The attacker opens a connection of its own to the server and sends the copied record {record} again ({bytes} bytes), byte for byte."
-        ),
+        // The replay opens its connection with the first copied record and goes on on it.
+        NetworkEvent::Replayed { record: 0, bytes, .. } => {
+            format!("The attacker opens a connection of its own to the server and sends the copied record 0 again ({bytes} bytes), byte for byte.")
+        }
+        NetworkEvent::Replayed { record, bytes, .. } => {
+            format!("On that connection, the attacker sends the copied record {record} again ({bytes} bytes), byte for byte.")
+        }
         other => return super::mitm::network(other),
     };
     let detail = match n {
@@ -733,6 +740,35 @@ mod tests {
 
     fn failed(kind: CheckKind, alert: AlertDescription) -> Check {
         Check { kind, ok: false, failure: Some(Failure { error: "x".into(), alert }) }
+    }
+
+    #[test]
+    fn a_resumed_connection_is_not_said_to_show_a_certificate() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario: crate::sim::Scenario::Resume, ..Default::default() });
+        assert!(!t.resumed(1) && t.resumed(2) && !t.resumed(3) && !t.resumed(0));
+        assert!(step_intro(Step::Authentication, t.resumed(1)).contains("shows a certificate signed by a CA"));
+        let second = step_intro(Step::Authentication, t.resumed(2));
+        assert!(second.starts_with("no certificate this time") && !second.contains("signs the conversation"), "{second}");
+        assert!(step_intro(Step::SessionKeys, true).contains("PSK"));
+        assert_eq!(step_intro(Step::Hello, true), step_intro(Step::Hello, false));
+    }
+
+    #[test]
+    fn the_replay_opens_one_connection_and_sends_the_rest_on_it() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario: crate::sim::Scenario::Replay, ..Default::default() });
+        let told: Vec<String> = t
+            .events
+            .iter()
+            .filter_map(|e| e.network())
+            .filter(|n| matches!(n, NetworkEvent::Replayed { .. }))
+            .map(|n| network(n).plain)
+            .collect();
+        assert!(told.len() >= 2, "{told:?}");
+        assert!(
+            told[0].starts_with("The attacker opens a connection of its own to the server and sends the copied record 0 again"),
+            "{told:?}"
+        );
+        assert!(told[1..].iter().all(|p| p.starts_with("On that connection, the attacker sends the copied record")), "{told:?}");
     }
 
     /// The server's EncryptedExtensions sentence in a run of this scenario.

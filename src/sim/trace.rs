@@ -240,6 +240,11 @@ impl Trace {
     }
 
     /// The outcome of the first connection (the one every run has).
+    /// Whether the server resumed connection `connection` (from 1) with a ticket of an earlier one.
+    pub fn resumed(&self, connection: u32) -> bool {
+        (connection as usize).checked_sub(1).and_then(|i| self.connections.get(i)).is_some_and(|o| o.resumed)
+    }
+
     pub fn outcome(&self) -> Option<&Outcome> {
         self.connections.first()
     }

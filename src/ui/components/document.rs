@@ -21,7 +21,7 @@ pub fn document(p: &Props) -> Html {
         let heading = (last_step != Some(b.step)).then(|| {
             last_step = Some(b.step);
             let number = Step::ALL.iter().position(|x| *x == b.step).map_or(0, |i| i + 1);
-            html! { <h3 class="doc-step">{ format!("Step {number} · {}", b.step.title()) }<span class="muted">{ format!(" — {}", step_intro(b.step)) }</span></h3> }
+            html! { <h3 class="doc-step">{ format!("Step {number} · {}", b.step.title()) }<span class="muted">{ format!(" — {}", step_intro(b.step, s.trace.resumed(b.connection))) }</span></h3> }
         });
         let events = || b.events.iter().filter_map(|&i| s.trace.events.get(i));
         let message = events().find_map(|e| match e.event()? {

@@ -94,7 +94,7 @@ pub fn narrator(p: &Props) -> Html {
     html! {
         <section class="narration" aria-label="What is happening">
             if let Some(b) = s.current() {
-                <p class="step-intro"><strong>{ format!("{}Step {} of 5 · {}", connection_label(b.connection, s.trace.connections.len()), Step::ALL.iter().position(|x| *x == b.step).map(|i| i + 1).unwrap_or(0), b.step.title()) }</strong>{ " — " }{ step_intro(b.step) }</p>
+                <p class="step-intro"><strong>{ format!("{}Step {} of 5 · {}", connection_label(b.connection, s.trace.connections.len()), Step::ALL.iter().position(|x| *x == b.step).map(|i| i + 1).unwrap_or(0), b.step.title()) }</strong>{ " — " }{ step_intro(b.step, s.trace.resumed(b.connection)) }</p>
             }
             <div class="live">{ body }</div>
             { conclusion.unwrap_or_default() }
