@@ -144,3 +144,20 @@ fn wireshark_shows_the_altered_record_and_the_clients_bad_record_mac_alert() {
     assert!(!bare.contains("Bad Record MAC"), "without secrets the alert cannot be read");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn wireshark_decrypts_both_connections_of_a_resumption_and_its_0_rtt_data() {
+    let Some(tshark) = tshark() else { return };
+    let dir = scratch("early-data");
+    let text = dissect(&tshark, &dir, &write(&dir, "early-data.pcapng", &run(Scenario::EarlyData)));
+    assert_clean(&text, "early-data");
+    let count = |line: &str| text.lines().filter(|l| l.trim() == line).count();
+    assert_eq!(count("Handshake Type: Client Hello (1)"), 2, "two ClientHellos");
+    // Only the first connection authenticates with a certificate; the second resumes with the PSK.
+    assert_eq!(count("Handshake Type: Certificate (11)"), 1);
+    assert_eq!(count("Handshake Type: Encrypted Extensions (8)"), 2, "both connections' handshake keys are in the file");
+    // The 0-RTT request, readable only with CLIENT_EARLY_TRAFFIC_SECRET, and EndOfEarlyData.
+    assert_has(&text, "Handshake Type: End of Early Data (5)", "early-data");
+    assert_eq!(count(r"GET / HTTP/1.1\r\n"), 2, "the first connection's request and the 0-RTT one");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -3,26 +3,28 @@
 //! memory, and nothing here reads or writes a file or a clock (the page offers them for download,
 //! `peer capture` writes the capture to a file).
 //!
-//! The capture is a pcapng file (draft-ietf-opsawg-pcapng) of the run's first connection:
+//! The capture is a pcapng file (draft-ietf-opsawg-pcapng) of the run's connections (a resumption
+//! has two; an attacker's replay to the server, which the client never made, is left out):
 //!
 //! 1. a Section Header Block, whose comments name the run (seed, scenario) and say what the
 //!    network did to it;
-//! 2. a Decryption Secrets Block of type `TLSK` holding the client's NSS key log lines, before any
-//!    packet, so Wireshark decrypts the handshake and the data with no other file;
+//! 2. a Decryption Secrets Block of type `TLSK` holding the client's NSS key log lines (of every
+//!    connection), before any packet, so Wireshark decrypts the handshake and the data with no
+//!    other file;
 //! 3. an Interface Description Block of link type 101 (raw IPv4: each packet starts with its IPv4
 //!    header, so no Ethernet addresses are made up);
-//! 4. one Enhanced Packet Block per TCP segment between the client, [`CLIENT`] (10.0.0.1:49152),
-//!    and the server, [`SERVER`] (10.0.0.2:443). These are only numbers in a file: the run happened
-//!    in memory and no packet was ever sent.
+//! 4. one Enhanced Packet Block per TCP segment between the client, [`CLIENT`] (10.0.0.1:49152;
+//!    the n-th connection from port 49152 + n - 1), and the server, [`SERVER`] (10.0.0.2:443).
+//!    These are only numbers in a file: the run happened in memory and no packet was ever sent.
 //!
 //! The TCP connection is the one a stack would have made for the run: a three-way handshake, each
 //! TLS record in the order the network carried it, cut into segments of at most [`MSS`] bytes
 //! (the last one pushed), a pure ACK from the receiver once it has the record, and a FIN from
 //! each side at the end, or where the transport closed. Sequence and acknowledgement numbers count
 //! every byte, and the IPv4 and TCP checksums are those of the bytes in the file. Times follow the
-//! trace: the SYN is sent at the options' `now`, the handshake takes 1 ms per packet, and the
-//! event with index `i` happens `3 + i` ms after `now`; a record's segments go out when the
-//! network carries it and its ACK when the receiver has handled it.
+//! trace: the event with index `i` happens `3 + i` ms after the options' `now`, a connection's SYN
+//! 3 ms before its first event, 1 ms per packet of the TCP handshake; a record's segments go out
+//! when the network carries it and its ACK when the receiver has handled it.
 //!
 //! The capture shows each record as it arrived, as far as the trace tells: see [`arrivals`].
 
@@ -200,17 +202,41 @@ fn transport_closed(trace: &Trace, connection: u32) -> Option<usize> {
     trace.events.iter().position(|e| e.connection == connection && e.network() == Some(&NetworkEvent::TransportClosed))
 }
 
-/// The capture of the run's first connection, as a pcapng file (see the module's documentation).
+/// The connections of the run the client made: the first, and each later one it took part in
+/// (a replay by an attacker is not one).
+fn client_connections(trace: &Trace) -> Vec<u32> {
+    let first = trace.outcome().map_or(1, |o| o.connection);
+    let took_part = |c: u32| c == first || trace.events.iter().any(|e| e.connection == c && e.side == Side::Client);
+    let mut out: Vec<u32> = trace.connections.iter().map(|o| o.connection).filter(|&c| took_part(c)).collect();
+    if out.is_empty() {
+        out.push(first);
+    }
+    out
+}
+
+/// The capture of the run, as a pcapng file (see the module's documentation): one TCP connection
+/// for each connection the client made, the n-th from client port [`CLIENT`]` + n - 1`.
 pub fn pcapng(trace: &Trace) -> Vec<u8> {
-    let connection = trace.outcome().map_or(1, |o| o.connection);
+    let connections = client_connections(trace);
+    let several = trace.connections.len() > 1;
     let mut file = pcapng::File::default();
 
     let mut comments = vec![format!(
-        "TLS 1.3 handshake visualizer, seed {}, scenario {}: a run simulated in memory and written as the TCP connection it would have been; no packet was sent",
+        "TLS 1.3 handshake visualizer, seed {}, scenario {}: a run simulated in memory and written as the TCP connection{} it would have been; no packet was sent",
         trace.seed,
-        trace.options.scenario.key()
+        trace.options.scenario.key(),
+        if connections.len() > 1 { "s" } else { "" }
     )];
-    comments.extend(trace.events.iter().filter(|e| e.connection == connection).filter_map(|e| e.network()).map(describe));
+    for o in &trace.connections {
+        let c = o.connection;
+        let prefix = if several { format!("connection {c}: ") } else { String::new() };
+        if !connections.contains(&c) {
+            comments.push(format!("{prefix}the attacker's own connection to the server, not in this capture"));
+        }
+        comments.extend(
+            trace.events.iter().filter(|e| e.connection == c).filter_map(|e| e.network()).map(|n| format!("{prefix}{}", describe(n))),
+        );
+    }
     let mut options: Vec<(u16, &[u8])> = comments.iter().map(|c| (pcapng::OPT_COMMENT, c.as_bytes())).collect();
     options.push((pcapng::SHB_USERAPPL, b"tlsviz"));
     file.section_header(&options);
@@ -221,15 +247,24 @@ pub fn pcapng(trace: &Trace) -> Vec<u8> {
     }
     file.interface(LINK_TYPE, &[(pcapng::IF_NAME, b"sim"), (pcapng::IF_TSRESOL, &[6])]);
 
-    let mut tcp = Connection::new(trace.options.now, file);
-    tcp.handshake();
-    for a in arrivals(trace, connection) {
-        tcp.deliver(&a);
+    // One clock for the whole file: a later connection's packets come after the earlier one's.
+    let mut last = None;
+    for (n, &connection) in connections.iter().enumerate() {
+        let client = Addr { port: CLIENT.port.saturating_add(u16::try_from(n).unwrap_or(u16::MAX)), ..CLIENT };
+        let first = trace.events.iter().position(|e| e.connection == connection).unwrap_or(0);
+        let mut tcp = Connection::new(trace.options.now, file, client);
+        tcp.last = last;
+        tcp.handshake(first);
+        for a in arrivals(trace, connection) {
+            tcp.deliver(&a);
+        }
+        let closed = transport_closed(trace, connection);
+        let end = closed.unwrap_or_else(|| trace.events.iter().rposition(|e| e.connection == connection).map_or(0, |i| i + 1));
+        tcp.close(end, closed.map(|_| "the transport closed here: a side waited for bytes that never came"));
+        last = tcp.last;
+        file = tcp.file;
     }
-    let closed = transport_closed(trace, connection);
-    let end = closed.unwrap_or_else(|| trace.events.iter().rposition(|e| e.connection == connection).map_or(0, |i| i + 1));
-    tcp.close(end, closed.map(|_| "the transport closed here: a side waited for bytes that never came"));
-    tcp.file.bytes
+    file.bytes
 }
 
 /// A network event as a sentence, for the section's comments.
@@ -265,6 +300,8 @@ struct Connection {
     /// The next sequence number of the client and of the server.
     next: [u32; 2],
     ip_id: [u16; 2],
+    /// The client's address and port.
+    client: Addr,
 }
 
 fn index(side: Endpoint) -> usize {
@@ -274,16 +311,16 @@ fn index(side: Endpoint) -> usize {
     }
 }
 
-fn addr(side: Endpoint) -> Addr {
-    match side {
-        Endpoint::Client => CLIENT,
-        Endpoint::Server => SERVER,
-    }
-}
-
 impl Connection {
-    fn new(now: u64, file: pcapng::File) -> Self {
-        Connection { file, start: now.saturating_mul(1_000_000), last: None, next: [CLIENT_ISN, SERVER_ISN], ip_id: [1, 1] }
+    fn new(now: u64, file: pcapng::File, client: Addr) -> Self {
+        Connection { file, start: now.saturating_mul(1_000_000), last: None, next: [CLIENT_ISN, SERVER_ISN], ip_id: [1, 1], client }
+    }
+
+    fn addr(&self, side: Endpoint) -> Addr {
+        match side {
+            Endpoint::Client => self.client,
+            Endpoint::Server => SERVER,
+        }
     }
 
     /// The time of a packet sent `ms` milliseconds after the SYN: never earlier than, nor the same
@@ -309,7 +346,7 @@ impl Connection {
         let (me, peer) = (index(from), index(from.peer()));
         let seq = self.next[me];
         let ack = if flags & ACK != 0 { self.next[peer] } else { 0 };
-        let segment = Segment { src: addr(from), dst: addr(from.peer()), seq, ack, flags, options, payload };
+        let segment = Segment { src: self.addr(from), dst: self.addr(from.peer()), seq, ack, flags, options, payload };
         let id = self.ip_id[me];
         self.ip_id[me] = id.wrapping_add(1);
         self.file.packet(micros, &tcpip::packet(&segment, id), comment);
@@ -318,14 +355,16 @@ impl Connection {
         self.next[me] = seq.wrapping_add(u32::try_from(payload.len()).unwrap_or(u32::MAX)).wrapping_add(control);
     }
 
-    /// RFC 9293 §3.5: SYN, SYN/ACK, ACK, each SYN announcing the MSS.
-    fn handshake(&mut self) {
+    /// RFC 9293 §3.5: SYN, SYN/ACK, ACK, each SYN announcing the MSS, 1 ms apart and just before
+    /// the event with index `first`, the connection's first.
+    fn handshake(&mut self, first: usize) {
         let mss = tcpip::mss_option(u16::try_from(MSS).unwrap_or(u16::MAX));
-        let t = self.at(0);
+        let first = u64::try_from(first).unwrap_or(u64::MAX);
+        let t = self.at(first);
         self.send(Endpoint::Client, SYN, &mss, &[], t, None);
-        let t = self.at(1);
+        let t = self.at(first.saturating_add(1));
         self.send(Endpoint::Server, SYN | ACK, &mss, &[], t, None);
-        let t = self.at(2);
+        let t = self.at(first.saturating_add(2));
         self.send(Endpoint::Client, ACK, &[], &[], t, None);
     }
 

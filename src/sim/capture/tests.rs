@@ -402,3 +402,25 @@ fn the_key_log_of_a_resumption_holds_each_connections_secrets_under_its_own_clie
     assert_eq!(lines.iter().filter(|l| l.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")).count(), 1, "{text}");
     assert_eq!(lines.iter().filter(|l| l.starts_with("CLIENT_TRAFFIC_SECRET_0 ")).count(), 2, "{text}");
 }
+
+#[test]
+fn a_resumption_is_captured_as_two_tcp_connections_from_two_client_ports() {
+    let t = trace(Scenario::EarlyData);
+    let file = pcapng(&t);
+    let ps = packets(&file);
+    let ports: std::collections::BTreeSet<u16> = ps.iter().map(|p| if p.src.0 == [10, 0, 0, 1] { p.src.1 } else { p.dst.1 }).collect();
+    assert_eq!(ports.into_iter().collect::<Vec<_>>(), vec![49152, 49153]);
+    // Each connection opens with its own SYN, and the second one starts after the first ends.
+    let syns: Vec<usize> = ps.iter().enumerate().filter(|(_, p)| p.flags == SYN).map(|(i, _)| i).collect();
+    assert_eq!(syns.len(), 2);
+    let first_fin = ps.iter().position(|p| p.flags & FIN != 0).unwrap();
+    assert!(first_fin < syns[1], "the second connection opened before the first closed");
+    assert!(ps.windows(2).all(|w| w[0].micros < w[1].micros), "packet times go forward");
+    // The replay of the attacker is not a connection the client made, and the file says so.
+    let replay = pcapng(&trace(Scenario::Replay));
+    let ports: std::collections::BTreeSet<u16> =
+        packets(&replay).iter().map(|p| if p.src.0 == [10, 0, 0, 1] { p.src.1 } else { p.dst.1 }).collect();
+    assert_eq!(ports.len(), 2);
+    let shb = comments(&options(&blocks(&replay)[0].body, 16));
+    assert!(shb.iter().any(|c| c == "connection 3: the attacker's own connection to the server, not in this capture"), "{shb:?}");
+}
