@@ -17,8 +17,8 @@
 //!
 //! - `--seed N`: the seed of every random value (drawn from the OS when absent, and recorded);
 //! - `--scenario KEY`: one of the page's scenarios (`normal`, `retry`, `tamper`, `wrong-name`,
-//!   `expired`, `untrusted`, `leaf-as-ca`, `resume`, `early-data`, `replay`, `bad-binder`, as in its
-//!   address);
+//!   `expired`, `untrusted`, `leaf-as-ca`, `resume`, `early-data`, `replay`, `bad-binder`, the
+//!   man in the middle's four, `client-cert`, `no-client-cert`, `no-alpn`, as in its address);
 //! - `--hostname NAME`: the name the certificate is issued for and the client asks for;
 //! - `--message TEXT`: a message the client sends after the handshake; repeat it for several, in
 //!   order. Given at all, these replace the default request (the server's replies stay as they are);

@@ -13,13 +13,13 @@ pub mod trace;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::tls::client::{Client, ClientConfig};
+use crate::tls::client::{Client, ClientCertificate, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
 use crate::tls::error::Error;
 use crate::tls::events::{Endpoint, Event, Phase};
 use crate::tls::record::HEADER_LEN;
-use crate::tls::server::{Server, ServerConfig};
+use crate::tls::server::{ClientAuth, Server, ServerConfig};
 use crate::tls::x509::issue::{self, Issued};
 pub use network::{Network, NetworkEvent};
 pub use scenario::{Anchor, Scenario, ServerChain, Setup};
@@ -306,26 +306,29 @@ pub fn make_pki_with(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: An
 /// certificates).
 pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha20Rng) -> Pair {
     let records = RecordOptions { max_fragment: opts.max_fragment, padding: 0 };
-    let client = Client::new(
+    let protocols = |l: &[&str]| l.iter().map(|p| p.as_bytes().to_vec()).collect();
+    let mut client = Client::new(
         ClientConfig {
             server_name: setup.server_name,
             trust_anchor: pki.anchor.der.clone(),
             now: setup.client_now,
-            alpn: vec![b"http/1.1".to_vec()],
+            alpn: protocols(&scenario::CLIENT_ALPN),
             initial_key_share: setup.initial_key_share,
             records: records.clone(),
             certificate: None,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
+    // The server trusts the demo root for client certificates too.
+    let client_auth = setup.client_cert.map(|r| ClientAuth { trust_anchor: pki.ca.der.clone(), required: r.required, now: opts.now });
     let server = Server::new(
         ServerConfig {
             chain: pki.chain.clone(),
             key: pki.leaf.key.clone(),
-            alpn: vec![b"http/1.1".to_vec()],
+            alpn: protocols(setup.server_alpn),
             tickets: 1,
             records,
-            client_auth: None,
+            client_auth,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
@@ -333,6 +336,13 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
     if network.attacker.is_some() {
         // Drawn after the endpoints' seeds, so runs without an attacker keep their bytes.
         network.arm(seed_bytes(rng), opts.now);
+    }
+    if setup.client_cert.is_some_and(|r| r.client_has_one) {
+        // Drawn last, for the same reason: a certificate the intermediate issues to the client,
+        // sent with the intermediate, as the server's is.
+        if let Ok(c) = issue::generate_client(rng, &pki.intermediate, opts.now) {
+            client.set_certificate(ClientCertificate { chain: vec![c.der, pki.intermediate.der.clone()], key: c.key });
+        }
     }
     Pair { client, server, network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
 }
@@ -489,8 +499,9 @@ mod tests {
 
     #[test]
     fn nothing_arrives_after_the_transport_closed() {
-        // A length field made larger than the record: the receiver waits for bytes that never come.
-        let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 0, offset: 4, xor: 0x40 }, ..Default::default() });
+        // A length field made larger than the record (256 more, by its high byte): the receiver
+        // waits for bytes that never come.
+        let t = run(&Options { seed: Some(3), scenario: Scenario::Tamper { record: 0, offset: 3, xor: 0x01 }, ..Default::default() });
         let closed = t.events.iter().position(|e| e.network() == Some(&NetworkEvent::TransportClosed)).expect("the transport closed");
         let received_after =
             t.events[closed..].iter().filter(|e| matches!(e.event(), Some(crate::tls::events::Event::RecordReceived { .. }))).count();

@@ -130,8 +130,19 @@ pub fn conclude(t: &Trace) -> Conclusion {
             Event::Check(Check { kind: CheckKind::CertificateVerify { scheme, .. }, .. }) => Some(scheme.to_string()),
             _ => None,
         });
+        // Whether the server asked who the client is, and what the client proved.
+        let asked = events(t, Side::Server).any(|e| matches!(e, Event::CertificateRequested { .. }));
+        let client_cert = events(t, Side::Server).find_map(|e| match e {
+            Event::Certificate { info } => Some(info.subject.clone()),
+            _ => None,
+        });
+        let client = match (asked, client_cert) {
+            (true, Some(subject)) => format!("The client proved who it is too: the server asked, and its certificate for {subject} leads to {anchor}, which the server trusts, and its own CertificateVerify signature shows it holds that certificate's key."),
+            (true, None) => "The client did not prove who it is: the server asked, the client had no certificate, and the server let it in anyway.".into(),
+            _ => "The client did not prove who it is: the server did not ask.".into(),
+        };
         lines.push(format!(
-            "The server proved who it is: its certificate for {} leads to {anchor}, which the client trusts, and its CertificateVerify signature{} shows it holds that certificate's private key. The client did not prove who it is: the server did not ask.",
+            "The server proved who it is: its certificate for {} leads to {anchor}, which the client trusts, and its CertificateVerify signature{} shows it holds that certificate's private key. {client}",
             name.as_deref().unwrap_or("the name asked for"),
             scheme.map(|s| format!(" ({s})")).unwrap_or_default()
         ));
@@ -212,6 +223,21 @@ mod tests {
 
     fn of(s: Scenario) -> Conclusion {
         conclude(&run(&Options { seed: Some(5), scenario: s, ..Default::default() }))
+    }
+
+    #[test]
+    fn the_conclusions_of_mutual_tls_and_alpn_say_who_proved_what_and_which_check_refused() {
+        let c = of(Scenario::ClientCert);
+        assert!(c.ok, "{:?}", c.lines);
+        assert!(c.lines.iter().any(|l| l.contains("The client proved who it is too") && l.contains("CN=Handshake Visualizer Demo Client")));
+        let normal = of(Scenario::Normal);
+        assert!(normal.lines.iter().any(|l| l.contains("The client did not prove who it is: the server did not ask")));
+        let c = of(Scenario::NoClientCert);
+        assert_eq!(c.title, "The connection failed: the server refused it");
+        assert!(c.lines[0].contains("requires a client certificate") && c.lines[0].contains("certificate_required"), "{:?}", c.lines);
+        assert!(c.lines.iter().any(|l| l.contains("ERR_BAD_SSL_CLIENT_AUTH_CERT")));
+        let c = of(Scenario::NoAlpn);
+        assert!(c.lines[0].contains("imap") && c.lines[0].contains("no_application_protocol"), "{:?}", c.lines);
     }
 
     #[test]

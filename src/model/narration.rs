@@ -9,8 +9,8 @@ use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
 use crate::tls::codec::{hex, quoted};
 use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
 use crate::tls::events::{
-    Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput, Message, Output,
-    Phase, Secret,
+    Carries, CertificateAnswer, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput,
+    Message, Output, Phase, Secret,
 };
 use crate::tls::extensions::Extension;
 
@@ -335,7 +335,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
                 format!("{w} says hello: it offers TLS 1.3 and the cipher suite {}, and lists {} among its groups, but sends no public key yet (its key_share is empty).", list(&suites), list(&groups))
             } else {
                 format!(
-                    "{w} says hello: it offers TLS 1.3, the cipher suite {}, and a fresh public key for {} (a key share). It signs nothing and has no certificate.",
+                    "{w} says hello: it offers TLS 1.3, the cipher suite {}, and a fresh public key for {} (a key share). It signs nothing and sends no certificate.",
                     list(&suites),
                     list(&shares.iter().map(|g| g.to_string()).collect::<Vec<_>>())
                 )
@@ -384,14 +384,36 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             let carries = if told.is_empty() { "nothing here".to_string() } else { format!("here {}", told.join("; ")) };
             n(plain, format!("EncryptedExtensions carries the extensions not needed to set up keys: {carries}. It is the first message under the handshake traffic keys."), "4.3.1")
         }
+        HandshakeType::certificate_request => n(
+            format!(
+                "{w} asks the client who it is: a certificate from a CA the server trusts, and a signature to go with it{}.",
+                if before(trace, e).any(|x| matches!(x, Event::CertificateRequested { required: Some(true), .. })) {
+                    ". It will not go on without one"
+                } else {
+                    ""
+                }
+            ),
+            format!("CertificateRequest, {len} bytes: an empty certificate_request_context, signature_algorithms (the schemes the server checks) and certificate_authorities (the name of the CA it trusts)."),
+            "4.3.2",
+        ),
+        HandshakeType::certificate if e.side == Side::Client && len <= 8 => n(
+            format!("{w} has no certificate, so it answers with an empty Certificate, and sends no CertificateVerify."),
+            format!("Certificate, {len} bytes: the empty certificate_request_context echoed, and an empty certificate_list."),
+            "4.4.2",
+        ),
+        HandshakeType::certificate if e.side == Side::Client => n(
+            format!("{w} answers with its own certificate, and the intermediate CA certificate that issued it. Encrypted, like the server's."),
+            format!("Certificate, {len} bytes: the request's certificate_request_context (empty) echoed, then one CertificateEntry per certificate in DER, the client's own first."),
+            "4.4.2",
+        ),
         HandshakeType::certificate => n(
             format!("{w} sends its certificate, with the CA certificates that lead to one the client trusts. In TLS 1.3 they travel encrypted: an eavesdropper cannot even see which certificate it is."),
             format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
             "4.4.2",
         ),
         HandshakeType::certificate_verify => n(
-            format!("{w} sends CertificateVerify, carrying that signature: it proves the {} holds the certificate's private key, not just a copy of the certificate.", if e.side == Side::Server { "server" } else { "client" }),
-            "ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, server CertificateVerify\", a zero byte and the transcript hash.".into(),
+            format!("{w} sends CertificateVerify, carrying that signature: it proves the {} holds the certificate's private key, not just a copy of the certificate.", e.side.name()),
+            format!("ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, {} CertificateVerify\", a zero byte and the transcript hash.", e.side.name()),
             "4.4.3",
         ),
         HandshakeType::finished => n(
@@ -595,6 +617,28 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             },
             "Traffic key = HKDF-Expand-Label(secret, \"key\", \"\", 16), IV = HKDF-Expand-Label(secret, \"iv\", \"\", 12).".into(),
             "7.3",
+        ),
+        Event::Certificate { info } if e.side == Side::Server => n(
+            format!("{w} reads the client's certificate: it is for {} and was issued by {}.", info.subject, info.issuer),
+            format!("Serial {}, valid {} to {}, key usage {}, extended key usage {}.", info.serial, info.not_before, info.not_after, list(&info.key_usage), list(&info.extended_key_usage)),
+            "4.4.2",
+        ),
+        Event::CertificateRequested { authorities, required, .. } => n(
+            match required {
+                Some(true) => format!("{w} will ask the client for a certificate, and will not go on without one."),
+                _ => format!("{w} is asked for a certificate from {}.", list(authorities)),
+            },
+            format!("certificate_authorities: {}.", list(authorities)),
+            "4.3.2",
+        ),
+        Event::ClientCertificateAnswer { answer } => n(
+            match answer {
+                CertificateAnswer::Chain { .. } => format!("{w} has a certificate from that CA: it will send it, and sign the handshake with its key."),
+                CertificateAnswer::NoCertificate => format!("{w} has no certificate to send."),
+                CertificateAnswer::NoSchemeInCommon => format!("{w} cannot sign with a scheme the server accepts: it sends no certificate."),
+            },
+            String::new(),
+            "4.4.2",
         ),
         Event::Certificate { info } => n(
             format!("{w} reads the certificate: it is for {} and was issued by {}.", list(&info.dns_names), info.issuer),

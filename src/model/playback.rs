@@ -9,7 +9,7 @@
 use super::narration::{check, narrate, who, Narration};
 use crate::sim::{Side, Trace, TraceEvent};
 use crate::tls::enums::{AlertDescription, HandshakeType};
-use crate::tls::events::{Carries, Check, DiscardReason, Event, Output, Phase};
+use crate::tls::events::{Carries, Check, CheckKind, DiscardReason, Event, Output, Phase};
 use serde::{Deserialize, Serialize};
 
 /// Reading speed: words a minute at 1×.
@@ -201,8 +201,9 @@ fn is_lead_in(e: &TraceEvent) -> bool {
                 | Event::HelloRetry { .. }
                 | Event::TicketIssued { .. }
                 | Event::ResumptionOffered { .. }
+                | Event::ClientCertificateAnswer { .. }
         )
-    )
+    ) || (e.side == Side::Server && matches!(e.event(), Some(Event::CertificateRequested { .. })))
 }
 
 /// The step a beat belongs to by itself (`None`: whichever step the reader is in).
@@ -211,7 +212,7 @@ fn natural_step(e: &TraceEvent) -> Option<Step> {
     let by_message = |typ: HandshakeType| match typ {
         H::client_hello | H::server_hello => Step::Hello,
         H::encrypted_extensions => Step::SessionKeys,
-        H::certificate | H::certificate_verify | H::finished | H::end_of_early_data => Step::Authentication,
+        H::certificate_request | H::certificate | H::certificate_verify | H::finished | H::end_of_early_data => Step::Authentication,
         _ => Step::SecureConnection,
     };
     match e.event()? {
@@ -330,8 +331,18 @@ pub fn playback(t: &Trace) -> Playback {
 fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
     let e = &t.events[headline];
     let evs = || events.iter().map(|&i| &t.events[i]).filter_map(|x| x.event().map(|ev| (x, ev)));
+    // A passed ALPN check is told by the message's own sentence (the protocol chosen), not as a check.
+    // So is a client certificate that came: the beat says the server received it.
+    let told = |c: &Check| {
+        c.ok && matches!(
+            c.kind,
+            CheckKind::ApplicationProtocol { .. }
+                | CheckKind::ApplicationProtocolSelected { .. }
+                | CheckKind::ClientCertificate { certificates: 1.., .. }
+        )
+    };
     let checks: Vec<(&TraceEvent, &Check)> =
-        evs().filter_map(|(x, ev)| if let Event::Check(c) = ev { Some((x, c)) } else { None }).collect();
+        evs().filter_map(|(x, ev)| if let Event::Check(c) = ev { Some((x, c)) } else { None }).filter(|(_, c)| !told(c)).collect();
     let w = who(e.side);
     let chose = evs().find_map(|(_, ev)| match ev {
         Event::Chose { suite, group, alpn, .. } => Some((suite.to_string(), group.to_string(), alpn.clone())),
@@ -352,6 +363,12 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                         alpn.map(|a| format!(", and the application protocol {a}")).unwrap_or_default()
                     );
                     n
+                }
+                Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::certificate_request => {
+                    match evs().find(|(_, ev)| matches!(ev, Event::CertificateRequested { .. })) {
+                        Some((x, _)) => narrate(t, x),
+                        None => narrate(t, e),
+                    }
                 }
                 Some(Event::HandshakeReceived { message: Some(m), .. })
                     if m.typ == HandshakeType::server_hello && !m.hello_retry_request =>
@@ -413,9 +430,16 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                     _ => list.join(""),
                 };
                 let cert = evs().find_map(|(_, ev)| if let Event::Certificate { info } = ev { Some(info) } else { None });
-                if let Some(info) = cert {
-                    n.plain =
-                        format!("{w} receives the server's certificate, for {}, issued by {}.", info.dns_names.join(", "), info.issuer);
+                match cert {
+                    // The server reads a client's certificate: it names a subject, not a host.
+                    Some(info) if e.side == Side::Server => {
+                        n.plain = format!("{w} receives the client's certificate, for {}, issued by {}.", info.subject, info.issuer)
+                    }
+                    Some(info) => {
+                        n.plain =
+                            format!("{w} receives the server's certificate, for {}, issued by {}.", info.dns_names.join(", "), info.issuer)
+                    }
+                    None => {}
                 }
                 n.plain = format!("{} It checks the chain: {list}. All pass ✓.", n.plain);
                 n.detail = many.iter().map(|(x, c)| check(x.side, c).detail).collect::<Vec<_>>().join(" ");

@@ -46,6 +46,25 @@ pub enum Scenario {
     MitmForceRetry,
     /// A man in the middle deletes supported_versions from the ClientHello.
     MitmStripVersions,
+    /// The server asks for the client's certificate and requires one; the client has one
+    /// (RFC 8446 §4.3.2, §4.4.2).
+    ClientCert,
+    /// … and the client has none: an empty Certificate, and certificate_required.
+    NoClientCert,
+    /// The server speaks no application protocol the client offers (RFC 7301 §3.2).
+    NoAlpn,
+}
+
+/// The application protocols the client offers, most preferred first (RFC 7301).
+pub const CLIENT_ALPN: [&str; 2] = ["h2", "http/1.1"];
+
+/// The server asks for a client certificate (RFC 8446 §4.3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientCertRequest {
+    /// Refuse a client without one (certificate_required).
+    pub required: bool,
+    /// The client has a certificate from the demo intermediate CA to answer with.
+    pub client_has_one: bool,
 }
 
 /// A second connection of the run, resuming with a ticket of the first.
@@ -95,6 +114,10 @@ pub struct Setup {
     pub network: Network,
     /// A second connection that resumes, if any.
     pub resume: Option<Resume>,
+    /// The server asks for the client's certificate, if this is set.
+    pub client_cert: Option<ClientCertRequest>,
+    /// The server's application protocols, most preferred first.
+    pub server_alpn: &'static [&'static str],
 }
 
 /// The tamper scenario the page offers: one bit of the server's first encrypted record.
@@ -102,7 +125,7 @@ pub const PAGE_TAMPER: Scenario = Scenario::Tamper { record: 3, offset: 60, xor:
 
 impl Scenario {
     /// Every scenario the page offers, in its menu's order.
-    pub const ALL: [Scenario; 15] = [
+    pub const ALL: [Scenario; 18] = [
         Scenario::Normal,
         Scenario::HelloRetry,
         PAGE_TAMPER,
@@ -118,6 +141,9 @@ impl Scenario {
         Scenario::MitmKeyShare,
         Scenario::MitmForceRetry,
         Scenario::MitmStripVersions,
+        Scenario::ClientCert,
+        Scenario::NoClientCert,
+        Scenario::NoAlpn,
     ];
 
     /// The name in the page's address (`?scenario=wrong-name`): a public interface, kept stable.
@@ -138,6 +164,9 @@ impl Scenario {
             Scenario::MitmKeyShare => "mitm-key-share",
             Scenario::MitmForceRetry => "mitm-force-retry",
             Scenario::MitmStripVersions => "mitm-strip-versions",
+            Scenario::ClientCert => "client-cert",
+            Scenario::NoClientCert => "no-client-cert",
+            Scenario::NoAlpn => "no-alpn",
         }
     }
 
@@ -159,6 +188,9 @@ impl Scenario {
             Scenario::MitmKeyShare => "Man in the middle: own key shares",
             Scenario::MitmForceRetry => "Man in the middle: hidden retry",
             Scenario::MitmStripVersions => "Man in the middle: no TLS 1.3 offer",
+            Scenario::ClientCert => "The server asks who you are",
+            Scenario::NoClientCert => "… and you have no certificate",
+            Scenario::NoAlpn => "No application protocol in common",
         }
     }
 
@@ -177,6 +209,8 @@ impl Scenario {
             chain: ServerChain::Intermediate,
             network: Network::honest(),
             resume: None,
+            client_cert: None,
+            server_alpn: &["http/1.1"],
         };
         let resume = |early_data, network, replay| Some(Resume { early_data, network, replay });
         match *self {
@@ -202,6 +236,10 @@ impl Scenario {
             Scenario::MitmKeyShare => s.network = Network::attacked(Attack::KeyShare),
             Scenario::MitmForceRetry => s.network = Network::attacked(Attack::ForceRetry),
             Scenario::MitmStripVersions => s.network = Network::attacked(Attack::StripVersions),
+            Scenario::ClientCert => s.client_cert = Some(ClientCertRequest { required: true, client_has_one: true }),
+            Scenario::NoClientCert => s.client_cert = Some(ClientCertRequest { required: true, client_has_one: false }),
+            // A mail server: it speaks IMAP only.
+            Scenario::NoAlpn => s.server_alpn = &["imap"],
         }
         s
     }

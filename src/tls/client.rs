@@ -130,6 +130,11 @@ impl Client {
         }
     }
 
+    /// Answer a CertificateRequest with this chain and key (see [`ClientConfig::certificate`]).
+    pub fn set_certificate(&mut self, certificate: ClientCertificate) {
+        self.config.certificate = Some(certificate);
+    }
+
     /// What the client waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
         <Self as Role>::phase(self)

@@ -63,6 +63,14 @@ impl Client {
 
     /// [`Client::resume`] on a client in place.
     pub fn set_resumption(&mut self, r: Resumption) {
+        // RFC 8446 §4.2.10: 0-RTT data is in the ALPN protocol of the ticket's connection; a
+        // client that sends some offers that protocol first (the others stay, in their order).
+        if r.early_data.is_some() {
+            if let Some(at) = r.ticket.alpn.as_ref().and_then(|p| self.config.alpn.iter().position(|x| x == p)) {
+                let p = self.config.alpn.remove(at);
+                self.config.alpn.insert(0, p);
+            }
+        }
         self.resumption = Some(r);
     }
 
