@@ -28,11 +28,13 @@ test:
 	trunk build --release --offline --public-url ./
 	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
 
-## rustfmt, and clippy with warnings as errors on the host and on wasm32 (the page's target).
+## rustfmt, and clippy with warnings as errors on the host and on wasm32 (the page's target), the
+## latter also without default features, as the page is built.
 lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown --lib --bins --no-default-features -- -D warnings
 
 ## The GitHub Actions workflows (.github/workflows/), checked by actionlint.
 .PHONY: lint-workflows

@@ -432,6 +432,7 @@ fn client(t: &Target, rng: ChaCha20Rng) -> Client {
         alpn: vec![],
         initial_key_share: true,
         records: RecordOptions::default(),
+        groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         certificate: None,
     };
     let mut c = Client::new(config, rng);

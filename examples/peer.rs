@@ -48,6 +48,9 @@
 //!   once the handshake is done (default 0: none);
 //! - `--alpn h2,http/1.1`: the application protocols it speaks (RFC 7301), most preferred first; a
 //!   client that offers none of them gets no_application_protocol;
+//! - `--groups x25519,secp256r1`: the key-exchange groups it accepts, most preferred first
+//!   (default secp256r1); a client with a key share for none of them gets a HelloRetryRequest for
+//!   the first it supports (RFC 8446 §4.1.4), one with no group in common handshake_failure;
 //! - `--client-ca FILE`: ask each client for a certificate (RFC 8446 §4.3.2) from the CA in FILE
 //!   (PEM), and check the chain it sends; a client without one goes on unauthenticated, unless
 //!   `--require-client-cert` is given too (then: certificate_required).
@@ -80,7 +83,7 @@ use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
 use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig, Resumption};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
-use tlsviz::tls::enums::HandshakeType;
+use tlsviz::tls::enums::{HandshakeType, NamedGroup};
 use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
@@ -112,6 +115,7 @@ fn usage() -> ExitCode {
          --tickets N          session tickets after each handshake, each usable once (default: 0)\n  \
          --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n  \
          --alpn LIST          application protocols, most preferred first, as h2,http/1.1 (default: none)\n  \
+         --groups LIST        key-exchange groups, most preferred first, as x25519,secp256r1 (default: secp256r1)\n  \
          --client-ca FILE     ask clients for a certificate from this CA (PEM)\n  \
          --require-client-cert  refuse a client without one (certificate_required)\n\
          \n\
@@ -120,6 +124,7 @@ fn usage() -> ExitCode {
          --psk-ke             resume with the PSK alone, no key share\n  \
          --early-data TEXT    send TEXT as 0-RTT data in the second connection\n  \
          --alpn LIST          application protocols to offer, as h2,http/1.1\n  \
+         --groups LIST        key-exchange groups to offer, most preferred first, the key share for the first (default: secp256r1)\n  \
          --cert FILE --key FILE  the certificate chain and key to answer a CertificateRequest with (PEM)",
         scenario_keys(),
         DEFAULT_READ_TIMEOUT.as_secs()
@@ -446,6 +451,25 @@ struct ServeOptions {
     alpn: Vec<Vec<u8>>,
     /// `--client-ca`'s file, and whether `--require-client-cert` was given.
     client_ca: Option<(String, bool)>,
+    groups: Vec<NamedGroup>,
+}
+
+/// `--groups x25519,secp256r1`: the key-exchange groups, most preferred first (default:
+/// secp256r1; the client sends its key share for the first).
+fn group_list(flags: &HashMap<String, String>) -> Result<Vec<NamedGroup>, String> {
+    let Some(v) = flags.get("groups") else { return Ok(vec![NamedGroup::secp256r1]) };
+    let known = || tlsviz::tls::kx::SUPPORTED.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
+    let mut out = Vec::new();
+    for name in v.split(',') {
+        let Some(g) = tlsviz::tls::kx::SUPPORTED.iter().find(|g| g.to_string() == name) else {
+            return Err(format!("--groups: no group {name:?}; this build knows {}", known()));
+        };
+        if out.contains(g) {
+            return Err(format!("--groups: {name} is listed twice"));
+        }
+        out.push(*g);
+    }
+    Ok(out)
 }
 
 /// `--alpn h2,http/1.1`: protocol names of 1 to 255 bytes (RFC 7301 §3.1), most preferred first.
@@ -460,6 +484,7 @@ fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
 
 /// What `peer client` offers beyond a plain connection.
 struct ClientOptions {
+    groups: Vec<NamedGroup>,
     alpn: Vec<Vec<u8>>,
     certificate: Option<ClientCertificate>,
 }
@@ -477,7 +502,7 @@ fn client_options(flags: &HashMap<String, String>) -> Result<ClientOptions, Stri
         }
         _ => return Err("--cert and --key go together".into()),
     };
-    Ok(ClientOptions { alpn, certificate })
+    Ok(ClientOptions { groups: group_list(flags)?, alpn, certificate })
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -512,7 +537,8 @@ fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String
         None if required => return Err("--require-client-cert needs --client-ca FILE: the CA client certificates must come from".into()),
         None => None,
     };
-    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca })
+    let groups = group_list(flags)?;
+    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca, groups })
 }
 
 /// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
@@ -565,6 +591,7 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
         alpn: opts.alpn.clone(),
         tickets: opts.tickets,
         records: RecordOptions::default(),
+        groups: opts.groups.clone(),
         client_auth,
     });
     // One ticket key for the server's life, known to nobody else; tickets live 2 hours.
@@ -783,6 +810,7 @@ fn client(
         alpn: opts.alpn.clone(),
         initial_key_share: true,
         records: RecordOptions::default(),
+        groups: opts.groups.clone(),
         certificate: opts.certificate.clone(),
     };
     let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);

@@ -399,3 +399,50 @@ fn each_side_erases_its_ephemeral_private_key_right_after_the_shared_secret() {
         }
     }
 }
+
+/// The groups each side's events name: the key pairs it made, the group it chose or was asked for.
+#[cfg(feature = "x25519")]
+fn groups_used(events: &[Event]) -> (Vec<tlsviz::tls::enums::NamedGroup>, Option<tlsviz::tls::enums::NamedGroup>) {
+    let pairs = events.iter().filter_map(|e| if let Event::KeyPair { group, .. } = e { Some(*group) } else { None }).collect();
+    let retry = events.iter().find_map(|e| if let Event::HelloRetry { group } = e { Some(*group) } else { None });
+    (pairs, retry)
+}
+
+/// RFC 8446 §4.2.8 and §4.1.4 with two groups: a key share the server accepts is used as it is;
+/// one it does not accept gets a HelloRetryRequest for the server's first choice the client
+/// listed, and the second ClientHello's share for it completes the handshake.
+#[cfg(feature = "x25519")]
+#[test]
+fn two_groups_a_share_for_the_right_one_or_a_retry_for_it() {
+    use tlsviz::tls::enums::NamedGroup;
+    let (secp256r1, x25519) = (NamedGroup::secp256r1, NamedGroup::x25519);
+    for (client_groups, server_groups, pairs, retry) in [
+        // The client's X25519 share, which the server accepts though it prefers P-256.
+        (vec![x25519, secp256r1], vec![secp256r1, x25519], vec![x25519], None),
+        // A P-256 share to a server that speaks only X25519: a retry for X25519.
+        (vec![secp256r1, x25519], vec![x25519], vec![secp256r1, x25519], Some(x25519)),
+        (vec![x25519, secp256r1], vec![secp256r1], vec![x25519, secp256r1], Some(secp256r1)),
+    ] {
+        let (mut cc, mut sc, _) = configs(21, true, RecordOptions::default());
+        cc.groups = client_groups.clone();
+        sc.groups = server_groups.clone();
+        let mut c = tlsviz::tls::client::Client::new(cc, ChaCha20Rng::seed_from_u64(1));
+        let mut s = tlsviz::tls::server::Server::new(sc, ChaCha20Rng::seed_from_u64(2));
+        let (ce, se) = run_pair(&mut c, &mut s);
+        assert_eq!(c.phase(), Phase::Connected, "{client_groups:?} to {server_groups:?}");
+        assert_eq!(groups_used(&ce), (pairs.clone(), retry), "{client_groups:?} to {server_groups:?}");
+        // The server made one key pair, for the group the client's last share was for.
+        assert_eq!(groups_used(&se).0, vec![*pairs.last().unwrap()]);
+        let secrets =
+            |ev: &[Event]| ev.iter().find_map(|e| if let Event::SharedSecret { value, .. } = e { Some(value.clone()) } else { None });
+        assert_eq!(secrets(&ce), secrets(&se));
+    }
+    // No group in common: handshake_failure from the server.
+    let (mut cc, mut sc, _) = configs(21, true, RecordOptions::default());
+    cc.groups = vec![secp256r1];
+    sc.groups = vec![x25519];
+    let mut c = tlsviz::tls::client::Client::new(cc, ChaCha20Rng::seed_from_u64(1));
+    let mut s = tlsviz::tls::server::Server::new(sc, ChaCha20Rng::seed_from_u64(2));
+    c.start();
+    assert_eq!(alert_after(&mut s, &c.common.take_output(), false), tlsviz::tls::enums::AlertDescription::handshake_failure);
+}

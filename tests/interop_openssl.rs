@@ -589,3 +589,45 @@ fn the_generated_client_certificate_passes_openssl_verify_for_client_use() {
         .unwrap();
     assert!(!out.status.success(), "a client certificate is not a server's");
 }
+
+/// X25519 (RFC 7748) both ways: OpenSSL told to use nothing else, so a handshake that completes
+/// used it, and both key logs agree.
+#[cfg(feature = "x25519")]
+#[test]
+fn engine_client_uses_x25519_with_openssl_server_that_speaks_only_x25519() {
+    let r = engine_client_run("x25519-c", &["-groups", "X25519"], &["--groups", "x25519,secp256r1"]);
+    assert!(r.client.status.success(), "engine client failed: {}", r.client_stderr());
+    assert_eq!(r.ours.len(), 5);
+    assert_eq!(r.ours, r.theirs);
+    // The engine client offering P-256 alone has no group in common with it.
+    let r = engine_client_run("x25519-none", &["-groups", "X25519"], &["--groups", "secp256r1"]);
+    assert!(!r.client.status.success(), "a handshake with no group in common completed");
+    assert!(r.client_stderr().contains("handshake_failure") || r.client_stderr().contains("handshake failure"), "{}", r.client_stderr());
+}
+
+#[cfg(feature = "x25519")]
+#[test]
+fn openssl_client_speaking_only_x25519_is_served_with_it_by_the_engine_server() {
+    let r = openssl_client_run("x25519-s", &["--groups", "x25519,secp256r1"], &["-groups", "X25519"]);
+    assert!(r.server.status.success(), "engine server: {}", r.server_stderr());
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("Server Temp Key: X25519"), "{}", r.client_text());
+    assert_eq!(r.ours.len(), 5);
+    assert_eq!(r.ours, r.theirs);
+}
+
+/// OpenSSL's client by default offers X25519 and P-256 with an X25519 key share. The engine
+/// server takes a group it has a share for before its own first choice, sparing a round trip
+/// (RFC 8446 §4.2.8); one that accepts only P-256 asks for it with a HelloRetryRequest.
+#[cfg(feature = "x25519")]
+#[test]
+fn the_engine_server_takes_openssls_x25519_share_or_asks_for_p256() {
+    let r = openssl_client_run("x25519-pref", &["--groups", "secp256r1,x25519"], &["-groups", "X25519:P-256"]);
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("Server Temp Key: X25519"), "{}", r.client_text());
+    assert_eq!(r.ours, r.theirs);
+    let r = openssl_client_run("x25519-hrr", &["--groups", "secp256r1"], &["-groups", "X25519:P-256"]);
+    assert!(r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("Server Temp Key: ECDH, prime256v1"), "{}", r.client_text());
+    assert_eq!(r.ours, r.theirs);
+}

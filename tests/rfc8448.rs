@@ -334,3 +334,25 @@ fn section4_messages_decode_and_re_encode_byte_for_byte() {
     let Handshake::EncryptedExtensions(ee) = Handshake::decode(&v["s4.encrypted_extensions"]).0.unwrap() else { panic!() };
     assert!(ee.contains(&Extension::EarlyData(None)));
 }
+
+/// RFC 8448 §3's key exchange is X25519: each side's private key gives the public key in its
+/// hello, and either private key with the other's public key gives the ECDHE value the key
+/// schedule starts from.
+#[cfg(feature = "x25519")]
+#[test]
+fn the_rfc_8448_x25519_key_shares_give_its_shared_secret() {
+    use tlsviz::tls::kx::{x25519, X25519_BASE_POINT};
+    let v = vectors();
+    let key = |name: &str| -> [u8; 32] { v[name].clone().try_into().unwrap() };
+    let (client, server) = (key("s3.client_x25519_private"), key("s3.server_x25519_private"));
+    // The key_share entries (group 0x001d, 32 bytes) inside the two hellos.
+    let share = |hello: &[u8]| -> [u8; 32] {
+        let at = hello.windows(4).position(|w| w == [0x00, 0x1d, 0x00, 0x20]).expect("an x25519 key share") + 4;
+        hello[at..at + 32].try_into().unwrap()
+    };
+    let (client_public, server_public) = (share(&v["s3.client_hello"]), share(&v["s3.server_hello"]));
+    assert_eq!(x25519(client, X25519_BASE_POINT), client_public);
+    assert_eq!(x25519(server, X25519_BASE_POINT), server_public);
+    assert_eq!(x25519(client, server_public).to_vec(), v["s3.ecdhe"]);
+    assert_eq!(x25519(server, client_public).to_vec(), v["s3.ecdhe"]);
+}

@@ -26,9 +26,12 @@ pub struct ClientConfig {
     /// Unix seconds, for the certificate validity check.
     pub now: u64,
     pub alpn: Vec<Vec<u8>>,
-    /// Send a P-256 key share in the first ClientHello; without it the server must ask for one
-    /// with a HelloRetryRequest.
+    /// Send a key share (for the first of `groups`) in the first ClientHello; without it the
+    /// server must ask for one with a HelloRetryRequest.
     pub initial_key_share: bool,
+    /// The key-exchange groups offered in supported_groups, in the client's order of preference
+    /// (those this build cannot do are left out, see `kx::SUPPORTED`).
+    pub groups: Vec<NamedGroup>,
     pub records: RecordOptions,
     /// The certificate chain (leaf first) and key the client answers a CertificateRequest with
     /// (RFC 8446 §4.4.2); without one it answers with an empty Certificate.
@@ -113,7 +116,6 @@ pub struct Client {
 }
 
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
-const GROUP: NamedGroup = NamedGroup::secp256r1;
 
 impl Client {
     pub fn new(config: ClientConfig, rng: ChaCha20Rng) -> Self {
@@ -135,6 +137,11 @@ impl Client {
         self.config.certificate = Some(certificate);
     }
 
+    /// The groups it offers: its configured ones this build can do.
+    fn groups(&self) -> Vec<NamedGroup> {
+        self.config.groups.iter().copied().filter(|g| kx::supports(*g)).collect()
+    }
+
     /// What the client waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
         <Self as Role>::phase(self)
@@ -148,7 +155,8 @@ impl Client {
         let random = self.common.random::<32>();
         let session_id = self.common.random::<32>().to_vec();
         let with_share = self.config.initial_key_share && !self.psk_ke_only();
-        self.state = self.send_client_hello(random, session_id, None, with_share, false);
+        let share = with_share.then(|| self.groups().first().copied()).flatten();
+        self.state = self.send_client_hello(random, session_id, None, share, false);
         if let Err(e) = self.common.flush() {
             self.common.fail(&e);
         }
@@ -160,15 +168,16 @@ impl Client {
         random: [u8; 32],
         session_id: Vec<u8>,
         cookie: Option<Vec<u8>>,
-        with_share: bool,
+        share: Option<NamedGroup>,
         retried: bool,
     ) -> State {
-        let key = with_share.then(|| KeyExchange::generate(&mut self.common));
-        let shares = key.iter().map(|k| KeyShareEntry { group: GROUP, key_exchange: k.public.clone() }).collect();
+        let key = share.map(|g| KeyExchange::generate(&mut self.common, g));
+        let shares = key.iter().map(|k| KeyShareEntry { group: k.group, key_exchange: k.public.clone() }).collect();
+        let groups = self.groups();
         let mut extensions = vec![
             Extension::ServerName(Some(self.config.server_name.clone())),
             Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_3]),
-            Extension::SupportedGroups(vec![GROUP]),
+            Extension::SupportedGroups(groups.clone()),
             Extension::SignatureAlgorithms(vec![auth::SCHEME]),
             Extension::KeyShareOffered(shares),
             // RFC 8446 §4.2.9: the client can keep tickets (a server sends none without this).
@@ -195,8 +204,8 @@ impl Client {
         self.common.events.push(Event::Offered {
             server_name: Some(self.config.server_name.clone()),
             suites: hello.cipher_suites.clone(),
-            groups: vec![GROUP],
-            key_shares: key.iter().map(|_| GROUP).collect(),
+            groups,
+            key_shares: key.iter().map(|k| k.group).collect(),
             signature_schemes: vec![auth::SCHEME],
             alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
         });
@@ -306,11 +315,12 @@ impl Client {
             Some(Extension::Cookie(c)) => Some(c.clone()),
             _ => None,
         };
-        let offered_share =
-            matches!(find(&hello.extensions, ExtensionType::key_share), Some(Extension::KeyShareOffered(s)) if !s.is_empty());
+        let shared = |g: NamedGroup| matches!(find(&hello.extensions, ExtensionType::key_share), Some(Extension::KeyShareOffered(s)) if s.iter().any(|s| s.group == g));
         match group {
-            Some(g) if g != GROUP => return Err(Error::IllegalParameter("HelloRetryRequest asks for a group that was not offered")),
-            Some(_) if offered_share => return Err(Error::IllegalParameter("HelloRetryRequest asks for a share that was already sent")),
+            Some(g) if !self.groups().contains(&g) => {
+                return Err(Error::IllegalParameter("HelloRetryRequest asks for a group that was not offered"))
+            }
+            Some(g) if shared(g) => return Err(Error::IllegalParameter("HelloRetryRequest asks for a share that was already sent")),
             Some(g) => self.common.events.push(Event::HelloRetry { group: g }),
             None if cookie.is_none() => return Err(Error::IllegalParameter("a HelloRetryRequest that would change nothing")),
             None => {}
@@ -319,7 +329,14 @@ impl Client {
         self.common.accept(message, raw);
         // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the key share and
         // the cookie.
-        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, true, true))
+        // Without a group named (a cookie only), the share of the first ClientHello is sent again,
+        // for the same group.
+        let first_share = match find(&hello.extensions, ExtensionType::key_share) {
+            Some(Extension::KeyShareOffered(s)) => s.first().map(|s| s.group),
+            _ => None,
+        };
+        let share = group.or(first_share).or_else(|| self.groups().first().copied());
+        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, share, true))
     }
 
     /// RFC 8446 §4.1.3 ServerHello, then §7.1 handshake secrets.
@@ -342,12 +359,12 @@ impl Client {
         let (early, resumed) = self.psk_answer(psk, selected, &mut log)?;
         let shared = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareChosen(share)) => {
-                let Some(key) = key.filter(|_| share.group == GROUP) else {
+                let Some(key) = key.filter(|k| share.group == k.group) else {
                     return Err(Error::IllegalParameter("the server's key share is for a group the client sent no share for"));
                 };
-                let peer = kx::parse_public(&share.key_exchange)?;
-                self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
-                Some(key.agree(&mut self.common, &peer))
+                key.check_peer(&share.key_exchange)?;
+                self.common.events.push(Event::PeerPublicKey { group: share.group, public_key: Bytes(share.key_exchange.clone()) });
+                Some(key.agree(&mut self.common, &share.key_exchange)?)
             }
             _ if psk_ke && resumed.is_some() => None,
             _ => return Err(Error::MissingExtension("ServerHello has no key_share")),

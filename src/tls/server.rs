@@ -27,6 +27,9 @@ pub struct ServerConfig {
     /// NewSessionTickets sent after the handshake, to a client that can use them.
     pub tickets: usize,
     pub records: RecordOptions,
+    /// The key-exchange groups the server accepts, in its order of preference (those this build
+    /// cannot do are ignored, see `kx::SUPPORTED`).
+    pub groups: Vec<NamedGroup>,
     /// Ask the client for a certificate (RFC 8446 §4.3.2), in a handshake that is not resumed.
     pub client_auth: Option<ClientAuth>,
 }
@@ -104,10 +107,11 @@ pub struct Server {
     keeper: Option<std::sync::Arc<std::sync::Mutex<TicketKeeper>>>,
     /// This connection's clock for tickets, Unix milliseconds.
     now_ms: u64,
+    /// The group a HelloRetryRequest asked for: the second ClientHello must share a key for it.
+    retry_group: Option<NamedGroup>,
 }
 
 const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
-const GROUP: NamedGroup = NamedGroup::secp256r1;
 
 /// RFC 8446 §4.2.10: how many bytes of early data the server skips when it rejects the client's.
 /// Counted as whole records on the wire, so the limit also bounds the number of records skipped.
@@ -126,6 +130,7 @@ impl Server {
             client_chain: None,
             keeper: None,
             now_ms: 0,
+            retry_group: None,
         }
     }
 
@@ -216,9 +221,10 @@ impl Server {
             find(&ch.extensions, ExtensionType::psk_key_exchange_modes),
             Some(Extension::PskKeyExchangeModes(m)) if !m.contains(&PskKeyExchangeMode::psk_dhe_ke)
         ) && find(&ch.extensions, ExtensionType::pre_shared_key).is_some();
+        let mine: Vec<NamedGroup> = self.config.groups.iter().copied().filter(|g| kx::supports(*g)).collect();
         let (groups, shares) = match (groups, shares) {
             (Some(g), Some(s)) => (g, s),
-            (None, None) if psk_ke_only => (vec![GROUP], vec![]),
+            (None, None) if psk_ke_only => (mine.clone(), vec![]),
             (None, None) => return Err(Error::MissingExtension("no supported_groups and key_share: (EC)DHE is required")),
             _ => return Err(Error::MissingExtension("supported_groups and key_share must come together")),
         };
@@ -228,9 +234,15 @@ impl Server {
         if !ch.cipher_suites.contains(&SUITE) {
             return Err(Error::HandshakeFailure("no cipher suite in common"));
         }
-        if !groups.contains(&GROUP) {
+        // RFC 8446 §4.2.7: the server's most preferred group the client supports; a key share
+        // for one of them, in the server's order, saves a HelloRetryRequest (§4.2.8). After a
+        // HelloRetryRequest only the group it asked for will do (§4.1.4).
+        let common_groups: Vec<NamedGroup> = mine.iter().copied().filter(|g| groups.contains(g)).collect();
+        let Some(&preferred) = common_groups.first() else {
             return Err(Error::HandshakeFailure("no key-exchange group in common"));
-        }
+        };
+        let group =
+            self.retry_group.unwrap_or_else(|| *common_groups.iter().find(|g| shares.iter().any(|s| s.group == **g)).unwrap_or(&preferred));
         for (i, s) in shares.iter().enumerate() {
             if !groups.contains(&s.group) {
                 return Err(Error::IllegalParameter("a key share for a group not in supported_groups"));
@@ -251,7 +263,7 @@ impl Server {
             Some(Extension::PskKeyExchangeModes(m)) if !m.is_empty()
         );
 
-        let share = shares.iter().find(|s| s.group == GROUP).cloned();
+        let share = shares.iter().find(|s| s.group == group).cloned();
         let resumed = if share.is_some() || psk_ke_only { self.try_resume(&ch, raw, share.is_some(), first.is_some())? } else { None };
         let dhe = resumed.as_ref().is_none_or(|r| r.mode == PskKeyExchangeMode::psk_dhe_ke);
         let share = match share {
@@ -259,14 +271,18 @@ impl Server {
             _ if !dhe => None,
             _ if psk_ke_only => return Err(Error::HandshakeFailure("only a PSK without key exchange was offered, and it cannot be used")),
             _ if first.is_some() => {
-                return Err(Error::IllegalParameter("the second ClientHello still has no P-256 key share"));
+                return Err(Error::IllegalParameter(
+                    "the second ClientHello has no key share for the group the HelloRetryRequest asked for",
+                ));
             }
             _ => {
-                self.send_retry(&ch, message, raw)?;
+                self.send_retry(&ch, group, message, raw)?;
                 return Ok(State::ExpectSecondClientHello(ch));
             }
         };
-        let peer = share.as_ref().map(|s| kx::parse_public(&s.key_exchange)).transpose()?;
+        if let Some(s) = &share {
+            kx::check_public(group, &s.key_exchange)?;
+        }
         self.common.accept(message, raw);
         if let Some(c) = alpn_check {
             self.common.events.push(Event::Check(c));
@@ -274,11 +290,11 @@ impl Server {
         if let Some(share) = &share {
             self.common.events.push(Event::Chose {
                 suite: SUITE,
-                group: GROUP,
+                group,
                 signature_scheme: auth::SCHEME,
                 alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
             });
-            self.common.events.push(Event::PeerPublicKey { group: GROUP, public_key: Bytes(share.key_exchange.clone()) });
+            self.common.events.push(Event::PeerPublicKey { group, public_key: Bytes(share.key_exchange.clone()) });
         }
         let identity = resumed.as_ref().map(|r| r.identity);
         let early_data = resumed.as_ref().and_then(|r| r.early_data);
@@ -295,11 +311,11 @@ impl Server {
             self.common.log_derivations(log);
             self.common.set_read_keys(client_early)?;
         }
-        let kx = match &peer {
-            Some(peer) => {
-                let key = KeyExchange::generate(&mut self.common);
+        let kx = match &share {
+            Some(share) => {
+                let key = KeyExchange::generate(&mut self.common, group);
                 let public = key.public.clone();
-                Some((public, key.agree(&mut self.common, peer)))
+                Some((public, key.agree(&mut self.common, &share.key_exchange)?))
             }
             None => None,
         };
@@ -307,7 +323,7 @@ impl Server {
         // RFC 8446 §4.1.3 ServerHello.
         let mut extensions = vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3)];
         if let Some((public, _)) = &kx {
-            extensions.push(Extension::KeyShareChosen(KeyShareEntry { group: GROUP, key_exchange: public.clone() }));
+            extensions.push(Extension::KeyShareChosen(KeyShareEntry { group, key_exchange: public.clone() }));
         }
         if let Some(i) = identity {
             extensions.push(Extension::PreSharedKeySelected(i));
@@ -511,8 +527,9 @@ impl Server {
         Ok(())
     }
 
-    /// RFC 8446 §4.1.4: ask for a P-256 key share.
-    fn send_retry(&mut self, ch: &ClientHello, message: Message, raw: &[u8]) -> Result<(), Error> {
+    /// RFC 8446 §4.1.4: ask for a key share for `group`.
+    fn send_retry(&mut self, ch: &ClientHello, group: NamedGroup, message: Message, raw: &[u8]) -> Result<(), Error> {
+        self.retry_group = Some(group);
         self.common.accept(message, raw);
         self.common.transcript.replace_with_message_hash();
         let hrr = ServerHello {
@@ -521,9 +538,9 @@ impl Server {
             legacy_session_id_echo: ch.legacy_session_id.clone(),
             cipher_suite: SUITE,
             legacy_compression_method: 0,
-            extensions: vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3), Extension::KeyShareRetry(GROUP)],
+            extensions: vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3), Extension::KeyShareRetry(group)],
         };
-        self.common.events.push(Event::HelloRetry { group: GROUP });
+        self.common.events.push(Event::HelloRetry { group });
         self.common.send_handshake(&Handshake::ServerHello(hrr));
         self.compat_ccs(ch)
     }

@@ -37,6 +37,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         alpn: vec![b"http/1.1".to_vec()],
         initial_key_share,
         records: records.clone(),
+        groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         certificate: None,
     };
     let server = ServerConfig {
@@ -45,6 +46,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         alpn: vec![b"http/1.1".to_vec()],
         tickets: 1,
         records,
+        groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         client_auth: None,
     };
     (client, server, pki)

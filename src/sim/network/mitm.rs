@@ -249,7 +249,10 @@ impl Attacker {
             }
             (Attack::KeyShare, Endpoint::Client, Handshake::ClientHello(ch)) => {
                 // A key pair for each side, made before either is needed.
-                let keys = [KeyExchange::generate(&mut self.scratch), KeyExchange::generate(&mut self.scratch)];
+                let keys = [
+                    KeyExchange::generate(&mut self.scratch, NamedGroup::secp256r1),
+                    KeyExchange::generate(&mut self.scratch, NamedGroup::secp256r1),
+                ];
                 if let Some(share) = share_of(&mut ch.extensions) {
                     let client_share = std::mem::replace(share, keys[0].public.clone());
                     out.events.push(rewritten(
@@ -283,13 +286,14 @@ impl Attacker {
     fn swap_server_share(&mut self, n: usize, hs: &mut Handshake, server_hello: &[u8]) -> Option<Vec<NetworkEvent>> {
         let Handshake::ServerHello(sh) = hs else { return None };
         let Pending { original, forwarded, client_share, keys: [to_server, to_client] } = self.pending.take()?;
-        let client_share = kx::parse_public(&client_share).ok()?;
+        kx::check_public(NamedGroup::secp256r1, &client_share).ok()?;
         let removed = std::mem::replace(share_of(&mut sh.extensions)?, to_client.public.clone());
-        let server_share = kx::parse_public(&removed).ok()?;
+        kx::check_public(NamedGroup::secp256r1, &removed).ok()?;
+        let server_share = removed.clone();
         let rewritten = rewritten(n, Endpoint::Client, hs, ExtensionType::key_share, removed, to_client.public.clone());
         // Each side's handshake keys, over the hellos that side saw (RFC 8446 §7.1).
-        let mut leg = |key: KeyExchange, peer: &p256::PublicKey, hellos: [&[u8]; 2]| {
-            let shared = key.agree(&mut self.scratch, peer);
+        let mut leg = |key: KeyExchange, peer: &[u8], hellos: [&[u8]; 2]| {
+            let shared = key.agree(&mut self.scratch, peer).ok()?;
             let mut t = Transcript::default();
             t.add(Message::new(HandshakeType::client_hello), Endpoint::Client, hellos[0]);
             t.add(Message::new(HandshakeType::server_hello), Endpoint::Server, hellos[1]);
@@ -303,10 +307,10 @@ impl Attacker {
                 client_handshake_traffic_secret: Bytes(c.secret.0.to_vec()),
                 server_handshake_traffic_secret: Bytes(s.secret.0.to_vec()),
             };
-            (told, RecordCipher::new(c.keys(&mut log)), RecordCipher::new(s.keys(&mut log)))
+            Some((told, RecordCipher::new(c.keys(&mut log)), RecordCipher::new(s.keys(&mut log))))
         };
-        let (with_server, to_server_c, from_server_s) = leg(to_server, &server_share, [&forwarded, server_hello]);
-        let (with_client, from_client_c, to_client_s) = leg(to_client, &client_share, [&original, &hs.encode()]);
+        let (with_server, to_server_c, from_server_s) = leg(to_server, &server_share, [&forwarded, server_hello])?;
+        let (with_client, from_client_c, to_client_s) = leg(to_client, &client_share, [&original, &hs.encode()])?;
         self.relay = Some(Relay {
             from_server: from_server_s,
             to_client: to_client_s,
@@ -385,6 +389,7 @@ impl Attacker {
             alpn: vec![b"http/1.1".to_vec()],
             tickets: 0,
             records: RecordOptions::default(),
+            groups: vec![crate::tls::enums::NamedGroup::secp256r1],
             client_auth: None,
         };
         Some(Server::new(config, ChaCha20Rng::from_seed(self.scratch.random::<32>())))
