@@ -81,8 +81,9 @@ pub fn step_intro(step: Step, resumed: bool) -> &'static str {
         Step::SessionKeys if resumed => "each side combines its own private key with the other's public key, as in a full handshake, and mixes the ticket's PSK into the key schedule: the keys depend on both.",
         Step::Authentication if resumed => "no certificate this time: the server proves it is the server of the first connection by knowing the ticket's PSK, and the Finished messages, keyed from it, confirm both sides saw the same handshake.",
         Step::Hello => "the client lists the TLS versions and cipher suites it supports and sends a fresh public key; the server picks one of each and answers with its own.",
-        Step::SessionKeys => "each side combines its own private key with the other's public key. Both reach the same shared secret, which never crosses the network, and derive the same keys from it.",
-        Step::Authentication => "the server shows a certificate signed by a CA the client trusts, and signs the conversation to prove it holds the certificate's key. Finished messages confirm both sides saw the same handshake.",
+        // Said of every run, a man in the middle's too: what the step is for, not what succeeded.
+        Step::SessionKeys => "each side turns the shared secret and the hash of the hellos into handshake keys on its own. When nobody interferes, both get the same keys, and none of them crosses the network.",
+        Step::Authentication => "the server must show a certificate that leads to a CA the client trusts, and sign the conversation to prove it holds the certificate's key. Finished messages confirm both sides saw the same handshake.",
         Step::SecureConnection => "data now travels encrypted. An eavesdropper sees only ciphertext, and any change to it makes decryption fail.",
         Step::Closing => "each side sends close_notify, so nobody can cut the conversation short unnoticed, and the keys are thrown away.",
     }
@@ -116,11 +117,12 @@ pub fn check(side: Side, c: &Check) -> Narration {
     match &c.kind {
         CheckKind::TrustAnchor { certificate, issuer, anchor, names_match, signature_valid, algorithm } => {
             let plain = match (names_match, signature_valid) {
-                (true, true) => format!("{w} checks who issued the certificate: {issuer}, the CA it trusts, and that CA's signature on it is genuine: {mark}."),
+                // The certificate checked is the chain's last, which may be an intermediate CA's: named.
+                (true, true) => format!("{w} checks who issued {certificate}: {issuer}, the CA it trusts, and that CA's signature on it is genuine: {mark}."),
                 (true, false) => format!(
-                    "{w} checks who issued the certificate. It names {issuer} as its issuer, the same name as the CA the client trusts, but the signature on it was not made with that CA's key: {mark}. Anyone can give their own CA that name; only the trusted CA's key can sign for it."
+                    "{w} checks who issued {certificate}. It names {issuer} as its issuer, the same name as the CA the client trusts, but the signature on it was not made with that CA's key: {mark}. Anyone can give their own CA that name; only the trusted CA's key can sign for it."
                 ),
-                (false, _) => format!("{w} checks who issued the certificate: {issuer}, which is not the CA it trusts ({anchor}): {mark}."),
+                (false, _) => format!("{w} checks who issued {certificate}: {issuer}, which is not the CA it trusts ({anchor}): {mark}."),
             };
             n(
                 plain,
@@ -130,7 +132,7 @@ pub fn check(side: Side, c: &Check) -> Narration {
         }
         CheckKind::ChainLength { certificates, limit } => n(
             format!("{w} counts the certificates the server sent: {certificates}, and it follows a path of at most {limit}: {mark}."),
-            format!("{certificates} certificates in the Certificate message; a path may hold at most {limit} below the trust anchor (RFC 5280 §6.1)."),
+            format!("{certificates} certificates in the Certificate message; this client follows a path of at most {limit} below the trust anchor (its own limit: RFC 5280 §6.1 sets none)."),
             "4.4.2.4",
         ),
         CheckKind::MayIssue { issuer, is_ca, key_cert_sign, path_len, intermediates_below } => {
@@ -288,7 +290,7 @@ pub fn network(n: &NetworkEvent) -> Narration {
         }
         NetworkEvent::TransportClosed => "Nothing more arrives: the network closes the connection.".to_string(),
         NetworkEvent::Copied { record, bytes } => format!(
-            "On the network, an attacker keeps a copy of record {record} ({bytes} bytes) of the client's first flight, and lets it through unchanged. It cannot read it, but it can send it again."
+            "On the network, an attacker keeps a copy of record {record} ({bytes} bytes) of the client's first flight, to send it again later, and lets it through unchanged."
         ),
         // The replay opens its connection with the first copied record and goes on on it.
         NetworkEvent::Replayed { record: 0, bytes, .. } => {
@@ -348,9 +350,18 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
                 _ => None,
             });
             let (suite, group) = chose.unwrap_or_default();
+            // A resumption's ServerHello also carries pre_shared_key (RFC 8446 §4.2.11), read from its bytes.
+            let psk = match crate::tls::handshake::Handshake::decode(bytes).0 {
+                Ok(crate::tls::handshake::Handshake::ServerHello(sh)) => {
+                    sh.extensions.iter().any(|x| matches!(x, Extension::PreSharedKeySelected(_)))
+                }
+                _ => false,
+            };
+            let psk = if psk { ", pre_shared_key (the ticket it accepts)" } else { "" };
             n(
-                format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Everything it sends after this is encrypted (apart from a dummy change_cipher_spec record)."),
-                format!("ServerHello, {len} bytes: supported_versions 0x0304, the chosen cipher_suite and the server's key_share; legacy_session_id_echo repeats the client's."),
+                // The dummy change_cipher_spec (RFC 8446 D.4) is a record, not a handshake message.
+                format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Every handshake message it sends after this is encrypted."),
+                format!("ServerHello, {len} bytes: supported_versions 0x0304, the chosen cipher_suite, the server's key_share{psk}; legacy_session_id_echo repeats the client's."),
                 "4.1.3",
             )
         }
@@ -363,7 +374,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             let (mut said, mut told) = (Vec::new(), Vec::new());
             for x in &extensions {
                 match x {
-                    Extension::ServerName(_) => told.push("an empty server_name: the server used the name the client asked for (RFC 6066 §3)".to_string()),
+                    Extension::ServerName(_) => told.push("an empty server_name: the server acknowledges the name the client asked for (RFC 6066 §3)".to_string()),
                     Extension::Alpn(p) => {
                         let p = p.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect::<Vec<_>>().join(", ");
                         said.push(format!("the application protocol, {p}"));
@@ -407,8 +418,8 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             "4.4.2",
         ),
         HandshakeType::certificate => n(
-            format!("{w} sends its certificate, with the CA certificates that lead to one the client trusts. In TLS 1.3 they travel encrypted: an eavesdropper cannot even see which certificate it is."),
-            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then the CA certificates the client needs to build a path to the CA it trusts."),
+            format!("{w} sends its certificate, with the CA certificates meant to link it to one the client trusts. In TLS 1.3 they travel encrypted: an eavesdropper cannot even see which certificate it is."),
+            format!("Certificate, {len} bytes: an empty certificate_request_context and one CertificateEntry per certificate in DER, the server's own first, then CA certificates, each meant to certify the one before it."),
             "4.4.2",
         ),
         HandshakeType::certificate_verify => n(
@@ -426,8 +437,14 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             "NewSessionTicket after the handshake; the PSK it stands for is HKDF-Expand-Label(resumption_master_secret, \"resumption\", ticket_nonce, 32). Sent because the client offered psk_key_exchange_modes.".into(),
             "4.6.1",
         ),
+        // RFC 8446 §4.6.3: the sender's own sending keys change; update_requested asks the peer for a KeyUpdate back.
         HandshakeType::key_update => n(
-            format!("{w} moves to fresh keys without a new handshake."),
+            match crate::tls::handshake::Handshake::decode(bytes).0 {
+                Ok(crate::tls::handshake::Handshake::KeyUpdate(r)) if r == crate::tls::enums::KeyUpdateRequest::update_requested => {
+                    format!("{w} sends KeyUpdate: from now on it encrypts under a fresh key, without a new handshake, and asks the other side to do the same.")
+                }
+                _ => format!("{w} sends KeyUpdate: from now on it encrypts under a fresh key, without a new handshake."),
+            },
             "KeyUpdate: the next application traffic secret is HKDF-Expand-Label(current, \"traffic upd\", \"\", 32).".into(),
             "4.6.3",
         ),
@@ -520,7 +537,22 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
     let n = |plain: String, detail: String, section: &'static str| Narration { plain, detail, section };
     let ev = match e.event() {
         Some(ev) => ev,
-        None => return e.network().map(network).unwrap_or_else(|| n(String::new(), String::new(), "5")),
+        None => {
+            let Some(net) = e.network() else { return n(String::new(), String::new(), "5") };
+            let mut said = network(net);
+            // Whether the copied record can be read: the hellos and change_cipher_spec travel in plaintext.
+            if let NetworkEvent::Copied { .. } = net {
+                let sent = trace.deliveries.iter().find(|d| (d.first..d.end).contains(&e.index)).and_then(|d| trace.events.get(d.sent));
+                match sent.and_then(TraceEvent::event) {
+                    Some(Event::RecordSent { protection: Some(_), .. }) => {
+                        said.plain.push_str(" It cannot read this one: it is encrypted.")
+                    }
+                    Some(Event::RecordSent { protection: None, .. }) => said.plain.push_str(" It can read this one: it is not encrypted."),
+                    _ => {}
+                }
+            }
+            return said;
+        }
     };
     match ev {
         Event::HandshakeSent { message, bytes, .. } => message_sent(trace, e, w, message, &bytes.0),
@@ -790,7 +822,7 @@ mod tests {
     fn a_resumed_connection_is_not_said_to_show_a_certificate() {
         let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario: crate::sim::Scenario::Resume, ..Default::default() });
         assert!(!t.resumed(1) && t.resumed(2) && !t.resumed(3) && !t.resumed(0));
-        assert!(step_intro(Step::Authentication, t.resumed(1)).contains("shows a certificate signed by a CA"));
+        assert!(step_intro(Step::Authentication, t.resumed(1)).contains("must show a certificate that leads to a CA"));
         let second = step_intro(Step::Authentication, t.resumed(2));
         assert!(second.starts_with("no certificate this time") && !second.contains("signs the conversation"), "{second}");
         assert!(step_intro(Step::SessionKeys, true).contains("PSK"));
@@ -1057,5 +1089,86 @@ mod tests {
             .expect("a derived step");
         assert!(derived.detail.contains("hash of the empty string"), "{}", derived.detail);
         assert!(derived.detail.contains("e3b0c44298fc1c14"), "the hash of \"\" is shown: {}", derived.detail);
+    }
+
+    fn trace_of(scenario: crate::sim::Scenario, key_update: bool) -> Trace {
+        crate::sim::run(&crate::sim::Options { seed: Some(8), scenario, key_update, ..Default::default() })
+    }
+
+    /// The sentences of the events `pick` selects.
+    fn said(t: &Trace, pick: impl Fn(&TraceEvent) -> bool) -> Vec<Narration> {
+        t.events.iter().filter(|e| pick(e)).map(|e| narrate(t, e)).collect()
+    }
+
+    fn sent(e: &TraceEvent, typ: HandshakeType) -> bool {
+        matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == typ)
+    }
+
+    #[test]
+    fn a_server_that_sends_another_name_s_certificate_is_not_said_to_have_used_the_name_asked_for() {
+        // WrongName: the client asks for not-example.com and gets example.com's certificate; the
+        // empty server_name only acknowledges the name (RFC 6066 §3).
+        let t = trace_of(crate::sim::Scenario::WrongName, false);
+        let ee = said(&t, |e| sent(e, HandshakeType::encrypted_extensions)).remove(0).detail;
+        assert!(!ee.contains("used the name") && ee.contains("acknowledges the name the client asked for"), "{ee}");
+    }
+
+    #[test]
+    fn an_untrusted_chain_is_not_said_to_lead_to_the_trusted_ca() {
+        let t = trace_of(crate::sim::Scenario::UntrustedCa, false);
+        let cert = said(&t, |e| sent(e, HandshakeType::certificate)).remove(0);
+        assert!(!cert.plain.contains("that lead to one the client trusts"), "{}", cert.plain);
+        assert!(!cert.detail.contains("the client needs to build a path"), "{}", cert.detail);
+        // The chain's last certificate, the one whose issuer is checked, is the intermediate CA's.
+        let issuer = said(&t, |e| matches!(e.event(), Some(Event::Check(c)) if matches!(c.kind, CheckKind::TrustAnchor { .. }))).remove(0);
+        assert!(issuer.plain.starts_with("The client checks who issued CN=Handshake Visualizer Demo Intermediate CA"), "{}", issuer.plain);
+    }
+
+    #[test]
+    fn the_chain_length_limit_is_said_to_be_the_client_s_own() {
+        // RFC 5280 §6.1 sets no maximum path length; 10 is this client's.
+        let n = check(Side::Client, &ok(CheckKind::ChainLength { certificates: 2, limit: 10 }));
+        assert!(!n.detail.contains("may hold at most 10 below the trust anchor (RFC 5280"), "{}", n.detail);
+        assert!(n.detail.contains("its own limit"), "{}", n.detail);
+    }
+
+    #[test]
+    fn a_resuming_server_hello_s_detail_names_its_pre_shared_key() {
+        // RFC 8446 §4.2.11: the ServerHello that accepts a ticket carries pre_shared_key.
+        let t = trace_of(crate::sim::Scenario::Resume, false);
+        let hellos = said(&t, |e| sent(e, HandshakeType::server_hello) && e.connection == 2);
+        assert!(hellos[0].detail.contains("pre_shared_key"), "{}", hellos[0].detail);
+        let full = said(&t, |e| sent(e, HandshakeType::server_hello) && e.connection == 1);
+        assert!(!full[0].detail.contains("pre_shared_key"), "{}", full[0].detail);
+    }
+
+    #[test]
+    fn a_key_update_is_said_to_be_sent_and_only_the_requested_one_asks_for_another() {
+        // The client's KeyUpdate is update_requested, the server's answer update_not_requested (RFC 8446 §4.6.3).
+        let t = trace_of(crate::sim::Scenario::Normal, true);
+        let of = |side: Side| said(&t, |e| e.side == side && sent(e, HandshakeType::key_update)).remove(0).plain;
+        let (client, server) = (of(Side::Client), of(Side::Server));
+        assert!(client.contains("sends KeyUpdate") && client.contains("asks the other side to do the same"), "{client}");
+        assert!(server.contains("sends KeyUpdate") && !server.contains("asks"), "{server}");
+    }
+
+    #[test]
+    fn the_attacker_copying_a_first_flight_can_read_its_hello_but_not_its_0_rtt_data() {
+        let t = trace_of(crate::sim::Scenario::Replay, false);
+        let copies = said(&t, |e| matches!(e.network(), Some(NetworkEvent::Copied { .. })));
+        // The flight: ClientHello and change_cipher_spec in plaintext, then the 0-RTT record.
+        assert_eq!(copies.len(), 3);
+        assert!(copies[0].plain.contains("record 0") && copies[0].plain.contains("It can read this one"), "{}", copies[0].plain);
+        assert!(copies[2].plain.contains("It cannot read this one: it is encrypted"), "{}", copies[2].plain);
+    }
+
+    #[test]
+    fn the_step_intros_state_what_a_step_requires_not_that_it_succeeded() {
+        // UntrustedCa and MitmOwnCert show a certificate from no trusted CA; under MitmKeyShare the
+        // two sides' keys differ: the intros must hold for them too.
+        let auth = step_intro(Step::Authentication, false);
+        assert!(auth.contains("must show") && !auth.contains("shows a certificate signed by"), "{auth}");
+        let keys = step_intro(Step::SessionKeys, false);
+        assert!(keys.contains("When nobody interferes") && !keys.contains("Both reach the same shared secret"), "{keys}");
     }
 }

@@ -86,7 +86,7 @@ test('KeyUpdate is a choice on the page: its beats play, and the address keeps i
   assert.equal(await again.page.isChecked('.keyupdate input'), true);
   const told = await playAll(again.page);
   assert.equal(told.length, without + 4, 'a KeyUpdate each way, each sent and received');
-  const updates = told.map((t, i) => [t, i]).filter(([t]) => t.includes('moves to fresh keys without a new handshake'));
+  const updates = told.map((t, i) => [t, i]).filter(([t]) => t.includes('sends KeyUpdate: from now on it encrypts under a fresh key'));
   assert.equal(updates.length, 2, told.join(' | '));
   assert.ok(told.slice(updates[0][1]).some(t => t.includes('receives and decodes the KeyUpdate')));
   assert.ok(updates[1][1] < told.findIndex(t => t.includes('sends close_notify')), 'the KeyUpdate comes before the close');
