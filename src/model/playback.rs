@@ -235,7 +235,7 @@ fn step_note(step: Step, resumed: bool) -> Option<&'static str> {
     }
     match step {
         Step::SessionKeys => Some(
-            "In TLS 1.3 the session keys come before authentication: the keys exist after one round trip, so everything from here on, the server's certificate included, travels encrypted.",
+            "In TLS 1.3 the session keys come before authentication: the keys exist after one round trip, so every handshake message from here on, the server's certificate included, travels encrypted.",
         ),
         Step::Authentication => {
             Some("The server proves who it is under the new keys: an eavesdropper does not even see which certificate it sends.")
@@ -356,12 +356,8 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
         None => match checks.as_slice() {
             [] => match headline_ev {
                 Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::client_hello && chose.is_some() => {
-                    let (suite, group, alpn) = chose.clone().unwrap_or_default();
                     let mut n = narrate(t, e);
-                    n.plain = format!(
-                        "{w} receives the ClientHello and chooses what both support: TLS 1.3, {suite} and the group {group}{}.",
-                        alpn.map(|a| format!(", and the application protocol {a}")).unwrap_or_default()
-                    );
+                    n.plain = chooses(w, chose.clone().unwrap_or_default());
                     n
                 }
                 Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::certificate_request => {
@@ -394,11 +390,18 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                     let mut n = narrate(t, e);
                     let other = match super::mitm::same_handshake_keys(t, e.side, e.connection) {
                         Some(false) => "The other side derives its keys the same way but from other hellos, so its values differ",
+                        // The server never answered: the ServerHello was the attacker's.
+                        None if super::mitm::server_hello_is_forged(t, headline) => {
+                            "The attacker, which sent that ServerHello, can derive the same values"
+                        }
                         _ => "The other side derives the same values on its own",
                     };
-                    // After a HelloRetryRequest the transcript holds four hellos (RFC 8446 §4.4.1).
-                    let retried =
-                        t.events.iter().any(|x| x.connection == e.connection && matches!(x.event(), Some(Event::HelloRetry { .. })));
+                    // After a HelloRetryRequest the transcript holds four hellos (RFC 8446 §4.4.1),
+                    // for the side that sent or received it: an attacker may hide it from the client.
+                    let retried = t
+                        .events
+                        .iter()
+                        .any(|x| x.connection == e.connection && x.side == e.side && matches!(x.event(), Some(Event::HelloRetry { .. })));
                     let hellos = if retried {
                         "the hash of the four hellos (the first ClientHello, replaced by its own hash, the HelloRetryRequest, the second ClientHello and the ServerHello)"
                     } else {
@@ -411,6 +414,17 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                 }
                 _ => narrate(t, e),
             },
+            // The server's ALPN pick on the ClientHello: the sentence of what it chose says it too.
+            [(_, c)]
+                if c.ok
+                    && chose.is_some()
+                    && matches!(headline_ev, Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::client_hello) =>
+            {
+                let mut n = narrate(t, e);
+                n.plain = chooses(w, chose.clone().unwrap_or_default());
+                n.detail = format!("{} {}", n.detail, check(e.side, c).detail).trim().to_string();
+                n
+            }
             [(x, c)] => {
                 let mut n = check(x.side, c);
                 n.detail = format!("{} {}", narrate(t, e).detail, n.detail).trim().to_string();
@@ -465,11 +479,15 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
             Event::KeysDiscarded { reason: DiscardReason::Closed, .. } if x.index != headline => {
                 extra.push(format!("Both sides have sent close_notify: the {} erases its traffic keys.", x.side.name()))
             }
+            // Whether a later connection of the client offers a ticket: the last connection's
+            // ticket, and the one before an attacker's replay, go unused.
             Event::TicketStored { .. } if !matches!(e.event(), Some(Event::TicketStored { .. })) => extra.push(
-                if t.connections.len() > 1 {
+                if t.events.iter().any(|y| {
+                    y.connection > x.connection && y.side == Side::Client && matches!(y.event(), Some(Event::ResumptionOffered { .. }))
+                }) {
                     "It keeps the ticket, to come back later without a full handshake."
                 } else {
-                    "It keeps the ticket; this page makes no second connection, so it goes unused."
+                    "It keeps the ticket; this page makes no later connection with it, so it goes unused."
                 }
                 .into(),
             ),
@@ -480,6 +498,14 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
         n.plain = format!("{} {}", n.plain, extra.join(" "));
     }
     n
+}
+
+/// What a server takes from a ClientHello: what both support.
+fn chooses(w: &str, (suite, group, alpn): (String, String, Option<String>)) -> String {
+    format!(
+        "{w} receives the ClientHello and chooses what both support: TLS 1.3, {suite} and the group {group}{}.",
+        alpn.map(|a| format!(", and the application protocol {a}")).unwrap_or_default()
+    )
 }
 
 /// What a check looks at, in a list of the checks a certificate chain passed.
@@ -682,5 +708,103 @@ mod tests {
             retried.iter().all(|p| p.contains("the hash of the four hellos (the first ClientHello, replaced by its own hash,")),
             "{retried:?}"
         );
+    }
+
+    #[test]
+    fn a_client_that_never_saw_the_hello_retry_request_hashes_two_hellos() {
+        // MitmForceRetry: the attacker keeps the HelloRetryRequest from the client, so only the
+        // server's transcript holds it (RFC 8446 §4.4.1).
+        let t = run(&Options { seed: Some(8), scenario: Scenario::MitmForceRetry, ..Default::default() });
+        let keys = |side: Side| {
+            playback(&t)
+                .beats
+                .into_iter()
+                .find(|b| b.side == side && b.narration.plain.contains("derives its handshake keys"))
+                .map(|b| b.narration.plain)
+        };
+        let (client, server) = (keys(Side::Client).expect("client"), keys(Side::Server).expect("server"));
+        assert!(client.contains("the hash of the two hellos") && !client.contains("HelloRetryRequest"), "{client}");
+        assert!(server.contains("the hash of the four hellos"), "{server}");
+    }
+
+    /// The beats of `scenario` at seed 8, with their trace.
+    fn beats_of(scenario: Scenario) -> (Trace, Vec<Beat>) {
+        let t = run(&Options { seed: Some(8), scenario, ..Default::default() });
+        let beats = playback(&t).beats;
+        (t, beats)
+    }
+
+    fn sends(e: &TraceEvent, side: Side, typ: HandshakeType, retry: bool) -> bool {
+        e.side == side
+            && matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == typ && message.hello_retry_request == retry)
+    }
+
+    #[test]
+    fn after_a_hello_retry_request_the_server_hello_promises_no_plaintext_record_to_come() {
+        // RFC 8446 D.4: the server sends its one dummy change_cipher_spec after its first flight,
+        // here the HelloRetryRequest, so nothing in plaintext follows its ServerHello.
+        let (t, beats) = beats_of(Scenario::HelloRetry);
+        let ccs = t.events.iter().position(|e| {
+            e.side == Side::Server && matches!(e.event(), Some(Event::RecordSent { carries: Carries::ChangeCipherSpec, .. }))
+        });
+        let sh = t.events.iter().position(|e| sends(e, Side::Server, HandshakeType::server_hello, false)).expect("a ServerHello");
+        assert!(ccs.is_some_and(|c| c < sh), "the server's change_cipher_spec goes before its ServerHello");
+        let b = beats.iter().find(|b| b.headline == sh).expect("the ServerHello's beat");
+        assert!(!b.narration.plain.contains("change_cipher_spec"), "{}", b.narration.plain);
+        assert!(b.narration.plain.contains("Every handshake message it sends after this is encrypted."), "{}", b.narration.plain);
+    }
+
+    #[test]
+    fn the_session_keys_note_says_handshake_messages_are_encrypted_not_every_record() {
+        // The client's dummy change_cipher_spec goes in plaintext after the handshake keys exist
+        // (RFC 8446 D.4: right before its second flight).
+        let (t, beats) = beats_of(Scenario::Normal);
+        let (k, b) = beats.iter().enumerate().find(|(_, b)| b.step == Step::SessionKeys && b.step_note.is_some()).expect("the note");
+        let note = b.step_note.unwrap_or_default();
+        let later_ccs = beats[k..].iter().flat_map(|b| &b.events).any(|&i| {
+            t.events[i].side == Side::Client
+                && matches!(t.events[i].event(), Some(Event::RecordSent { carries: Carries::ChangeCipherSpec, .. }))
+        });
+        assert!(later_ccs, "the client's change_cipher_spec comes after the note");
+        assert!(!note.contains("everything from here on"), "{note}");
+        assert!(note.contains("every handshake message from here on"), "{note}");
+    }
+
+    #[test]
+    fn the_server_s_client_hello_beat_says_what_it_chose_with_the_application_protocol() {
+        let (t, beats) = beats_of(Scenario::Normal);
+        let b = beats
+            .iter()
+            .find(|b| {
+                b.side == Side::Server
+                    && matches!(t.events[b.headline].event(), Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::client_hello)
+            })
+            .expect("the server's ClientHello beat");
+        // The scenario's design: TLS 1.3, its one suite and group, ALPN http/1.1.
+        for said in ["chooses", "TLS 1.3", "TLS_AES_128_GCM_SHA256", "secp256r1", "http/1.1"] {
+            assert!(b.narration.plain.contains(said), "{said}: {}", b.narration.plain);
+        }
+    }
+
+    #[test]
+    fn only_a_ticket_a_later_connection_offers_is_said_to_be_kept_for_coming_back() {
+        // Resume: the first connection's ticket is offered by the second; the second's by nobody.
+        let (_, beats) = beats_of(Scenario::Resume);
+        let kept: Vec<(u32, bool)> = beats
+            .iter()
+            .filter(|b| b.narration.plain.contains("It keeps the ticket"))
+            .map(|b| (b.connection, b.narration.plain.contains("to come back later")))
+            .collect();
+        assert_eq!(kept, vec![(1, true), (2, false)]);
+    }
+
+    #[test]
+    fn when_the_attacker_answers_the_client_the_server_is_not_said_to_derive_the_same_keys() {
+        // MitmOwnCert: the attacker keeps the ClientHello from the server, which derives nothing.
+        let (t, beats) = beats_of(Scenario::MitmOwnCert);
+        assert!(!t.events.iter().any(|e| e.side == Side::Server && matches!(e.event(), Some(Event::Derived(_)))));
+        let b = beats.iter().find(|b| b.narration.plain.contains("derives its handshake keys")).expect("the client's keys beat");
+        assert!(!b.narration.plain.contains("The other side derives the same values"), "{}", b.narration.plain);
+        assert!(b.narration.plain.contains("The attacker"), "{}", b.narration.plain);
     }
 }
