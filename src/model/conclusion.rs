@@ -148,7 +148,7 @@ pub fn conclude(t: &Trace) -> Conclusion {
         ));
         lines.push("Both Finished messages matched: the two sides saw the same handshake, so nobody altered it on the way.".into());
         lines.push(format!(
-            "{} records ({} bytes, headers included) travelled encrypted; only the {plaintext} records before the keys existed (hellos and dummy change_cipher_spec) were readable on the network.",
+            "{} records ({} bytes, headers included) travelled encrypted; only the {plaintext} plaintext records (the hellos and the dummy change_cipher_spec records) were readable on the network.",
             encrypted.0, encrypted.1
         ));
         let erased = [Side::Client, Side::Server]
@@ -275,5 +275,19 @@ mod tests {
     fn the_tampered_run_names_the_byte_that_changed() {
         let all = of(PAGE_TAMPER).lines.join(" ");
         assert!(all.contains("record 3 (the 4th record on the wire") && all.contains("byte 60") && all.contains("0x01"), "{all}");
+    }
+
+    #[test]
+    fn the_plaintext_records_are_not_said_to_come_before_the_keys() {
+        // The client's dummy change_cipher_spec goes right before its second flight (RFC 8446 D.4),
+        // after it derived its handshake keys; the four plaintext records are the two hellos and
+        // the two change_cipher_spec records.
+        let t = run(&Options { seed: Some(8), ..Default::default() });
+        let client = |f: &dyn Fn(&Event) -> bool| t.events.iter().position(|e| e.side == Side::Client && e.event().is_some_and(f));
+        let keys = client(&|e| matches!(e, Event::Derived(_)));
+        let ccs = client(&|e| matches!(e, Event::RecordSent { carries: crate::tls::events::Carries::ChangeCipherSpec, .. }));
+        assert!(keys < ccs, "the client's change_cipher_spec follows its keys");
+        let line = conclude(&t).lines.into_iter().find(|l| l.contains("travelled encrypted")).expect("the records line");
+        assert!(line.contains("only the 4 plaintext records") && !line.contains("before the keys existed"), "{line}");
     }
 }

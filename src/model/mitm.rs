@@ -148,7 +148,7 @@ pub fn lines(t: &Trace) -> Vec<String> {
                     }
                 }
                 if let Some(Check { kind: CheckKind::RecordDecryption { .. }, .. }) = first_failed(t, Side::Server) {
-                    out.push("The server fails the same check first: the client's alert, encrypted with the client's keys, does not decrypt, so it sends bad_record_mac too.".into());
+                    out.push("The server then fails the same check: the client's alert, encrypted with the client's keys, does not decrypt under the server's, so it sends bad_record_mac too.".into());
                 }
                 out.push("With several groups on offer, deleting a key share is how an attacker would push a server to a weaker one; the transcript catches that too.".into());
             }

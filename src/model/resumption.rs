@@ -58,7 +58,7 @@ pub fn connection_note(t: &Trace, connection: u32) -> Option<&'static str> {
 /// The step notes of a resumed connection.
 pub fn step_note(step: Step) -> Option<&'static str> {
     match step {
-        Step::SessionKeys => Some("In a resumption the key schedule starts from the ticket's PSK instead of zeros; from here on everything travels encrypted, as before."),
+        Step::SessionKeys => Some("In a resumption the key schedule starts from the ticket's PSK instead of zeros; from here on every handshake message travels encrypted, as before."),
         Step::Authentication => Some("No certificate this time: the server proves it is the server of the first connection by holding the PSK, which its Finished depends on."),
         _ => None,
     }
@@ -238,12 +238,20 @@ pub fn conclude(t: &Trace) -> Conclusion {
             lines.push("Third connection, the attacker's: it sent the copied first flight again. The server unsealed the ticket and found it already used: its tickets are single-use (RFC 8446 §8.1), so it refused the PSK, began a full handshake and skipped the 0-RTT records without decrypting them. The request ran once.".into());
         }
         let alert = o3.alerts.iter().find(|(s, _)| *s == Side::Server).map(|(_, a)| *a).unwrap_or(AlertDescription::handshake_failure);
-        lines.push(format!("What the attacker could do: copy the client's bytes and send them again. What it could not: read them, make the server process the request twice, or finish the handshake, since it holds neither the PSK nor the private key of the client's key share. Its connection ended when it had nothing more to send, and the server gave up with {alert}."));
+        lines.push(format!("What the attacker could do: copy the client's bytes and send them again. What it could not: read the encrypted request, make the server process the request twice, or finish the handshake, since it holds neither the PSK nor the private key of the client's key share. Its connection ended when it had nothing more to send, and the server gave up with {alert}."));
         lines.push("A server without this protection would accept the replayed ticket, decrypt the early data and process the request a second time (a payment made twice, say). The alternative to remembering used tickets is an anti-replay window (RFC 8446 §8.2): the server records a value unique to each ClientHello for a short time, refuses one it has seen, and refuses early data whose ticket age falls outside that time.".into());
     }
     let clean = t.connections.iter().take(2).all(|o| o.closed_cleanly);
     if clean {
-        lines.push("Both connections ended with close_notify and both sides erased their keys.".into());
+        // A replay's third connection is the attacker's, and it ends without close_notify.
+        lines.push(
+            if third.is_some() {
+                "The client's two connections ended with close_notify and both sides erased their keys."
+            } else {
+                "Both connections ended with close_notify and both sides erased their keys."
+            }
+            .into(),
+        );
     }
     let title = match (third, early_bytes) {
         (Some(_), _) => "The replay was refused: the request ran once",
@@ -343,5 +351,37 @@ mod tests {
         assert!(!c.ok);
         let all = c.lines.join(" ");
         assert!(all.contains("decrypt_error") && all.contains("binder"), "{all}");
+    }
+
+    #[test]
+    fn a_replay_s_conclusion_counts_the_client_s_two_connections_not_the_attacker_s_third() {
+        // The attacker's third connection ends without close_notify (the server gives up).
+        let t = run(&Options { seed: Some(8), scenario: Scenario::Replay, ..Default::default() });
+        assert_eq!(t.connections.len(), 3);
+        assert!(!t.connections[2].closed_cleanly);
+        let c = conclude(&t);
+        assert!(!c.lines.iter().any(|l| l.starts_with("Both connections")), "{:?}", c.lines);
+        assert!(c.lines.iter().any(|l| l.starts_with("The client's two connections ended with close_notify")), "{:?}", c.lines);
+        // The copied ClientHello is plaintext: what the attacker cannot read is the request.
+        assert!(c.lines.iter().any(|l| l.contains("What it could not: read the encrypted request")), "{:?}", c.lines);
+    }
+
+    #[test]
+    fn a_replayed_ticket_s_refusal_says_the_server_refused_the_psk_it_holds() {
+        // The server unsealed the ticket, so it has the PSK: it derives no early keys because it refused it.
+        let t = run(&Options { seed: Some(8), scenario: Scenario::Replay, ..Default::default() });
+        let told: Vec<String> = playback(&t).beats.into_iter().filter(|b| b.connection == 3).map(|b| b.narration.plain).collect();
+        let refusal = told.iter().find(|p| p.contains("already been used")).expect("the refusal");
+        assert!(!refusal.contains("has no key for it") && refusal.contains("having refused the PSK"), "{refusal}");
+        assert_eq!(refusal.matches("0-RTT data").count() + refusal.matches("early data").count(), 1, "said once: {refusal}");
+    }
+
+    #[test]
+    fn a_ticket_s_age_is_told_in_whole_seconds() {
+        // The second connection comes 30 s after the first (the scenario's design).
+        let t = run(&Options { seed: Some(8), scenario: Scenario::Resume, ..Default::default() });
+        let told: Vec<String> = playback(&t).beats.into_iter().map(|b| b.narration.plain).collect();
+        assert!(told.iter().any(|p| p.contains("it issued it 30 s ago")), "{told:?}");
+        assert!(!told.iter().any(|p| p.contains("30.000 s")), "{told:?}");
     }
 }

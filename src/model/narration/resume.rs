@@ -14,8 +14,14 @@ fn mode(m: PskKeyExchangeMode) -> &'static str {
     }
 }
 
+/// Whole seconds without a decimal part ("30 s", not "30.000 s", which reads as thirty thousand
+/// in much of the world).
 fn seconds(ms: u64) -> String {
-    format!("{}.{:03} s", ms / 1000, ms % 1000)
+    if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{}.{:03} s", ms / 1000, ms % 1000)
+    }
 }
 
 /// The narration of a resumption or 0-RTT event; `None` for any other event.
@@ -51,7 +57,7 @@ pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
                     seconds(*server_ms)
                 ),
                 TicketVerdict::AlreadyUsed => format!(
-                    "{w} unseals the ticket and finds it has already been used once. Its tickets are single-use, so it refuses the PSK: a full handshake, and any early data is not read."
+                    "{w} unseals the ticket and finds it has already been used once. Its tickets are single-use, so it refuses the PSK and makes a full handshake."
                 ),
             };
             n(plain, format!("Offered identity {identity}; the ticket is the resumption state sealed with AES-128-GCM under the server's ticket key."), if *verdict == TicketVerdict::AlreadyUsed { "8.1" } else { "4.6.1" })
@@ -79,7 +85,7 @@ pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
         ),
         Event::EarlyDataRejected { reason } => n(
             match (side, reason) {
-                (Side::Server, Some(EarlyDataRefusal::NotResumed)) => format!("{w} does not read the 0-RTT data: it did not resume with the ticket, so it has no key for it. It skips those records."),
+                (Side::Server, Some(EarlyDataRefusal::NotResumed)) => format!("{w} does not read the 0-RTT data: having refused the PSK, it derives no early keys. It skips those records."),
                 (Side::Server, Some(EarlyDataRefusal::NotAllowed)) => format!("{w} does not accept 0-RTT data with this ticket: it skips those records."),
                 (Side::Server, Some(EarlyDataRefusal::OtherAlpn)) => format!("{w} does not accept the 0-RTT data: the application protocol differs from the ticket's. It skips those records."),
                 _ => format!("{w} learns that its 0-RTT data was not accepted: it must send it again after the handshake if it still wants to."),
