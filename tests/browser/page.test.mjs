@@ -507,7 +507,7 @@ test('a resumption plays both connections: the steps start over, the panels are 
   for (const [scenario, title, says] of [
     ['resume', /second resumed without a certificate/, [/What proves the server then is possession of the PSK/, /forward secrecy of its own/]],
     ['early-data', /sent its request in 0-RTT/, [/0-RTT data, which the server accepted/, /no forward secrecy/, /it can be replayed/]],
-    ['replay', /replay was refused: the request ran once/, [/already used: its tickets are single-use/, /What it could not: read them, make the server process the request twice/, /process the request a second time/, /anti-replay window \(RFC 8446 §8\.2\)/]],
+    ['replay', /replay was refused: the request ran once/, [/already used: its tickets are single-use/, /What it could not: read the encrypted request, make the server process the request twice/, /process the request a second time/, /anti-replay window \(RFC 8446 §8\.2\)/]],
     ['bad-binder', /server refused the altered binder/, [/the last byte of the binder/, /alert decrypt_error/]],
   ]) {
     const { page, errors, context } = await open(`?seed=9&scenario=${scenario}`, { reducedMotion: 'reduce' });
