@@ -130,9 +130,13 @@ pub fn check(side: Side, c: &Check) -> Narration {
                 "4.4.2.4",
             )
         }
+        // The server counts the client's chain under mutual TLS.
         CheckKind::ChainLength { certificates, limit } => n(
-            format!("{w} counts the certificates the server sent: {certificates}, and it follows a path of at most {limit}: {mark}."),
-            format!("{certificates} certificates in the Certificate message; this client follows a path of at most {limit} below the trust anchor (its own limit: RFC 5280 §6.1 sets none)."),
+            format!(
+                "{w} counts the certificates the {} sent: {certificates}, and it follows a path of at most {limit}: {mark}.",
+                if side == Side::Server { "client" } else { "server" }
+            ),
+            format!("{certificates} certificates in the Certificate message; the {} follows a path of at most {limit} below the trust anchor (its own limit: RFC 5280 §6.1 sets none).", side.name()),
             "4.4.2.4",
         ),
         CheckKind::MayIssue { issuer, is_ca, key_cert_sign, path_len, intermediates_below } => {
@@ -1130,6 +1134,12 @@ mod tests {
         let n = check(Side::Client, &ok(CheckKind::ChainLength { certificates: 2, limit: 10 }));
         assert!(!n.detail.contains("may hold at most 10 below the trust anchor (RFC 5280"), "{}", n.detail);
         assert!(n.detail.contains("its own limit"), "{}", n.detail);
+    }
+
+    #[test]
+    fn a_server_checking_a_client_s_chain_counts_the_client_s_certificates_with_its_own_limit() {
+        let n = check(Side::Server, &ok(CheckKind::ChainLength { certificates: 2, limit: 10 }));
+        assert!(n.plain.contains("the certificates the client sent") && n.detail.contains("the server follows a path"), "{n:?}");
     }
 
     #[test]
