@@ -28,7 +28,9 @@ pub fn narrator(p: &Props) -> Html {
         let last_at = last_at.clone();
         use_effect_with((s.beat, s.trace.seed), move |_| {
             let now = web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
-            let wait = (2000.0 - (now - *last_at.borrow())).max(0.0);
+            // Rounded up, with 10 ms to spare for the render that follows the timer: the text
+            // changes at least 2 s after the previous one did, not only the timers.
+            let wait = (2010.0 - (now - *last_at.borrow())).max(0.0).ceil();
             let t = gloo::timers::callback::Timeout::new(wait as u32, move || {
                 *last_at.borrow_mut() = web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0);
                 announced.set(text);
