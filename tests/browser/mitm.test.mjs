@@ -4,26 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { harness } from './serve.mjs';
+import { harness, counter, playAll } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
 const h = harness({ before, after });
 const open = query => h.open(query, { reducedMotion: 'reduce' });
-
-const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
-
-/** Step beat by beat to the end; the narration of every beat, in order. */
-async function playAll(page) {
-  const [, total] = await counter(page);
-  const told = [];
-  for (let i = 1; i <= total; i++) {
-    await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(n => document.querySelector('.progress .count').textContent.split('/')[0].trim() === String(n), i);
-    told.push(await page.textContent('.narration .plain'));
-  }
-  return told;
-}
 
 test('each man-in-the-middle scenario plays to a conclusion naming the failed check, the alert and what the attacker could and could not do', async () => {
   for (const [scenario, acts, check, alert, browserError] of [
@@ -34,7 +20,7 @@ test('each man-in-the-middle scenario plays to a conclusion naming the failed ch
   ]) {
     const { page, errors, context } = await open(`?seed=8&scenario=${scenario}`);
     assert.equal(await page.$eval('select[aria-label="Scenario"]', s => s.value), scenario);
-    const told = await playAll(page);
+    const { told } = await playAll(page);
     assert.ok(told.some(t => acts.test(t)), `${scenario}: no beat tells what the attacker did: ${told.join(' | ')}`);
     // The network lane keeps what the attacker did, in words and with its bytes.
     const lane = await page.$$eval('.wire .network-note.attack', els => els.map(e => e.textContent));
@@ -53,7 +39,7 @@ test('each man-in-the-middle scenario plays to a conclusion naming the failed ch
 
 test('with its own key shares the attacker is told apart from the server, and the two transcripts differ in the conclusion', async () => {
   const { page, context } = await open('?seed=8&scenario=mitm-key-share');
-  const told = await playAll(page);
+  const { told } = await playAll(page);
   assert.ok(told.some(t => t.includes('receives a ServerHello it takes for the server\'s; the public key in it is the attacker\'s')), told.join(' | '));
   assert.ok(told.some(t => /decrypts record 3 with its keys for the server, reads EncryptedExtensions, Certificate, CertificateVerify, Finished/.test(t)), told.join(' | '));
   const c = await page.textContent('.conclusion');
@@ -84,7 +70,7 @@ test('KeyUpdate is a choice on the page: its beats play, and the address keeps i
   // The link opens that run with the box ticked; its beats play in order, before the close.
   const again = await open('?seed=3&keyupdate=1');
   assert.equal(await again.page.isChecked('.keyupdate input'), true);
-  const told = await playAll(again.page);
+  const { told } = await playAll(again.page);
   assert.equal(told.length, without + 4, 'a KeyUpdate each way, each sent and received');
   const updates = told.map((t, i) => [t, i]).filter(([t]) => t.includes('sends KeyUpdate: from now on it encrypts under a fresh key'));
   assert.equal(updates.length, 2, told.join(' | '));

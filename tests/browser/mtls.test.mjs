@@ -4,29 +4,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { harness } from './serve.mjs';
+import { harness, counter, playAll } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
 const h = harness({ before, after });
 const open = query => h.open(query, { reducedMotion: 'reduce' });
-
-const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
-
-/** Step beat by beat to the end: the narration of every beat, and the step each was under. */
-async function playAll(page) {
-  const [, total] = await counter(page);
-  const told = [];
-  const steps = [];
-  for (let i = 1; i <= total; i++) {
-    await page.keyboard.press('ArrowRight');
-    await page.waitForFunction(n => document.querySelector('.progress .count').textContent.split('/')[0].trim() === String(n), i);
-    told.push(await page.textContent('.narration .plain'));
-    const m = (await page.textContent('.narration .step-intro')).match(/Step (\d) of 5/);
-    steps.push(m ? +m[1] : 0);
-  }
-  return { told, steps };
-}
 
 const scenarios = [
   {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { harness } from './serve.mjs';
+import { harness, counter } from './serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, 'artifacts');
@@ -16,7 +16,6 @@ const require = createRequire(import.meta.url);
 const h = harness({ before, after });
 const open = h.open;
 
-const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
 
 /** Wait until the page has rendered event `n` as the current one. */
 async function waitCount(page, n) {

@@ -60,3 +60,21 @@ export function harness({ before, after }) {
   };
   return h;
 }
+
+/** The beat on screen and the number of beats: `[n, total]`. */
+export const counter = async page => (await page.textContent('.progress .count')).split('/').map(s => +s.trim());
+
+/** Step beat by beat to the end: the narration of every beat, and the step each was under. */
+export async function playAll(page) {
+  const [, total] = await counter(page);
+  const told = [];
+  const steps = [];
+  for (let i = 1; i <= total; i++) {
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(n => document.querySelector('.progress .count').textContent.split('/')[0].trim() === String(n), i);
+    told.push(await page.textContent('.narration .plain'));
+    const m = (await page.textContent('.narration .step-intro')).match(/Step (\d) of 5/);
+    steps.push(m ? +m[1] : 0);
+  }
+  return { told, steps };
+}
