@@ -427,7 +427,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             "4.4.2",
         ),
         HandshakeType::certificate_verify => n(
-            format!("{w} sends CertificateVerify, carrying that signature: it proves the {} holds the certificate's private key, not just a copy of the certificate.", e.side.name()),
+            format!("{w} sends CertificateVerify: a signature over the handshake so far, made with the certificate's private key. It proves the {} holds that key, not just a copy of the certificate.", e.side.name()),
             format!("ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, {} CertificateVerify\", a zero byte and the transcript hash.", e.side.name()),
             "4.4.3",
         ),
@@ -849,6 +849,20 @@ mod tests {
             "{told:?}"
         );
         assert!(told[1..].iter().all(|p| p.starts_with("On that connection, the attacker sends the copied record")), "{told:?}");
+    }
+
+    #[test]
+    fn certificate_verify_says_what_it_signs_and_with_which_key() {
+        let t = crate::sim::run(&crate::sim::Options { seed: Some(8), ..Default::default() });
+        let e = t
+            .events
+            .iter()
+            .find(|e| matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == HandshakeType::certificate_verify))
+            .expect("the server sent CertificateVerify");
+        let n = narrate(&t, e);
+        // RFC 8446 §4.4.3: a signature over the transcript hash, with the certificate's key.
+        assert!(n.plain.contains("a signature over the handshake so far, made with the certificate's private key"), "{}", n.plain);
+        assert!(!n.plain.contains("that signature"), "{}", n.plain);
     }
 
     /// The server's EncryptedExtensions sentence in a run of this scenario.

@@ -18,7 +18,7 @@ const scenarios = [
       /The server asks the client who it is: a certificate from a CA the server trusts.*It will not go on without one/,
       /The client is asked for a certificate from CN=Handshake Visualizer Demo CA/,
       /The client answers with its own certificate, and the intermediate CA certificate that issued it/,
-      /The client sends CertificateVerify.*proves the client holds the certificate's private key/,
+      /The client sends CertificateVerify: a signature over the handshake so far, made with the certificate's private key. It proves the client holds that key/,
       /The server receives the client's certificate, for CN=Handshake Visualizer Demo Client.*All pass ✓/,
       /The server verifies the client's CertificateVerify signature .*✓/,
     ],
