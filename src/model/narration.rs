@@ -222,7 +222,8 @@ pub fn check(side: Side, c: &Check) -> Narration {
             "4.2",
         ),
         CheckKind::ApplicationProtocolSelected { offered, selected } => n(
-            format!("{w} checks that {selected}, the protocol the server picked, is one it offered ({}): {mark}.", list(offered)),
+            // Said of what arrived, not of who chose it: under a man in the middle the attacker did.
+            format!("{w} checks that {selected}, the protocol its EncryptedExtensions names, is one it offered ({}): {mark}.", list(offered)),
             format!("ALPN (RFC 7301 §3.1): one protocol_name in EncryptedExtensions, \"{selected}\"."),
             "4.2",
         ),
