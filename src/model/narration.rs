@@ -854,20 +854,15 @@ mod tests {
 
     #[test]
     fn certificate_verify_says_what_it_signs_and_with_which_key() {
-        let t = crate::sim::run(&crate::sim::Options { seed: Some(8), ..Default::default() });
-        let e = t
-            .events
-            .iter()
-            .find(|e| matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == HandshakeType::certificate_verify))
-            .expect("the server sent CertificateVerify");
-        let n = narrate(&t, e);
+        let n = server_sends(crate::sim::Scenario::Normal, 1, HandshakeType::certificate_verify);
         // RFC 8446 §4.4.3: a signature over the transcript hash, with the certificate's key.
         assert!(n.plain.contains("a signature over the handshake so far, made with the certificate's private key"), "{}", n.plain);
         assert!(!n.plain.contains("that signature"), "{}", n.plain);
     }
 
-    /// The server's EncryptedExtensions sentence in a run of this scenario.
-    fn encrypted_extensions(scenario: crate::sim::Scenario, connection: u32) -> Narration {
+    /// The sentence of the server's `typ` message in connection `connection` of a run of this
+    /// scenario.
+    fn server_sends(scenario: crate::sim::Scenario, connection: u32, typ: HandshakeType) -> Narration {
         let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario, ..Default::default() });
         let e = t
             .events
@@ -875,20 +870,20 @@ mod tests {
             .find(|e| {
                 e.side == Side::Server
                     && e.connection == connection
-                    && matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == HandshakeType::encrypted_extensions)
+                    && matches!(e.event(), Some(Event::HandshakeSent { message, .. }) if message.typ == typ)
             })
-            .expect("the server sent EncryptedExtensions");
+            .unwrap_or_else(|| panic!("the server sent no {typ:?} in connection {connection}"));
         narrate(&t, e)
     }
 
     #[test]
     fn encrypted_extensions_is_told_from_what_the_message_carries() {
         // The page's server speaks http/1.1 and acknowledges the client's server_name.
-        let full = encrypted_extensions(crate::sim::Scenario::Normal, 1);
+        let full = server_sends(crate::sim::Scenario::Normal, 1, HandshakeType::encrypted_extensions);
         assert!(full.plain.ends_with("already encrypted: the application protocol, http/1.1."), "{}", full.plain);
         assert!(full.detail.contains("an empty server_name") && !full.detail.contains("early_data"), "{}", full.detail);
         // The resumed connection that sends 0-RTT data: the server accepts it, and says so here.
-        let early = encrypted_extensions(crate::sim::Scenario::EarlyData, 2);
+        let early = server_sends(crate::sim::Scenario::EarlyData, 2, HandshakeType::encrypted_extensions);
         assert!(early.plain.contains("http/1.1, and that it accepts the 0-RTT data."), "{}", early.plain);
         assert!(early.detail.contains("an empty early_data"), "{}", early.detail);
     }
