@@ -51,14 +51,20 @@
 //! - `--groups x25519,secp256r1`: the key-exchange groups it accepts, most preferred first
 //!   (default secp256r1); a client with a key share for none of them gets a HelloRetryRequest for
 //!   the first it supports (RFC 8446 §4.1.4), one with no group in common handshake_failure;
+//! - `--suites TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256`: the cipher suites it
+//!   accepts, most preferred first, named as RFC 8446 and OpenSSL name them (default: every suite
+//!   this build runs, TLS_AES_128_GCM_SHA256 first); it picks its own most preferred suite among
+//!   those the client offers (RFC 8446 §4.1.1), and a client with none of them gets
+//!   handshake_failure;
 //! - `--client-ca FILE`: ask each client for a certificate (RFC 8446 §4.3.2) from the CA in FILE
 //!   (PEM), and check the chain it sends; a client without one goes on unauthenticated, unless
 //!   `--require-client-cert` is given too (then: certificate_required).
 //!
-//! `peer client --alpn h2,http/1.1` offers those protocols; `--cert FILE --key FILE` (PEM: the
+//! `peer client --alpn h2,http/1.1` offers those protocols and `--suites LIST` those cipher
+//! suites, in that order (default as the server's); `--cert FILE --key FILE` (PEM: the
 //! certificate chain, leaf first, and its P-256 key) is what it answers a CertificateRequest
-//! with (without them, an empty Certificate). Both sides say on stderr which application protocol
-//! was agreed, and the server which client certificate it accepted.
+//! with (without them, an empty Certificate). Both sides say on stderr which cipher suite and
+//! which application protocol were agreed, and the server which client certificate it accepted.
 //!
 //! `peer client --resume` connects twice: the second connection offers the first's ticket and
 //! says on stderr whether it was resumed; `--early-data TEXT` sends TEXT as 0-RTT data with it, and
@@ -83,7 +89,7 @@ use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
 use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig, Resumption};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
-use tlsviz::tls::enums::{HandshakeType, NamedGroup};
+use tlsviz::tls::enums::{CipherSuite, HandshakeType, NamedGroup};
 use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
@@ -116,6 +122,7 @@ fn usage() -> ExitCode {
          --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n  \
          --alpn LIST          application protocols, most preferred first, as h2,http/1.1 (default: none)\n  \
          --groups LIST        key-exchange groups, most preferred first, as x25519,secp256r1 (default: secp256r1)\n  \
+         --suites LIST        cipher suites, most preferred first, as TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256 (default: {suites})\n  \
          --client-ca FILE     ask clients for a certificate from this CA (PEM)\n  \
          --require-client-cert  refuse a client without one (certificate_required)\n\
          \n\
@@ -125,9 +132,11 @@ fn usage() -> ExitCode {
          --early-data TEXT    send TEXT as 0-RTT data in the second connection\n  \
          --alpn LIST          application protocols to offer, as h2,http/1.1\n  \
          --groups LIST        key-exchange groups to offer, most preferred first, the key share for the first (default: secp256r1)\n  \
+         --suites LIST        cipher suites to offer, most preferred first (default: {suites})\n  \
          --cert FILE --key FILE  the certificate chain and key to answer a CertificateRequest with (PEM)",
         scenario_keys(),
-        DEFAULT_READ_TIMEOUT.as_secs()
+        DEFAULT_READ_TIMEOUT.as_secs(),
+        suites = suite_names(),
     );
     ExitCode::from(2)
 }
@@ -452,6 +461,7 @@ struct ServeOptions {
     /// `--client-ca`'s file, and whether `--require-client-cert` was given.
     client_ca: Option<(String, bool)>,
     groups: Vec<NamedGroup>,
+    suites: Vec<CipherSuite>,
 }
 
 /// `--groups x25519,secp256r1`: the key-exchange groups, most preferred first (default:
@@ -472,6 +482,29 @@ fn group_list(flags: &HashMap<String, String>) -> Result<Vec<NamedGroup>, String
     Ok(out)
 }
 
+/// The suites this build runs, as `--suites` names them.
+fn suite_names() -> String {
+    tlsviz::tls::suite::all().iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// `--suites TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256`: the cipher suites, most preferred
+/// first, by their RFC 8446 names (OpenSSL's `-ciphersuites` spelling); default: every suite this
+/// build runs, in the engine's order.
+fn suite_list(flags: &HashMap<String, String>) -> Result<Vec<CipherSuite>, String> {
+    let Some(v) = flags.get("suites") else { return Ok(tlsviz::tls::suite::all()) };
+    let mut out = Vec::new();
+    for name in v.split(',') {
+        let Some(s) = tlsviz::tls::suite::all().into_iter().find(|s| s.to_string() == name) else {
+            return Err(format!("--suites: no cipher suite {name:?}; this build runs {}", suite_names()));
+        };
+        if out.contains(&s) {
+            return Err(format!("--suites: {name} is listed twice"));
+        }
+        out.push(s);
+    }
+    Ok(out)
+}
+
 /// `--alpn h2,http/1.1`: protocol names of 1 to 255 bytes (RFC 7301 §3.1), most preferred first.
 fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
     let Some(v) = flags.get("alpn") else { return Ok(Vec::new()) };
@@ -485,6 +518,7 @@ fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
 /// What `peer client` offers beyond a plain connection.
 struct ClientOptions {
     groups: Vec<NamedGroup>,
+    suites: Vec<CipherSuite>,
     alpn: Vec<Vec<u8>>,
     certificate: Option<ClientCertificate>,
 }
@@ -502,7 +536,7 @@ fn client_options(flags: &HashMap<String, String>) -> Result<ClientOptions, Stri
         }
         _ => return Err("--cert and --key go together".into()),
     };
-    Ok(ClientOptions { groups: group_list(flags)?, alpn, certificate })
+    Ok(ClientOptions { groups: group_list(flags)?, suites: suite_list(flags)?, alpn, certificate })
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -538,7 +572,8 @@ fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String
         None => None,
     };
     let groups = group_list(flags)?;
-    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca, groups })
+    let suites = suite_list(flags)?;
+    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca, groups, suites })
 }
 
 /// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
@@ -592,6 +627,7 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
         tickets: opts.tickets,
         records: RecordOptions::default(),
         groups: opts.groups.clone(),
+        suites: opts.suites.clone(),
         client_auth,
     });
     // One ticket key for the server's life, known to nobody else; tickets live 2 hours.
@@ -774,9 +810,12 @@ fn serve(
     }
 }
 
-/// How a connection that closed in order went: what ALPN agreed and who the client proved to be.
+/// How a connection that closed in order went: the cipher suite, what ALPN agreed and who the client proved to be.
 fn closed(s: &Server) -> String {
     let mut how = "closed".to_string();
+    if let Some(suite) = s.suite {
+        how += &format!("; cipher suite: {suite}");
+    }
     if let Some(p) = &s.alpn {
         how += &format!("; application protocol: {}", String::from_utf8_lossy(p));
     }
@@ -811,6 +850,7 @@ fn client(
         initial_key_share: true,
         records: RecordOptions::default(),
         groups: opts.groups.clone(),
+        suites: opts.suites.clone(),
         certificate: opts.certificate.clone(),
     };
     let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);
@@ -853,6 +893,9 @@ fn client(
 fn connect(addr: &str, mut c: Client, text: &str) -> (Client, Vec<Event>, Result<(), String>) {
     let mut events = Vec::new();
     let r = run_client(addr, &mut c, text, &mut events);
+    if let Some(suite) = c.suite {
+        eprintln!("cipher suite: {suite}");
+    }
     if let Some(p) = &c.alpn {
         eprintln!("application protocol: {}", String::from_utf8_lossy(p));
     }

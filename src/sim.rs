@@ -316,6 +316,8 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             initial_key_share: setup.initial_key_share,
             records: records.clone(),
             groups: vec![crate::tls::enums::NamedGroup::secp256r1],
+            // The page's one suite (its build has no other), so a native run is the page's run.
+            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             certificate: None,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
@@ -330,6 +332,8 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             tickets: 1,
             records,
             groups: vec![crate::tls::enums::NamedGroup::secp256r1],
+            // The page's one suite (its build has no other), so a native run is the page's run.
+            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),

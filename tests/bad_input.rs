@@ -559,6 +559,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             initial_key_share: true,
             records: Default::default(),
             groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
+            suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
             certificate: None,
         },
         ChaCha20Rng::seed_from_u64(1),
@@ -571,6 +572,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             tickets: 0,
             records: Default::default(),
             groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
+            suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth: None,
         },
         ChaCha20Rng::seed_from_u64(2),
@@ -683,6 +685,58 @@ fn client_alert_for_server_hello(edit: impl FnOnce(&mut tlsviz::tls::handshake::
 #[test]
 fn server_hello_with_a_suite_not_offered_is_illegal_parameter() {
     assert_eq!(client_alert_for_server_hello(|sh| sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384), A::illegal_parameter);
+}
+
+/// RFC 8446 §4.1.1: for each suite the server runs alone, a client offering every other suite
+/// (and a GREASE value) gets handshake_failure.
+#[test]
+fn a_client_hello_without_the_servers_suite_is_handshake_failure_for_every_suite() {
+    for &mine in tlsviz::tls::suite::SUPPORTED {
+        let mut theirs: Vec<CipherSuite> = tlsviz::tls::suite::all().into_iter().filter(|s| *s != mine.wire).collect();
+        theirs.push(CipherSuite(0x0a0a));
+        let (mut c, mut s) = pair_with_suites(60, true, &theirs, &[mine.wire]);
+        c.start();
+        assert_eq!(alert_after(&mut s, &c.common.take_output(), false), A::handshake_failure, "{}", mine.wire);
+    }
+}
+
+/// RFC 8446 §4.1.3: for each suite a client offers alone, a ServerHello naming any other suite
+/// (one the build runs, or not) is illegal_parameter.
+#[test]
+fn server_hello_with_a_suite_the_client_did_not_offer_is_illegal_parameter_for_every_suite() {
+    for &offered in tlsviz::tls::suite::SUPPORTED {
+        let mut others: Vec<CipherSuite> = tlsviz::tls::suite::all().into_iter().filter(|s| *s != offered.wire).collect();
+        others.push(CipherSuite(0x1304));
+        for other in others {
+            let (mut c, mut s) = pair_with_suites(61, true, &[offered.wire], &[offered.wire]);
+            c.start();
+            s.receive(&c.common.take_output());
+            let mut sh = server_hello_of(&records(&s.common.take_output())[0]);
+            assert_eq!(sh.cipher_suite, offered.wire);
+            sh.cipher_suite = other;
+            assert_eq!(alert_after(&mut c, &sh_record(sh), false), A::illegal_parameter, "{} offered, {other} chosen", offered.wire);
+        }
+    }
+}
+
+/// RFC 8446 §4.1.4: "the client MUST ... abort the handshake with an "illegal_parameter" alert"
+/// when the ServerHello's cipher suite is not the HelloRetryRequest's, even one it offered.
+#[cfg(feature = "aes256")]
+#[test]
+fn a_server_hello_that_changes_the_hello_retry_requests_suite_is_illegal_parameter() {
+    let both = [CipherSuite::TLS_AES_128_GCM_SHA256, CipherSuite::TLS_AES_256_GCM_SHA384];
+    let (mut c, mut s) = pair_with_suites(62, false, &both, &both);
+    c.start();
+    s.receive(&c.common.take_output());
+    let hrr = records(&s.common.take_output())[0].clone();
+    assert!(server_hello_of(&hrr).is_retry_request());
+    assert_eq!(server_hello_of(&hrr).cipher_suite, CipherSuite::TLS_AES_128_GCM_SHA256);
+    c.receive(&hrr);
+    s.receive(&c.common.take_output());
+    let mut sh = server_hello_of(&records(&s.common.take_output())[0]);
+    assert_eq!(sh.cipher_suite, CipherSuite::TLS_AES_128_GCM_SHA256, "the server keeps its choice");
+    sh.cipher_suite = CipherSuite::TLS_AES_256_GCM_SHA384;
+    assert_eq!(alert_after(&mut c, &sh_record(sh), false), A::illegal_parameter);
 }
 
 #[test]

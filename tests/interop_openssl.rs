@@ -250,7 +250,7 @@ fn openssl_server_collecting(
     (child, lines)
 }
 
-fn engine_client_resuming(certs: &Certs, port: u16, client_keys: &str, early: Option<&str>) -> Output {
+fn engine_client_resuming(certs: &Certs, port: u16, client_keys: &str, early: Option<&str>, extra: &[&str]) -> Output {
     let mut cmd = Command::new(peer());
     cmd.args(["client", "--connect", &format!("127.0.0.1:{port}"), "--servername", "localhost", "--cafile", &certs.path("ca.pem")]).args([
         "--send",
@@ -262,7 +262,7 @@ fn engine_client_resuming(certs: &Certs, port: u16, client_keys: &str, early: Op
     if let Some(e) = early {
         cmd.args(["--early-data", e]);
     }
-    cmd.output().unwrap()
+    cmd.args(extra).output().unwrap()
 }
 
 #[test]
@@ -272,7 +272,7 @@ fn engine_client_resumes_against_openssl_server_and_both_key_logs_agree() {
     let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
     // OpenSSL's defaults: two tickets after each handshake.
     let (server, lines) = openssl_server_twice(&certs, port, &["-rev"], &server_keys);
-    let out = engine_client_resuming(&certs, port, &client_keys, None);
+    let out = engine_client_resuming(&certs, port, &client_keys, None, &[]);
     let _ = wait(server);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "engine client failed: {stderr}");
@@ -291,7 +291,7 @@ fn engine_client_sends_early_data_that_openssl_server_accepts() {
     let port = free_port();
     let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
     let (server, lines) = openssl_server_twice(&certs, port, &["-early_data"], &server_keys);
-    let out = engine_client_resuming(&certs, port, &client_keys, Some("early bird\n"));
+    let out = engine_client_resuming(&certs, port, &client_keys, Some("early bird\n"), &[]);
     let server_out = wait(server);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && server_out.status.success(), "{stderr}");
@@ -306,14 +306,21 @@ fn engine_client_sends_early_data_that_openssl_server_accepts() {
 }
 
 /// The engine's server for several connections, with tickets that allow early data; and the
-/// `openssl s_client` runs against it. Returns each run's output and both key logs.
-fn openssl_client_resuming_against_engine(tag: &str, early: Option<&str>) -> (Vec<String>, Vec<String>, Vec<String>) {
+/// `openssl s_client` runs against it, each with `client_args` added (and the server with
+/// `server_args`). Returns each run's output and both key logs.
+fn openssl_client_resuming_against_engine(
+    tag: &str,
+    early: Option<&str>,
+    server_args: &[&str],
+    client_args: &[&str],
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let certs = Certs::new(tag);
     let port = free_port();
     let (server_keys, client_keys, sess) = (certs.path("engine.keys"), certs.path("openssl.keys"), certs.path("session.pem"));
     let mut server = Command::new(peer())
         .args(["server", "--listen", &format!("127.0.0.1:{port}"), "--cert", &certs.path("cert.pem")])
         .args(["--key", &certs.path("key.pem"), "--keylog", &server_keys, "--tickets", "2", "--early-data", "1024"])
+        .args(server_args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -332,6 +339,7 @@ fn openssl_client_resuming_against_engine(tag: &str, early: Option<&str>) -> (Ve
             .args(["-connect", &format!("127.0.0.1:{port}"), "-servername", "localhost", "-CAfile", &certs.path("ca.pem")])
             .args(TLS13_P256)
             .args(session)
+            .args(client_args)
             .args(if i == 1 && early.is_some() { vec!["-early_data", early_file.as_str()] } else { vec![] })
             .args(["-verify_return_error", "-no_ign_eof", "-keylogfile", &client_keys])
             .stdin(Stdio::piped())
@@ -354,7 +362,7 @@ fn openssl_client_resuming_against_engine(tag: &str, early: Option<&str>) -> (Ve
 
 #[test]
 fn openssl_client_resumes_against_the_engine_server_with_sess_out_and_sess_in() {
-    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("resume-s", None);
+    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("resume-s", None, &[], &[]);
     assert!(outputs[0].contains("New, TLSv1.3"), "{}", outputs[0]);
     assert!(outputs[1].contains("Reused, TLSv1.3"), "OpenSSL did not resume: {}", outputs[1]);
     assert!(outputs[1].contains("line 1"), "the echo of the resumed connection");
@@ -364,7 +372,7 @@ fn openssl_client_resumes_against_the_engine_server_with_sess_out_and_sess_in() 
 
 #[test]
 fn openssl_client_sends_early_data_that_the_engine_server_accepts() {
-    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("early-s", Some("early one\n"));
+    let (outputs, ours, theirs) = openssl_client_resuming_against_engine("early-s", Some("early one\n"), &[], &[]);
     assert!(outputs[1].contains("Reused, TLSv1.3"), "{}", outputs[1]);
     assert!(outputs[1].contains("Early data was accepted"), "{}", outputs[1]);
     assert!(outputs[1].contains("early one"), "the engine echoes the early data: {}", outputs[1]);
@@ -630,4 +638,130 @@ fn the_engine_server_takes_openssls_x25519_share_or_asks_for_p256() {
     assert!(r.client.status.success(), "s_client: {}", r.client_text());
     assert!(r.client_text().contains("Server Temp Key: ECDH, prime256v1"), "{}", r.client_text());
     assert_eq!(r.ours, r.theirs);
+}
+
+// ---- cipher suites (RFC 8446 §B.4) ----------------------------------------------------------------
+
+/// Every cipher suite this build runs, by the RFC 8446 name that OpenSSL's `-ciphersuites` and
+/// the engine's `--suites` both take, with Hash.length in hex digits: the length of each secret
+/// in the key logs (RFC 8446 §7.1).
+const SUITES: &[(&str, usize)] = &[
+    ("TLS_AES_128_GCM_SHA256", 64),
+    #[cfg(feature = "aes256")]
+    ("TLS_AES_256_GCM_SHA384", 96),
+    #[cfg(feature = "chacha20")]
+    ("TLS_CHACHA20_POLY1305_SHA256", 64),
+];
+
+/// Every group this build runs: OpenSSL's name, the engine's.
+const GROUPS: &[(&str, &str)] = &[
+    ("P-256", "secp256r1"),
+    #[cfg(feature = "x25519")]
+    ("X25519", "x25519"),
+];
+
+/// All of [`SUITES`] with `suite` moved to the end: the other side must still get `suite`.
+fn suites_ending_with(suite: &str, sep: &str) -> String {
+    let mut all: Vec<&str> = SUITES.iter().map(|(s, _)| *s).filter(|s| *s != suite).collect();
+    all.push(suite);
+    all.join(sep)
+}
+
+/// The length of each secret in key log lines.
+fn secret_lengths(lines: &[String]) -> Vec<usize> {
+    lines.iter().map(|l| l.rsplit(' ').next().unwrap_or_default().len()).collect()
+}
+
+/// The engine's client against `openssl s_server` that speaks one suite and one group, for each
+/// of them: the client offers every suite, that one last, so the handshake completes only if it
+/// takes the one the server chose; both key logs agree, with secrets of that suite's hash.
+#[test]
+fn engine_client_and_openssl_server_agree_on_every_suite_and_group() {
+    for &(suite, hex_len) in SUITES {
+        for &(openssl_group, group) in GROUPS {
+            let what = format!("{suite} with {group}");
+            let tag = format!("suite-c-{suite}-{group}");
+            let offered = suites_ending_with(suite, ",");
+            let r =
+                engine_client_run(&tag, &["-ciphersuites", suite, "-groups", openssl_group], &["--suites", &offered, "--groups", group]);
+            assert!(r.client.status.success(), "{what}: engine client failed: {}", r.client_stderr());
+            assert_eq!(String::from_utf8_lossy(&r.client.stdout), "lssnepo olleh\n", "{what}: the reversed echo");
+            assert!(r.client_stderr().contains(&format!("cipher suite: {suite}")), "{what}: {}", r.client_stderr());
+            assert!(r.server_text().contains(&format!("CIPHER is {suite}")), "{what}: {}", r.server_text());
+            assert_eq!(r.ours.len(), 5, "{what}");
+            assert_eq!(secret_lengths(&r.ours), vec![hex_len; 5], "{what}: secrets of Hash.length");
+            assert_eq!(r.ours, r.theirs, "{what}: the key logs");
+        }
+    }
+}
+
+/// `openssl s_client` offering every suite, one of them last, against the engine's server that
+/// prefers that one, for each suite and group: the server picks by its own preference (RFC 8446
+/// §4.1.1), and both key logs agree.
+#[test]
+fn openssl_client_gets_the_engine_servers_preferred_suite_with_every_group() {
+    for &(suite, hex_len) in SUITES {
+        for &(openssl_group, group) in GROUPS {
+            let what = format!("{suite} with {group}");
+            let tag = format!("suite-s-{suite}-{group}");
+            let preferred = format!("{suite},{}", SUITES.iter().map(|(s, _)| *s).filter(|s| *s != suite).collect::<Vec<_>>().join(","));
+            let preferred = preferred.trim_end_matches(',');
+            let offered = suites_ending_with(suite, ":");
+            let r = openssl_client_run(
+                &tag,
+                &["--suites", preferred, "--groups", group],
+                &["-ciphersuites", &offered, "-groups", openssl_group],
+            );
+            assert!(r.server.status.success(), "{what}: engine server: {}", r.server_stderr());
+            assert!(r.client.status.success(), "{what}: s_client: {}", r.client_text());
+            assert!(r.client_text().contains(&format!("Cipher is {suite}")), "{what}: {}", r.client_text());
+            assert!(r.server_stderr().contains(&format!("cipher suite: {suite}")), "{what}: {}", r.server_stderr());
+            assert_eq!(secret_lengths(&r.ours), vec![hex_len; 5], "{what}: secrets of Hash.length");
+            assert_eq!(r.ours, r.theirs, "{what}: the key logs");
+        }
+    }
+}
+
+/// RFC 8446 §4.1.1: no cipher suite in common is handshake_failure, from either side.
+#[cfg(feature = "aes256")]
+#[test]
+fn no_cipher_suite_in_common_with_openssl_is_handshake_failure_both_ways() {
+    let r = engine_client_run("suite-none-c", &["-ciphersuites", "TLS_AES_256_GCM_SHA384"], &["--suites", "TLS_AES_128_GCM_SHA256"]);
+    assert_eq!(r.client.status.code(), Some(1));
+    assert!(r.client_stderr().contains("received alert handshake_failure"), "{}", r.client_stderr());
+    let r = openssl_client_run("suite-none-s", &["--suites", "TLS_AES_256_GCM_SHA384"], &["-ciphersuites", "TLS_AES_128_GCM_SHA256"]);
+    assert!(!r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("alert handshake failure"), "{}", r.client_text());
+    assert!(r.server_stderr().contains("sent alert handshake_failure"), "{}", r.server_stderr());
+}
+
+/// Resumption and 0-RTT under TLS_AES_256_GCM_SHA384 both ways: the binder, the resumption
+/// secret, the ticket's PSK and the early traffic secret are all SHA-384's, and the key logs of
+/// both connections agree with OpenSSL's.
+#[cfg(feature = "aes256")]
+#[test]
+fn resumption_and_early_data_under_sha384_agree_with_openssl_both_ways() {
+    const SUITE: &str = "TLS_AES_256_GCM_SHA384";
+    let certs = Certs::new("resume384-c");
+    let port = free_port();
+    let (server_keys, client_keys) = (certs.path("openssl.keys"), certs.path("engine.keys"));
+    let (server, lines) = openssl_server_twice(&certs, port, &["-early_data", "-ciphersuites", SUITE], &server_keys);
+    let out = engine_client_resuming(&certs, port, &client_keys, Some("early bird\n"), &["--suites", SUITE]);
+    let server_out = wait(server);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && server_out.status.success(), "{stderr}");
+    assert!(stderr.contains("second connection: resumed") && stderr.contains("early data: accepted"), "{stderr}");
+    let text = lines.lock().unwrap().join("\n");
+    assert!(text.contains("Early data received:") && text.contains("early bird"), "OpenSSL did not read the early data: {text}");
+    let (ours, theirs) = (keylog_lines(&client_keys), keylog_lines(&server_keys));
+    assert_eq!(secret_lengths(&ours), vec![96; 12]);
+    assert_eq!(ours, theirs);
+
+    let (outputs, ours, theirs) =
+        openssl_client_resuming_against_engine("resume384-s", Some("early one\n"), &["--suites", SUITE], &["-ciphersuites", SUITE]);
+    assert!(outputs[1].contains(&format!("Reused, TLSv1.3, Cipher is {SUITE}")), "{}", outputs[1]);
+    assert!(outputs[1].contains("Early data was accepted"), "{}", outputs[1]);
+    assert!(outputs[1].contains("early one"), "the engine echoes the early data: {}", outputs[1]);
+    assert_eq!(secret_lengths(&ours), vec![96; 12]);
+    assert_eq!(ours, theirs);
 }

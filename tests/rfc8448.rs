@@ -13,6 +13,7 @@ use tlsviz::tls::handshake::Handshake;
 use tlsviz::tls::key_schedule::{verify_data, EarlySecret, TrafficKeys, TrafficSecret};
 use tlsviz::tls::kx;
 use tlsviz::tls::record::{Deframer, RecordCipher};
+use tlsviz::tls::suite::TLS_AES_128_GCM_SHA256 as AES128;
 use tlsviz::tls::transcript::Transcript;
 
 fn vectors() -> HashMap<String, Vec<u8>> {
@@ -58,7 +59,7 @@ fn section3() -> Section3 {
     let th = t.current();
     assert_eq!(hex(&th.hash), hex(&v["s3.hash_ch_sh"]), "transcript hash of ClientHello..ServerHello");
     let mut log = Vec::new();
-    let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &v["s3.ecdhe"]);
+    let hs = EarlySecret::new(&mut log, AES128).into_handshake_secret(&mut log, &v["s3.ecdhe"]);
     let client_hs = hs.client_traffic(&mut log, &th);
     let server_hs = hs.server_traffic(&mut log, &th);
     Section3 { v, log, client_hs, server_hs }
@@ -133,7 +134,7 @@ fn section3_master_and_application_secrets_client_finished_and_records() {
     // Master secret and application traffic secrets.
     let mut log = s.log;
     let mut hs_log = Vec::new();
-    let hs = EarlySecret::new(&mut hs_log).into_handshake_secret(&mut hs_log, &v["s3.ecdhe"]);
+    let hs = EarlySecret::new(&mut hs_log, AES128).into_handshake_secret(&mut hs_log, &v["s3.ecdhe"]);
     let master = hs.into_master_secret(&mut log);
     assert_eq!(logged(&log, Secret::MasterSecret), hex(&v["s3.master_secret"]));
     let c_ap = master.client_traffic(&mut log, &th);
@@ -224,7 +225,7 @@ fn section5_hello_retry_transcript_rule_opens_the_server_flight() {
         add(&mut t, &v["s5.client_hello_2"]);
         add(&mut t, &v["s5.server_hello"]);
         let mut log = Vec::new();
-        let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &ecdhe);
+        let hs = EarlySecret::new(&mut log, AES128).into_handshake_secret(&mut log, &ecdhe);
         hs.server_traffic(&mut log, &t.current()).keys(&mut log)
     };
     let rec = record(&v["s5.server_handshake_record"]);
@@ -268,7 +269,7 @@ fn section3_resumption_master_secret_gives_the_section4_psk() {
     }
     assert_eq!(hex(&t.current().hash), hex(&v["s3.client_finished_hash"]));
     let mut log = Vec::new();
-    let hs = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &v["s3.ecdhe"]);
+    let hs = EarlySecret::new(&mut log, AES128).into_handshake_secret(&mut log, &v["s3.ecdhe"]);
     let rms = hs.into_master_secret(&mut log).into_resumption(&mut log, &t.current());
     assert_eq!(logged(&log, Secret::ResumptionMaster), hex(&v["s3.res_master"]));
     // The §3 NewSessionTicket's ticket_nonce is 00 00.
@@ -282,7 +283,7 @@ fn section4_early_secret_binder_key_and_binder_from_the_psk() {
     use tlsviz::tls::key_schedule::SecretBytes;
     let v = vectors();
     let mut log = Vec::new();
-    let early = EarlySecret::from_psk(&mut log, &SecretBytes(v["s4.psk"].clone().try_into().unwrap()));
+    let early = EarlySecret::from_psk(&mut log, AES128, &SecretBytes(v["s4.psk"].clone()));
     assert_eq!(logged(&log, Secret::EarlySecret), hex(&v["s4.early_secret"]));
     let binder_key = early.binder_key(&mut log);
     assert_eq!(logged(&log, Secret::BinderKey), hex(&v["s4.binder_key"]));
@@ -303,7 +304,7 @@ fn section4_early_traffic_secret_keys_and_the_0rtt_records() {
     use tlsviz::tls::key_schedule::SecretBytes;
     let v = vectors();
     let mut log = Vec::new();
-    let early = EarlySecret::from_psk(&mut log, &SecretBytes(v["s4.psk"].clone().try_into().unwrap()));
+    let early = EarlySecret::from_psk(&mut log, AES128, &SecretBytes(v["s4.psk"].clone()));
     let mut t = Transcript::default();
     add(&mut t, &v["s4.client_hello"]);
     let c_e = early.client_early_traffic(&mut log, &t.current());

@@ -150,3 +150,19 @@ fn the_event_kinds_produced_are_exactly_those_documented() {
         );
     }
 }
+
+/// docs/trace-schema.md, Derivation: every `derived` event names the hash of its derivation,
+/// and a page run (TLS_AES_128_GCM_SHA256 only) uses SHA-256 throughout; its secrets are
+/// Hash.length (32) bytes.
+#[test]
+fn every_derived_event_names_its_hash_and_a_page_run_uses_sha256() {
+    for (name, trace) in runs() {
+        let value: serde_json::Value = serde_json::from_str(&trace.to_json()).unwrap();
+        for e in value["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "derived") {
+            assert_eq!(e["hash"], "sha256", "{name}: {e}");
+            if e["output"].get("secret").is_some() {
+                assert_eq!(e["value"].as_str().unwrap().len(), 64, "{name}: {e}");
+            }
+        }
+    }
+}

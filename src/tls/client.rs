@@ -16,6 +16,7 @@ use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{ClientHello, Handshake, NewSessionTicket, ServerHello};
 use super::key_schedule::{verify_data, HandshakeSecret, ResumptionMaster, TrafficSecret};
 use super::kx::{self, KeyExchange};
+use super::suite::{self, Suite};
 pub use resume::{Resumption, StoredTicket};
 
 #[derive(Clone, Debug)]
@@ -32,6 +33,9 @@ pub struct ClientConfig {
     /// The key-exchange groups offered in supported_groups, in the client's order of preference
     /// (those this build cannot do are left out, see `kx::SUPPORTED`).
     pub groups: Vec<NamedGroup>,
+    /// The cipher suites offered, in the client's order of preference (those this build cannot
+    /// run are left out, see `suite::SUPPORTED`).
+    pub suites: Vec<CipherSuite>,
     pub records: RecordOptions,
     /// The certificate chain (leaf first) and key the client answers a CertificateRequest with
     /// (RFC 8446 §4.4.2); without one it answers with an empty Certificate.
@@ -86,7 +90,8 @@ enum State {
     ExpectServerHello {
         hello: ClientHello,
         key: Option<KeyExchange>,
-        retried: bool,
+        /// The suite of the HelloRetryRequest, if one came: the ServerHello must keep it.
+        retried: Option<Suite>,
         /// The ticket offered, if any.
         psk: Option<resume::Offered>,
     },
@@ -107,6 +112,8 @@ pub struct Client {
     state: State,
     /// The protocol ALPN agreed on, if the server chose one.
     pub alpn: Option<Vec<u8>>,
+    /// The cipher suite of the ServerHello, once it checked out.
+    pub suite: Option<CipherSuite>,
     pub tickets: Vec<StoredTicket>,
     /// The ticket to offer in this connection.
     resumption: Option<Resumption>,
@@ -114,8 +121,6 @@ pub struct Client {
     pending_early: Option<Vec<u8>>,
     sent_ccs: bool,
 }
-
-const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
 
 impl Client {
     pub fn new(config: ClientConfig, rng: ChaCha20Rng) -> Self {
@@ -125,6 +130,7 @@ impl Client {
             config,
             state: State::Start,
             alpn: None,
+            suite: None,
             tickets: Vec::new(),
             resumption: None,
             pending_early: None,
@@ -142,6 +148,11 @@ impl Client {
         self.config.groups.iter().copied().filter(|g| kx::supports(*g)).collect()
     }
 
+    /// The suites it offers: its configured ones this build can run.
+    fn suites(&self) -> Vec<CipherSuite> {
+        self.config.suites.iter().copied().filter(|s| suite::supports(*s)).collect()
+    }
+
     /// What the client waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
         <Self as Role>::phase(self)
@@ -156,7 +167,7 @@ impl Client {
         let session_id = self.common.random::<32>().to_vec();
         let with_share = self.config.initial_key_share && !self.psk_ke_only();
         let share = with_share.then(|| self.groups().first().copied()).flatten();
-        self.state = self.send_client_hello(random, session_id, None, share, false);
+        self.state = self.send_client_hello(random, session_id, None, share, None);
         if let Err(e) = self.common.flush() {
             self.common.fail(&e);
         }
@@ -169,7 +180,7 @@ impl Client {
         session_id: Vec<u8>,
         cookie: Option<Vec<u8>>,
         share: Option<NamedGroup>,
-        retried: bool,
+        retried: Option<Suite>,
     ) -> State {
         let key = share.map(|g| KeyExchange::generate(&mut self.common, g));
         let shares = key.iter().map(|k| KeyShareEntry { group: k.group, key_exchange: k.public.clone() }).collect();
@@ -197,7 +208,7 @@ impl Client {
             legacy_version: ProtocolVersion::TLSv1_2,
             random,
             legacy_session_id: session_id,
-            cipher_suites: vec![SUITE],
+            cipher_suites: self.suites(),
             legacy_compression_methods: vec![0],
             extensions,
         };
@@ -209,7 +220,7 @@ impl Client {
             signature_schemes: vec![auth::SCHEME],
             alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
         });
-        let psk = self.offer_psk(&mut hello, retried);
+        let psk = self.offer_psk(&mut hello, retried.is_some());
         self.common.send_handshake(&Handshake::ClientHello(hello.clone()));
         if let Some(o) = &psk {
             if let Err(e) = self.send_early_data(o) {
@@ -225,8 +236,8 @@ impl Client {
             (State::ExpectServerHello { hello, retried, .. }, Handshake::ServerHello(sh)) if sh.is_retry_request() => {
                 self.on_retry(hello, retried, sh, message, raw)
             }
-            (State::ExpectServerHello { hello, key, psk, .. }, Handshake::ServerHello(sh)) => {
-                self.on_server_hello(&hello, key, psk, sh, message, raw)
+            (State::ExpectServerHello { hello, key, psk, retried }, Handshake::ServerHello(sh)) => {
+                self.on_server_hello(&hello, key, psk, retried, sh, message, raw)
             }
             (State::ExpectEncryptedExtensions(mut h), Handshake::EncryptedExtensions(e)) => {
                 only_offered(&h.offered, &e, false)?;
@@ -276,8 +287,9 @@ impl Client {
         }
     }
 
-    /// RFC 8446 §4.1.3 checks shared by ServerHello and HelloRetryRequest.
-    fn check_server_hello(hello: &ClientHello, sh: &ServerHello) -> Result<(), Error> {
+    /// RFC 8446 §4.1.3 checks shared by ServerHello and HelloRetryRequest. Returns the suite
+    /// the server chose.
+    fn check_server_hello(hello: &ClientHello, sh: &ServerHello) -> Result<Suite, Error> {
         // §4.2 first: an answer to something never asked is refused before its content is judged.
         let offered: Vec<ExtensionType> = hello.extensions.iter().map(Extension::typ).collect();
         only_offered(&offered, &sh.extensions, sh.is_retry_request())?;
@@ -289,24 +301,32 @@ impl Client {
         if sh.legacy_version != ProtocolVersion::TLSv1_2 {
             return Err(Error::ProtocolVersion);
         }
-        if sh.cipher_suite != SUITE {
+        let chosen = suite::lookup(sh.cipher_suite).filter(|_| hello.cipher_suites.contains(&sh.cipher_suite));
+        let Some(chosen) = chosen else {
             return Err(Error::IllegalParameter("the server chose a cipher suite that was not offered"));
-        }
+        };
         if sh.legacy_session_id_echo != hello.legacy_session_id {
             return Err(Error::IllegalParameter("legacy_session_id_echo is not the client's session id"));
         }
         if sh.legacy_compression_method != 0 {
             return Err(Error::IllegalParameter("legacy_compression_method is not 0"));
         }
-        Ok(())
+        Ok(chosen)
     }
 
     /// RFC 8446 §4.1.4: HelloRetryRequest.
-    fn on_retry(&mut self, hello: ClientHello, retried: bool, sh: ServerHello, message: Message, raw: &[u8]) -> Result<State, Error> {
-        if retried {
+    fn on_retry(
+        &mut self,
+        hello: ClientHello,
+        retried: Option<Suite>,
+        sh: ServerHello,
+        message: Message,
+        raw: &[u8],
+    ) -> Result<State, Error> {
+        if retried.is_some() {
             return Err(Error::UnexpectedMessage("a second HelloRetryRequest"));
         }
-        Self::check_server_hello(&hello, &sh)?;
+        let chosen = Self::check_server_hello(&hello, &sh)?;
         let group = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareRetry(g)) => Some(*g),
             _ => None,
@@ -325,6 +345,9 @@ impl Client {
             None if cookie.is_none() => return Err(Error::IllegalParameter("a HelloRetryRequest that would change nothing")),
             None => {}
         }
+        // RFC 8446 §4.4.1: ClientHello1 is hashed with the hash of the suite the
+        // HelloRetryRequest names.
+        self.common.transcript.set_hash(chosen.hash);
         self.common.transcript.replace_with_message_hash();
         self.common.accept(message, raw);
         // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the key share and
@@ -336,7 +359,7 @@ impl Client {
             _ => None,
         };
         let share = group.or(first_share).or_else(|| self.groups().first().copied());
-        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, share, true))
+        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, share, Some(chosen)))
     }
 
     /// RFC 8446 §4.1.3 ServerHello, then §7.1 handshake secrets.
@@ -345,18 +368,25 @@ impl Client {
         hello: &ClientHello,
         key: Option<KeyExchange>,
         psk: Option<resume::Offered>,
+        retried: Option<Suite>,
         sh: ServerHello,
         message: Message,
         raw: &[u8],
     ) -> Result<State, Error> {
-        Self::check_server_hello(hello, &sh)?;
+        let chosen = Self::check_server_hello(hello, &sh)?;
+        // RFC 8446 §4.1.4: the ServerHello's cipher suite must be the HelloRetryRequest's.
+        if retried.is_some_and(|s| s != chosen) {
+            return Err(Error::IllegalParameter("the ServerHello's cipher suite is not the HelloRetryRequest's"));
+        }
+        self.common.transcript.set_hash(chosen.hash);
+        self.suite = Some(chosen.wire);
         let selected = match find(&sh.extensions, ExtensionType::pre_shared_key) {
             Some(Extension::PreSharedKeySelected(i)) => Some(*i),
             _ => None,
         };
         let psk_ke = psk.as_ref().is_some() && self.psk_ke_only();
         let mut log = Vec::new();
-        let (early, resumed) = self.psk_answer(psk, selected, &mut log)?;
+        let (early, resumed) = self.psk_answer(psk, selected, chosen, &mut log)?;
         let shared = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareChosen(share)) => {
                 let Some(key) = key.filter(|k| share.group == k.group) else {
@@ -505,6 +535,9 @@ impl Client {
     /// the client's Finished.
     fn on_finished(&mut self, h: Handshaking, v: &[u8], message: Message, raw: &[u8]) -> Result<State, Error> {
         let th = self.common.transcript.current();
+        if v.len() != th.algorithm.len() {
+            return Err(Error::Decode("the server's Finished is not as long as the suite's hash"));
+        }
         let mut log = Vec::new();
         let expected = verify_data(&h.server_hs.finished_key(&mut log), &th);
         self.common.log_derivations(log);
@@ -575,6 +608,7 @@ impl Client {
             age_add: t.ticket_age_add,
             psk,
             psk_name,
+            suite: rms.suite().wire,
             max_early_data,
             received_ms: self.config.now.saturating_mul(1000),
             alpn: self.alpn.clone(),

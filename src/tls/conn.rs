@@ -334,7 +334,7 @@ impl Common {
         self.events.push(Event::KeysInstalled {
             direction: dir,
             secret: secret.name,
-            key: Bytes(keys.key.to_vec()),
+            key: Bytes(keys.key.clone()),
             iv: Bytes(keys.iv.to_vec()),
         });
         Keyed { cipher: RecordCipher::new(keys), secret }

@@ -151,8 +151,8 @@ wire_enum! {
     /// RFC 8446 §B.4 cipher suites.
     CipherSuite(u16, 2) {
         TLS_AES_128_GCM_SHA256 = 0x1301 => "AES-128 in GCM mode for records, SHA-256 for the key schedule",
-        TLS_AES_256_GCM_SHA384 = 0x1302 => "AES-256-GCM with SHA-384 (not offered by this engine)",
-        TLS_CHACHA20_POLY1305_SHA256 = 0x1303 => "ChaCha20-Poly1305 with SHA-256 (not offered by this engine)",
+        TLS_AES_256_GCM_SHA384 = 0x1302 => "AES-256 in GCM mode for records, SHA-384 for the key schedule",
+        TLS_CHACHA20_POLY1305_SHA256 = 0x1303 => "ChaCha20-Poly1305 for records, SHA-256 for the key schedule",
         TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff => "a TLS 1.2 signalling value",
     }
 }

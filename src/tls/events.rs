@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::codec::{Bytes, Field};
+use super::crypto::HashAlgorithm;
 use super::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, PskKeyExchangeMode, SignatureScheme};
 use super::error::Error;
 use super::time::DateTime;
@@ -289,6 +290,10 @@ pub struct Derivation {
     pub output: Output,
     #[serde(flatten)]
     pub hkdf: Hkdf,
+    /// The hash of HKDF and of the transcript hash: the cipher suite's (RFC 8446 §7.1). A
+    /// client's binder and 0-RTT secrets use the ticket's suite's, the rest the negotiated one's.
+    #[serde(default)]
+    pub hash: HashAlgorithm,
     pub value: Bytes,
 }
 
@@ -441,6 +446,9 @@ pub enum TicketVerdict {
     AgeMismatch { client_ms: u32, server_ms: u64 },
     /// RFC 8446 §8.1: the server saw this ticket once already (a replay, or a client reusing it).
     AlreadyUsed,
+    /// RFC 8446 §4.2.11: the ticket is for `suite`, whose hash is not that of the suite the server
+    /// chose, so its PSK cannot be used (a full handshake).
+    OtherHash { suite: CipherSuite },
 }
 
 /// What a client sends when the server asks for its certificate (RFC 8446 §4.4.2).
@@ -465,6 +473,9 @@ pub enum EarlyDataRefusal {
     NotAllowed,
     /// Another ALPN protocol than the ticket's connection chose.
     OtherAlpn,
+    /// RFC 8446 §4.2.10: the server chose another cipher suite than the ticket's (of the same
+    /// hash, or it would not have resumed).
+    OtherSuite,
 }
 
 /// Why a check failed: the engine's reason and the alert it sends.
@@ -640,6 +651,9 @@ pub enum Event {
     /// data with its ClientHello (0: none).
     ResumptionOffered {
         ticket: Bytes,
+        /// The suite of the connection that issued the ticket: its hash makes the binder, its
+        /// AEAD protects 0-RTT data.
+        suite: CipherSuite,
         psk: Secret,
         ticket_age_ms: u32,
         obfuscated_ticket_age: u32,

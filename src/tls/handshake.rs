@@ -228,10 +228,13 @@ impl Handshake {
                 Handshake::CertificateVerify { algorithm, signature }
             }
             HandshakeType::finished => {
-                if r.remaining() != 32 {
-                    return Err(Error::Decode("Finished must hold exactly 32 bytes for SHA-256"));
+                // RFC 8446 §4.4.4: verify_data is Hash.length bytes: 32 (SHA-256) or 48 (SHA-384);
+                // the receiver checks it is its suite's.
+                let n = r.remaining();
+                if n != 32 && n != 48 {
+                    return Err(Error::Decode("Finished must hold 32 (SHA-256) or 48 (SHA-384) bytes"));
                 }
-                Handshake::Finished(r.opaque(32, "verify_data", "HMAC of the transcript under the finished key")?.to_vec())
+                Handshake::Finished(r.opaque(n, "verify_data", "HMAC of the transcript under the finished key")?.to_vec())
             }
             HandshakeType::new_session_ticket => {
                 let ticket_lifetime = r.u32("ticket_lifetime", "seconds the ticket may be used")?;

@@ -2,7 +2,7 @@
 //! resumption adds to the ClientHello and ServerHello.
 
 use super::codec::{Reader, Writer};
-use super::crypto::HASH_LEN;
+use super::crypto::HashAlgorithm;
 use super::error::Error;
 
 /// RFC 8446 §4.2.11 `PskIdentity`: a ticket, and its age as the client sees it plus the ticket's
@@ -70,9 +70,10 @@ impl OfferedPsks {
     }
 }
 
-/// A binder of the right length to fill in once the rest of the ClientHello is known.
-pub fn placeholder_binder() -> Vec<u8> {
-    vec![0; HASH_LEN]
+/// A binder of the right length (Hash.length of the PSK's hash) to fill in once the rest of
+/// the ClientHello is known.
+pub fn placeholder_binder(hash: HashAlgorithm) -> Vec<u8> {
+    vec![0; hash.len()]
 }
 
 /// RFC 8446 §4.6.1: the obfuscated age of a ticket `age_ms` old.

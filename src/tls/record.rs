@@ -1,8 +1,8 @@
-//! RFC 8446 §5 record layer: framing, size limits, and AES-128-GCM record protection.
+//! RFC 8446 §5 record layer: framing, size limits, and record protection with the suite's AEAD.
 
 use super::codec::{hex, opaque_value, Bytes, Field, Reader};
-use super::crypto::{aead_open, aead_seal, IV_LEN, TAG_LEN};
-use super::enums::{CipherSuite, ContentType, ProtocolVersion};
+use super::crypto::{IV_LEN, TAG_LEN};
+use super::enums::{ContentType, ProtocolVersion};
 use super::error::Error;
 use super::events::Protection;
 use super::handshake::Handshake;
@@ -271,7 +271,7 @@ impl RecordCipher {
         inner.extend(std::iter::repeat_n(0u8, padding));
         let hdr = header(ContentType::application_data, inner.len() + TAG_LEN);
         let nonce = self.nonce();
-        let (ct, tag) = aead_seal(&self.keys.key, &nonce, &hdr, &inner)?;
+        let (ct, tag) = self.keys.suite.aead.seal(&self.keys.key, &nonce, &hdr, &inner)?;
         let mut rec = hdr.to_vec();
         rec.extend_from_slice(&ct);
         rec.extend_from_slice(&tag);
@@ -289,7 +289,7 @@ impl RecordCipher {
         let (ct, tag) = payload.split_at(payload.len() - TAG_LEN);
         let nonce = self.nonce();
         let hdr = rec.bytes.get(..HEADER_LEN).ok_or(Error::BadRecordMac)?;
-        let inner = aead_open(&self.keys.key, &nonce, hdr, ct, tag)?;
+        let inner = self.keys.suite.aead.open(&self.keys.key, &nonce, hdr, ct, tag)?;
         // RFC 8446 §5.4: the inner plaintext may be at most 2^14 + 1 bytes.
         if inner.len() > MAX_PLAINTEXT + 1 {
             return Err(Error::RecordOverflow("decrypted record over 2^14 + 1 bytes"));
@@ -320,8 +320,8 @@ impl RecordCipher {
         let inner_fields = annotate_inner(&inner, typ, padding);
         Protection {
             secret: self.keys.secret,
-            suite: CipherSuite::TLS_AES_128_GCM_SHA256,
-            key: Bytes(self.keys.key.to_vec()),
+            suite: self.keys.suite.wire,
+            key: Bytes(self.keys.key.clone()),
             iv: Bytes(self.keys.iv.to_vec()),
             sequence_number: self.seq,
             nonce: Bytes(nonce.to_vec()),

@@ -16,6 +16,7 @@ use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{CertificateEntry, ClientHello, Handshake, ServerHello, HRR_RANDOM};
 use super::key_schedule::{verify_data, EarlySecret, MasterSecret, TrafficSecret};
 use super::kx::{self, KeyExchange};
+use super::suite::{self, Suite};
 use super::ticket::TicketKeeper;
 
 #[derive(Clone)]
@@ -30,6 +31,9 @@ pub struct ServerConfig {
     /// The key-exchange groups the server accepts, in its order of preference (those this build
     /// cannot do are ignored, see `kx::SUPPORTED`).
     pub groups: Vec<NamedGroup>,
+    /// The cipher suites the server accepts, in its order of preference (those this build
+    /// cannot run are ignored, see `suite::SUPPORTED`).
+    pub suites: Vec<CipherSuite>,
     /// Ask the client for a certificate (RFC 8446 §4.3.2), in a handshake that is not resumed.
     pub client_auth: Option<ClientAuth>,
 }
@@ -100,6 +104,8 @@ pub struct Server {
     pub server_name: Option<String>,
     /// The protocol ALPN agreed on, if any.
     pub alpn: Option<Vec<u8>>,
+    /// The cipher suite it chose.
+    pub suite: Option<CipherSuite>,
     /// The client's chain, leaf first, once its CertificateVerify has verified.
     pub client_chain: Option<Vec<Vec<u8>>>,
     /// Seals the tickets this server issues and judges the ones it is offered (see
@@ -110,8 +116,6 @@ pub struct Server {
     /// The group a HelloRetryRequest asked for: the second ClientHello must share a key for it.
     retry_group: Option<NamedGroup>,
 }
-
-const SUITE: CipherSuite = CipherSuite::TLS_AES_128_GCM_SHA256;
 
 /// RFC 8446 §4.2.10: how many bytes of early data the server skips when it rejects the client's.
 /// Counted as whole records on the wire, so the limit also bounds the number of records skipped.
@@ -127,6 +131,7 @@ impl Server {
             sent_ccs: false,
             server_name: None,
             alpn: None,
+            suite: None,
             client_chain: None,
             keeper: None,
             now_ms: 0,
@@ -231,9 +236,14 @@ impl Server {
         let Some(Extension::SignatureAlgorithms(schemes)) = find(&ch.extensions, ExtensionType::signature_algorithms) else {
             return Err(Error::MissingExtension("no signature_algorithms"));
         };
-        if !ch.cipher_suites.contains(&SUITE) {
+        // RFC 8446 §4.1.1: the server's most preferred suite that the client offers. After a
+        // HelloRetryRequest the client's list is the same, so is the choice (§4.1.4).
+        let chosen = self.config.suites.iter().copied().filter_map(suite::lookup).find(|s| ch.cipher_suites.contains(&s.wire));
+        let Some(chosen) = chosen else {
             return Err(Error::HandshakeFailure("no cipher suite in common"));
-        }
+        };
+        self.common.transcript.set_hash(chosen.hash);
+        self.suite = Some(chosen.wire);
         // RFC 8446 §4.2.7: the server's most preferred group the client supports; a key share
         // for one of them, in the server's order, saves a HelloRetryRequest (§4.2.8). After a
         // HelloRetryRequest only the group it asked for will do (§4.1.4).
@@ -264,7 +274,8 @@ impl Server {
         );
 
         let share = shares.iter().find(|s| s.group == group).cloned();
-        let resumed = if share.is_some() || psk_ke_only { self.try_resume(&ch, raw, share.is_some(), first.is_some())? } else { None };
+        let resumed =
+            if share.is_some() || psk_ke_only { self.try_resume(&ch, raw, chosen, share.is_some(), first.is_some())? } else { None };
         let dhe = resumed.as_ref().is_none_or(|r| r.mode == PskKeyExchangeMode::psk_dhe_ke);
         let share = match share {
             Some(s) if dhe => Some(s),
@@ -276,7 +287,7 @@ impl Server {
                 ));
             }
             _ => {
-                self.send_retry(&ch, group, message, raw)?;
+                self.send_retry(&ch, chosen, group, message, raw)?;
                 return Ok(State::ExpectSecondClientHello(ch));
             }
         };
@@ -289,7 +300,7 @@ impl Server {
         }
         if let Some(share) = &share {
             self.common.events.push(Event::Chose {
-                suite: SUITE,
+                suite: chosen.wire,
                 group,
                 signature_scheme: auth::SCHEME,
                 alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
@@ -302,7 +313,7 @@ impl Server {
         let mut early_log = Vec::new();
         let early = match resumed {
             Some(r) => r.early,
-            None => EarlySecret::new(&mut early_log),
+            None => EarlySecret::new(&mut early_log, chosen),
         };
         if early_data.is_some() {
             // RFC 8446 §4.2.10: the 0-RTT data is read with keys from the ClientHello alone.
@@ -332,7 +343,7 @@ impl Server {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: self.common.random::<32>(),
             legacy_session_id_echo: ch.legacy_session_id.clone(),
-            cipher_suite: SUITE,
+            cipher_suite: chosen.wire,
             legacy_compression_method: 0,
             extensions,
         };
@@ -528,7 +539,7 @@ impl Server {
     }
 
     /// RFC 8446 §4.1.4: ask for a key share for `group`.
-    fn send_retry(&mut self, ch: &ClientHello, group: NamedGroup, message: Message, raw: &[u8]) -> Result<(), Error> {
+    fn send_retry(&mut self, ch: &ClientHello, chosen: Suite, group: NamedGroup, message: Message, raw: &[u8]) -> Result<(), Error> {
         self.retry_group = Some(group);
         self.common.accept(message, raw);
         self.common.transcript.replace_with_message_hash();
@@ -536,7 +547,7 @@ impl Server {
             legacy_version: ProtocolVersion::TLSv1_2,
             random: HRR_RANDOM,
             legacy_session_id_echo: ch.legacy_session_id.clone(),
-            cipher_suite: SUITE,
+            cipher_suite: chosen.wire,
             legacy_compression_method: 0,
             extensions: vec![Extension::SupportedVersionSelected(ProtocolVersion::TLSv1_3), Extension::KeyShareRetry(group)],
         };
@@ -557,6 +568,9 @@ impl Server {
         message: Message,
         raw: &[u8],
     ) -> Result<(), Error> {
+        if v.len() != client_hs.suite.hash.len() {
+            return Err(Error::Decode("the client's Finished is not as long as the suite's hash"));
+        }
         let mut log = Vec::new();
         let expected = verify_data(&client_hs.finished_key(&mut log), &self.common.transcript.current());
         self.common.log_derivations(log);

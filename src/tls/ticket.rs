@@ -3,7 +3,7 @@
 //! (RFC 8446 §8.1: single-use tickets, the anti-replay defence for 0-RTT data).
 
 use super::codec::{Reader, Writer};
-use super::crypto::{aead_open, aead_seal, IV_LEN, KEY_LEN, TAG_LEN};
+use super::crypto::{Aead, IV_LEN, MAX_HASH_LEN, TAG_LEN};
 use super::enums::CipherSuite;
 use super::events::TicketVerdict;
 use super::key_schedule::SecretBytes;
@@ -13,6 +13,7 @@ use super::key_schedule::SecretBytes;
 pub struct TicketState {
     /// PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length).
     pub psk: SecretBytes,
+    /// The suite of the connection that issued it: its hash is the PSK's (RFC 8446 §4.2.11).
     pub suite: CipherSuite,
     /// The server's clock when it issued the ticket, in milliseconds.
     pub issued_ms: u64,
@@ -30,8 +31,13 @@ pub struct TicketState {
 /// A ticket's id: the first bytes of the sealed ticket, also its AEAD nonce.
 pub type TicketId = [u8; IV_LEN];
 
+/// Tickets are sealed with AES-128-GCM whatever the connection's suite: the key is the
+/// server's alone, and every build has this AEAD.
+const TICKET_AEAD: Aead = Aead::Aes128Gcm;
+pub const TICKET_KEY_LEN: usize = 16;
+
 /// Additional data of every sealed ticket: it can be nothing else.
-const AAD: &[u8] = b"tlsviz ticket v1";
+const AAD: &[u8] = b"tlsviz ticket v2";
 
 /// RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)".
 pub const MAX_LIFETIME: u32 = 604_800;
@@ -42,7 +48,7 @@ pub const AGE_TOLERANCE_MS: u64 = 10_000;
 
 /// The server's ticket key and its memory of used tickets, shared by all its connections.
 pub struct TicketKeeper {
-    key: [u8; KEY_LEN],
+    key: [u8; TICKET_KEY_LEN],
     /// Seconds a ticket may be used.
     pub lifetime: u32,
     /// The early data a ticket allows (0: no 0-RTT).
@@ -55,14 +61,14 @@ pub struct TicketKeeper {
 }
 
 impl TicketKeeper {
-    pub fn new(key: [u8; KEY_LEN], lifetime: u32, max_early_data: u32) -> Self {
+    pub fn new(key: [u8; TICKET_KEY_LEN], lifetime: u32, max_early_data: u32) -> Self {
         TicketKeeper { key, lifetime: lifetime.min(MAX_LIFETIME), max_early_data, single_use: true, used: Vec::new() }
     }
 
     /// The ticket for `state`: id || AES-128-GCM(id, state) || tag.
     pub fn seal(&self, id: TicketId, state: &TicketState) -> Vec<u8> {
         let mut w = Writer::new();
-        w.bytes(&state.psk.0);
+        w.opaque_vector(1, &state.psk.0);
         w.wire(state.suite);
         w.u32(u32::try_from(state.issued_ms >> 32).unwrap_or(u32::MAX));
         w.u32(u32::try_from(state.issued_ms & 0xffff_ffff).unwrap_or(0));
@@ -72,7 +78,7 @@ impl TicketKeeper {
         w.opaque_vector(1, state.alpn.as_deref().unwrap_or_default());
         w.opaque_vector(1, state.server_name.as_deref().unwrap_or_default().as_bytes());
         let mut out = id.to_vec();
-        if let Ok((ct, tag)) = aead_seal(&self.key, &id, AAD, &w.buf) {
+        if let Ok((ct, tag)) = TICKET_AEAD.seal(&self.key, &id, AAD, &w.buf) {
             out.extend_from_slice(&ct);
             out.extend_from_slice(&tag);
         }
@@ -84,10 +90,9 @@ impl TicketKeeper {
         let id: TicketId = ticket.get(..IV_LEN)?.try_into().ok()?;
         let body = ticket.get(IV_LEN..)?;
         let (ct, tag) = body.split_at_checked(body.len().checked_sub(TAG_LEN)?)?;
-        let plain = aead_open(&self.key, &id, AAD, ct, tag).ok()?;
+        let plain = TICKET_AEAD.open(&self.key, &id, AAD, ct, tag).ok()?;
         let mut r = Reader::new(&plain);
-        let mut psk = [0u8; 32];
-        psk.copy_from_slice(r.take(32).ok()?);
+        let psk = SecretBytes(r.opaque_vector(1, 32, MAX_HASH_LEN, "", "").ok()?.to_vec());
         let suite = r.wire("suite").ok()?;
         let hi = u64::from(r.u32("", "").ok()?);
         let lo = u64::from(r.u32("", "").ok()?);
@@ -98,7 +103,7 @@ impl TicketKeeper {
         let name = r.opaque_vector(1, 0, 255, "", "").ok()?;
         let server_name = String::from_utf8(name.to_vec()).ok()?;
         let state = TicketState {
-            psk: SecretBytes(psk),
+            psk,
             suite,
             issued_ms: (hi << 32) | lo,
             age_add,
@@ -142,7 +147,7 @@ mod tests {
 
     fn state() -> TicketState {
         TicketState {
-            psk: SecretBytes([7; 32]),
+            psk: SecretBytes(vec![7; 32]),
             suite: CipherSuite::TLS_AES_128_GCM_SHA256,
             issued_ms: 1_795_000_000_123,
             age_add: 0xdead_beef,
@@ -159,8 +164,8 @@ mod tests {
         let t = k.seal([9; 12], &state());
         let (id, s) = k.open(&t).expect("opens");
         assert_eq!(
-            (id, s.psk.0, s.issued_ms, s.alpn.as_deref(), s.server_name.as_deref()),
-            ([9; 12], [7; 32], 1_795_000_000_123, Some(&b"http/1.1"[..]), Some("example.com"))
+            (id, s.psk.0.clone(), s.issued_ms, s.alpn.as_deref(), s.server_name.as_deref()),
+            ([9; 12], vec![7; 32], 1_795_000_000_123, Some(&b"http/1.1"[..]), Some("example.com"))
         );
         assert!(TicketKeeper::new([2; 16], 7200, 0).open(&t).is_none(), "another server's key");
         for i in [0, 12, t.len() - 1] {

@@ -8,7 +8,7 @@ use rand_core::SeedableRng;
 use tlsviz::sim::{self, Anchor};
 use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig};
 use tlsviz::tls::conn::{RecordOptions, Role};
-use tlsviz::tls::crypto::aead_seal;
+use tlsviz::tls::crypto::Aead;
 use tlsviz::tls::enums::{AlertDescription, ContentType};
 use tlsviz::tls::events::{Event, Output, Phase, Protection, Secret};
 use tlsviz::tls::handshake::{ClientHello, Handshake, ServerHello};
@@ -26,6 +26,20 @@ pub fn pair_with(seed: u64, initial_key_share: bool, records: RecordOptions) -> 
     (Client::new(client, ChaCha20Rng::seed_from_u64(seed + 1000)), Server::new(server, ChaCha20Rng::seed_from_u64(seed + 2000)))
 }
 
+/// A pair whose client offers `client` and whose server accepts `server` (cipher suites, most
+/// preferred first).
+pub fn pair_with_suites(
+    seed: u64,
+    initial_key_share: bool,
+    client: &[tlsviz::tls::enums::CipherSuite],
+    server: &[tlsviz::tls::enums::CipherSuite],
+) -> (Client, Server) {
+    let (mut c, mut s, _) = configs(seed, initial_key_share, RecordOptions::default());
+    c.suites = client.to_vec();
+    s.suites = server.to_vec();
+    (Client::new(c, ChaCha20Rng::seed_from_u64(seed + 1000)), Server::new(s, ChaCha20Rng::seed_from_u64(seed + 2000)))
+}
+
 /// The configurations of [`pair_with`], and the certificates they use.
 pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (ClientConfig, ServerConfig, sim::Pki) {
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
@@ -38,6 +52,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         initial_key_share,
         records: records.clone(),
         groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
+        suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
         certificate: None,
     };
     let server = ServerConfig {
@@ -47,6 +62,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         tickets: 1,
         records,
         groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
+        suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
         client_auth: None,
     };
     (client, server, pki)
@@ -169,8 +185,8 @@ pub fn reseal(p: &Protection, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     edit(&mut inner);
     let hdr = header(ContentType::application_data, inner.len() + 16);
     let nonce: [u8; 12] = p.nonce.0.clone().try_into().unwrap();
-    let key: [u8; 16] = p.key.0.clone().try_into().unwrap();
-    let (ct, tag) = aead_seal(&key, &nonce, &hdr, &inner).unwrap();
+    let aead = tlsviz::tls::suite::lookup(p.suite).expect("a suite this build runs").aead;
+    let (ct, tag) = aead.seal(&p.key.0, &nonce, &hdr, &inner).unwrap();
     let mut rec = hdr.to_vec();
     rec.extend_from_slice(&ct);
     rec.extend_from_slice(&tag);
@@ -262,9 +278,9 @@ pub fn seal_first(key: &[u8], iv: &[u8], typ: ContentType, content: &[u8]) -> Ve
     let mut inner = content.to_vec();
     inner.push(typ.0);
     let hdr = header(ContentType::application_data, inner.len() + 16);
-    let key: [u8; 16] = key.try_into().unwrap();
+    assert_eq!(key.len(), 16, "AES-128-GCM keys");
     let nonce: [u8; 12] = iv.try_into().unwrap();
-    let (ct, tag) = aead_seal(&key, &nonce, &hdr, &inner).unwrap();
+    let (ct, tag) = Aead::Aes128Gcm.seal(key, &nonce, &hdr, &inner).unwrap();
     let mut rec = hdr.to_vec();
     rec.extend_from_slice(&ct);
     rec.extend_from_slice(&tag);

@@ -28,7 +28,7 @@ fn seconds(ms: u64) -> String {
 pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
     let n = |plain: String, detail: String, section: &'static str| Some(Narration { plain, detail, section });
     match ev {
-        Event::ResumptionOffered { ticket, psk, ticket_age_ms, obfuscated_ticket_age, modes, binder, early_data } => n(
+        Event::ResumptionOffered { ticket, psk, ticket_age_ms, obfuscated_ticket_age, modes, binder, early_data, .. } => n(
             format!(
                 "{w} offers the ticket from its first connection ({} bytes it cannot read), to resume without a certificate. It proves it holds the ticket's PSK ({psk}) with a binder: a MAC over this ClientHello made with a key from the PSK.{}",
                 ticket.0.len(),
@@ -59,6 +59,9 @@ pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
                 TicketVerdict::AlreadyUsed => format!(
                     "{w} unseals the ticket and finds it has already been used once. Its tickets are single-use, so it refuses the PSK and makes a full handshake."
                 ),
+                TicketVerdict::OtherHash { suite } => format!(
+                    "{w} unseals the ticket, but it is for {suite}, whose hash is not that of the cipher suite chosen now: its PSK cannot be used, so it makes a full handshake."
+                ),
             };
             n(plain, format!("Offered identity {identity}; the ticket is the resumption state sealed with AES-128-GCM under the server's ticket key."), if *verdict == TicketVerdict::AlreadyUsed { "8.1" } else { "4.6.1" })
         }
@@ -88,6 +91,7 @@ pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
                 (Side::Server, Some(EarlyDataRefusal::NotResumed)) => format!("{w} does not read the 0-RTT data: having refused the PSK, it derives no early keys. It skips those records."),
                 (Side::Server, Some(EarlyDataRefusal::NotAllowed)) => format!("{w} does not accept 0-RTT data with this ticket: it skips those records."),
                 (Side::Server, Some(EarlyDataRefusal::OtherAlpn)) => format!("{w} does not accept the 0-RTT data: the application protocol differs from the ticket's. It skips those records."),
+                (Side::Server, Some(EarlyDataRefusal::OtherSuite)) => format!("{w} does not accept the 0-RTT data: the cipher suite it chose differs from the ticket's. It skips those records."),
                 _ => format!("{w} learns that its 0-RTT data was not accepted: it must send it again after the handshake if it still wants to."),
             },
             "No early_data in EncryptedExtensions: the server skips records it cannot decrypt, up to max_early_data_size.".into(),

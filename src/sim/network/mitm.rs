@@ -285,6 +285,7 @@ impl Attacker {
     #[inline(never)]
     fn swap_server_share(&mut self, n: usize, hs: &mut Handshake, server_hello: &[u8]) -> Option<Vec<NetworkEvent>> {
         let Handshake::ServerHello(sh) = hs else { return None };
+        let suite = crate::tls::suite::lookup(sh.cipher_suite)?;
         let Pending { original, forwarded, client_share, keys: [to_server, to_client] } = self.pending.take()?;
         kx::check_public(NamedGroup::secp256r1, &client_share).ok()?;
         let removed = std::mem::replace(share_of(&mut sh.extensions)?, to_client.public.clone());
@@ -295,17 +296,18 @@ impl Attacker {
         let mut leg = |key: KeyExchange, peer: &[u8], hellos: [&[u8]; 2]| {
             let shared = key.agree(&mut self.scratch, peer).ok()?;
             let mut t = Transcript::default();
+            t.set_hash(suite.hash);
             t.add(Message::new(HandshakeType::client_hello), Endpoint::Client, hellos[0]);
             t.add(Message::new(HandshakeType::server_hello), Endpoint::Server, hellos[1]);
             let th = t.current();
             let mut log = Vec::new();
-            let secret = EarlySecret::new(&mut log).into_handshake_secret(&mut log, &shared);
+            let secret = EarlySecret::new(&mut log, suite).into_handshake_secret(&mut log, &shared);
             let (c, s) = (secret.client_traffic(&mut log, &th), secret.server_traffic(&mut log, &th));
             let told = LegSecrets {
                 shared_secret: Bytes(shared),
-                transcript_hash: Bytes(th.hash.to_vec()),
-                client_handshake_traffic_secret: Bytes(c.secret.0.to_vec()),
-                server_handshake_traffic_secret: Bytes(s.secret.0.to_vec()),
+                transcript_hash: Bytes(th.hash.clone()),
+                client_handshake_traffic_secret: Bytes(c.secret.0.clone()),
+                server_handshake_traffic_secret: Bytes(s.secret.0.clone()),
             };
             Some((told, RecordCipher::new(c.keys(&mut log)), RecordCipher::new(s.keys(&mut log))))
         };
@@ -390,6 +392,7 @@ impl Attacker {
             tickets: 0,
             records: RecordOptions::default(),
             groups: vec![crate::tls::enums::NamedGroup::secp256r1],
+            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth: None,
         };
         Some(Server::new(config, ChaCha20Rng::from_seed(self.scratch.random::<32>())))

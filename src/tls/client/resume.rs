@@ -2,13 +2,14 @@
 //! ticket with its binder, sending early data, and reading the server's answer.
 
 use super::super::codec::Bytes;
-use super::super::enums::{ExtensionType, HandshakeType, PskKeyExchangeMode};
+use super::super::enums::{CipherSuite, ExtensionType, HandshakeType, PskKeyExchangeMode};
 use super::super::error::Error;
 use super::super::events::{Endpoint, Event, Message, Secret};
 use super::super::extensions::{find, Extension};
 use super::super::handshake::{ClientHello, Handshake};
 use super::super::key_schedule::{EarlySecret, SecretBytes};
 use super::super::psk::{obfuscate_age, placeholder_binder, OfferedPsks, PskIdentity};
+use super::super::suite::{self, Suite};
 use super::Client;
 
 /// RFC 8446 §4.6.1: a ticket the client keeps, with the PSK it stands for.
@@ -20,6 +21,9 @@ pub struct StoredTicket {
     pub psk: SecretBytes,
     /// The name of that PSK in the trace of the connection that received the ticket.
     pub psk_name: Secret,
+    /// The cipher suite of the connection it came from: the PSK is of its hash, and 0-RTT data
+    /// goes under its AEAD (RFC 8446 §4.2.10, §4.2.11).
+    pub suite: CipherSuite,
     /// The most early data the server accepts with it (0: none).
     pub max_early_data: u32,
     /// The client's clock when the ticket arrived, Unix milliseconds.
@@ -52,6 +56,8 @@ pub(super) struct Resumed {
     pub max_early_data: u32,
     /// The server accepted the early data: EndOfEarlyData goes before the client's Finished.
     pub early_accepted: bool,
+    /// The server chose the ticket's own suite (RFC 8446 §4.2.10: early data needs it).
+    pub same_suite: bool,
 }
 
 impl Client {
@@ -98,6 +104,17 @@ impl Client {
             return None;
         }
         let age = u32::try_from(age).unwrap_or(u32::MAX);
+        // RFC 8446 §4.2.11: a PSK goes only with a suite of its hash. A client offers no ticket
+        // that none of its suites could use (after a HelloRetryRequest: the suite it names).
+        let ticket_suite = suite::lookup(r.ticket.suite)?;
+        let offered: Vec<Suite> = self.suites().into_iter().filter_map(suite::lookup).collect();
+        let usable = match retried {
+            true => self.common.transcript.hash_algorithm() == ticket_suite.hash,
+            false => offered.iter().any(|s| s.hash == ticket_suite.hash),
+        };
+        if !usable {
+            return None;
+        }
         let modes = vec![if r.psk_ke { PskKeyExchangeMode::psk_ke } else { PskKeyExchangeMode::psk_dhe_ke }];
         for e in hello.extensions.iter_mut() {
             if let Extension::PskKeyExchangeModes(m) = e {
@@ -105,22 +122,27 @@ impl Client {
             }
         }
         // RFC 8446 §4.2.10: early data only in the first ClientHello, within the ticket's limit,
-        // and with the ALPN protocol of the ticket's connection offered first.
+        // with the ALPN protocol of the ticket's connection offered first, and its suite offered.
         let early = r.early_data.clone().filter(|d| {
-            !retried && !d.is_empty() && d.len() <= r.ticket.max_early_data as usize && self.config.alpn.first() == r.ticket.alpn.as_ref()
+            !retried
+                && !d.is_empty()
+                && d.len() <= r.ticket.max_early_data as usize
+                && self.config.alpn.first() == r.ticket.alpn.as_ref()
+                && offered.contains(&ticket_suite)
         });
         if early.is_some() {
             hello.extensions.push(Extension::EarlyData(None));
         }
         let identity = PskIdentity { identity: r.ticket.ticket.clone(), obfuscated_ticket_age: obfuscate_age(age, r.ticket.age_add) };
-        let mut offer = OfferedPsks { identities: vec![identity], binders: vec![placeholder_binder()] };
+        let mut offer = OfferedPsks { identities: vec![identity], binders: vec![placeholder_binder(ticket_suite.hash)] };
         hello.extensions.push(Extension::PreSharedKeyOffered(offer.clone()));
         let bytes = Handshake::ClientHello(hello.clone()).encode();
         let truncated = bytes.get(..bytes.len().saturating_sub(offer.binders_len())).unwrap_or_default();
         let mut t = self.common.transcript.clone();
+        t.set_hash(ticket_suite.hash);
         t.add(Message::new(HandshakeType::client_hello), Endpoint::Client, truncated);
         let mut log = Vec::new();
-        let early_secret = EarlySecret::from_psk(&mut log, &r.ticket.psk);
+        let early_secret = EarlySecret::from_psk(&mut log, ticket_suite, &r.ticket.psk);
         let binder = early_secret.binder_key(&mut log).binder(&mut log, &t.current());
         self.common.log_derivations(log);
         offer.binders = vec![binder.to_vec()];
@@ -129,6 +151,7 @@ impl Client {
         }
         self.common.events.push(Event::ResumptionOffered {
             ticket: Bytes(r.ticket.ticket.clone()),
+            suite: r.ticket.suite,
             psk: r.ticket.psk_name,
             ticket_age_ms: age,
             obfuscated_ticket_age: obfuscate_age(age, r.ticket.age_add),
@@ -149,7 +172,10 @@ impl Client {
         self.common.send_ccs()?;
         self.sent_ccs = true;
         let mut log = Vec::new();
-        let secret = offered.early.client_early_traffic(&mut log, &self.common.transcript.current());
+        // RFC 8446 §4.2.10: under the ticket's suite, over the ClientHello hashed with its hash.
+        let mut t = self.common.transcript.clone();
+        t.set_hash(offered.early.suite().hash);
+        let secret = offered.early.client_early_traffic(&mut log, &t.current());
         self.common.log_derivations(log);
         self.common.set_write_keys(secret)?;
         self.common.send_early_data(&data)
@@ -161,6 +187,7 @@ impl Client {
         &mut self,
         offered: Option<Offered>,
         selected: Option<u16>,
+        chosen: Suite,
         log: &mut Vec<super::super::events::Derivation>,
     ) -> Result<(EarlySecret, Option<Resumed>), Error> {
         match (offered, selected) {
@@ -169,17 +196,23 @@ impl Client {
                 if i != 0 {
                     return Err(Error::IllegalParameter("the server selected a PSK identity the client did not offer"));
                 }
+                // RFC 8446 §4.2.11: "Clients MUST verify that ... the server selected a cipher
+                // suite indicating a Hash associated with the PSK".
+                let same_suite = o.early.suite() == chosen;
+                let Some(early) = o.early.with_suite(chosen) else {
+                    return Err(Error::IllegalParameter("the server resumed with a cipher suite of another hash than the PSK's"));
+                };
                 let mode = if o.psk_ke { PskKeyExchangeMode::psk_ke } else { PskKeyExchangeMode::psk_dhe_ke };
                 self.common.events.push(Event::Resumed { identity: i, mode });
-                let r = Resumed { early_data: o.early_data > 0, max_early_data: o.max_early_data, early_accepted: false };
-                Ok((o.early, Some(r)))
+                let r = Resumed { early_data: o.early_data > 0, max_early_data: o.max_early_data, early_accepted: false, same_suite };
+                Ok((early, Some(r)))
             }
             (o, _) => {
                 if o.is_some() {
                     self.common.events.push(Event::ResumptionDeclined);
                 }
                 // A full handshake's: logged with the handshake secrets, after the key exchange.
-                Ok((EarlySecret::new(log), None))
+                Ok((EarlySecret::new(log, chosen), None))
             }
         }
     }
@@ -193,6 +226,11 @@ impl Client {
             }
             return Ok(());
         };
+        // RFC 8446 §4.2.10: early data was sent under the ticket's suite; a server that accepts
+        // it must have chosen that suite.
+        if accepted && !r.same_suite {
+            return Err(Error::IllegalParameter("early data accepted under another cipher suite than the ticket's"));
+        }
         r.early_accepted = accepted;
         self.common.events.push(if accepted {
             Event::EarlyDataAccepted { max_early_data_size: r.max_early_data }

@@ -12,8 +12,9 @@ use super::super::handshake::{ClientHello, Handshake, NewSessionTicket};
 use super::super::key_schedule::{EarlySecret, ResumptionMaster};
 use super::super::kx;
 use super::super::psk::ticket_age;
+use super::super::suite::{lookup, Suite};
 use super::super::ticket::{TicketKeeper, TicketState};
-use super::{Server, SUITE};
+use super::Server;
 
 /// A ticket's lifetime when the server makes its own keeper (2 hours, as OpenSSL's default).
 pub const DEFAULT_LIFETIME: u32 = 7200;
@@ -60,11 +61,12 @@ impl Server {
         &mut self,
         ch: &ClientHello,
         raw: &[u8],
+        suite: Suite,
         has_share: bool,
         after_retry: bool,
     ) -> Result<Option<Accepted>, Error> {
         let offers_early = find(&ch.extensions, ExtensionType::early_data).is_some();
-        let accepted = self.resume(ch, raw, has_share)?;
+        let accepted = self.resume(ch, raw, suite, has_share)?;
         let Some((mut a, state)) = accepted else {
             if offers_early {
                 self.common.events.push(Event::EarlyDataRejected { reason: Some(EarlyDataRefusal::NotResumed) });
@@ -73,7 +75,7 @@ impl Server {
         };
         if offers_early {
             // RFC 8446 §4.2.10: only with the first ticket, not after a HelloRetryRequest, within
-            // what the ticket and the server allow, and with the same ALPN protocol.
+            // what the ticket and the server allow, with the same ALPN protocol and cipher suite.
             let allowed = state.max_early_data.min(self.ticket_keeper().lock().map_or(0, |k| k.max_early_data));
             let refusal = if a.identity != 0 || after_retry {
                 Some(EarlyDataRefusal::NotResumed)
@@ -81,6 +83,8 @@ impl Server {
                 Some(EarlyDataRefusal::NotAllowed)
             } else if state.alpn != self.alpn {
                 Some(EarlyDataRefusal::OtherAlpn)
+            } else if state.suite != suite.wire {
+                Some(EarlyDataRefusal::OtherSuite)
             } else {
                 None
             };
@@ -93,7 +97,7 @@ impl Server {
         Ok(Some(a))
     }
 
-    fn resume(&mut self, ch: &ClientHello, raw: &[u8], has_share: bool) -> Result<Option<(Accepted, TicketState)>, Error> {
+    fn resume(&mut self, ch: &ClientHello, raw: &[u8], suite: Suite, has_share: bool) -> Result<Option<(Accepted, TicketState)>, Error> {
         let Some(Extension::PreSharedKeyOffered(offer)) = find(&ch.extensions, ExtensionType::pre_shared_key) else { return Ok(None) };
         // RFC 8446 §4.2.9: "servers MUST abort the handshake" without psk_key_exchange_modes.
         let Some(Extension::PskKeyExchangeModes(modes)) = find(&ch.extensions, ExtensionType::psk_key_exchange_modes) else {
@@ -117,15 +121,20 @@ impl Server {
                 continue;
             };
             let client_age = ticket_age(identity.obfuscated_ticket_age, state.age_add);
-            let verdict = keeper.lock().map_or(TicketVerdict::Unknown, |k| k.check(&id, &state, client_age, self.now_ms));
+            let mut verdict = keeper.lock().map_or(TicketVerdict::Unknown, |k| k.check(&id, &state, client_age, self.now_ms));
+            // RFC 8446 §4.2.11: a PSK goes only with a suite of its hash; another is ignored.
+            let same_hash = lookup(state.suite).is_some_and(|s| s.hash == suite.hash);
+            if matches!(verdict, TicketVerdict::Usable { .. }) && !same_hash {
+                verdict = TicketVerdict::OtherHash { suite: state.suite };
+            }
             self.common.events.push(Event::TicketChecked { identity: index, verdict });
-            if !matches!(verdict, TicketVerdict::Usable { .. }) || state.suite != SUITE {
+            if !matches!(verdict, TicketVerdict::Usable { .. }) {
                 continue;
             }
             // RFC 8446 §4.2.11.2: the binder, over the ClientHello up to the binders (after a
             // HelloRetryRequest, the transcript before it too).
             let mut log = Vec::new();
-            let early = EarlySecret::from_psk(&mut log, &state.psk);
+            let early = EarlySecret::from_psk(&mut log, suite, &state.psk);
             let truncated = raw.get(..raw.len().saturating_sub(offer.binders_len())).unwrap_or_default();
             let mut t = self.common.transcript.clone();
             t.add(Message::new(HandshakeType::client_hello), Endpoint::Client, truncated);
@@ -160,7 +169,7 @@ impl Server {
             let id = self.common.random::<12>();
             let state = TicketState {
                 psk,
-                suite: SUITE,
+                suite: rms.suite().wire,
                 issued_ms: self.now_ms,
                 age_add,
                 lifetime,
