@@ -237,7 +237,11 @@ impl Client {
                 self.on_retry(hello, retried, sh, message, raw)
             }
             (State::ExpectServerHello { hello, key, psk, retried }, Handshake::ServerHello(sh)) => {
-                self.on_server_hello(&hello, key, psk, retried, sh, message, raw)
+                // RFC 8446 §4.1.4: the ServerHello's cipher suite must be the HelloRetryRequest's.
+                if retried.is_some_and(|s| s.wire != sh.cipher_suite) {
+                    return Err(Error::IllegalParameter("the ServerHello's cipher suite is not the HelloRetryRequest's"));
+                }
+                self.on_server_hello(&hello, key, psk, sh, message, raw)
             }
             (State::ExpectEncryptedExtensions(mut h), Handshake::EncryptedExtensions(e)) => {
                 only_offered(&h.offered, &e, false)?;
@@ -368,16 +372,11 @@ impl Client {
         hello: &ClientHello,
         key: Option<KeyExchange>,
         psk: Option<resume::Offered>,
-        retried: Option<Suite>,
         sh: ServerHello,
         message: Message,
         raw: &[u8],
     ) -> Result<State, Error> {
         let chosen = Self::check_server_hello(hello, &sh)?;
-        // RFC 8446 §4.1.4: the ServerHello's cipher suite must be the HelloRetryRequest's.
-        if retried.is_some_and(|s| s != chosen) {
-            return Err(Error::IllegalParameter("the ServerHello's cipher suite is not the HelloRetryRequest's"));
-        }
         self.common.transcript.set_hash(chosen.hash);
         self.suite = Some(chosen.wire);
         let selected = match find(&sh.extensions, ExtensionType::pre_shared_key) {
