@@ -434,6 +434,7 @@ fn client(t: &Target, rng: ChaCha20Rng) -> Client {
         records: RecordOptions::default(),
         groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
+        key_shares: vec![],
         certificate: None,
     };
     let mut c = Client::new(config, rng);

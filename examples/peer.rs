@@ -7,6 +7,7 @@
 //!             [--client-ca FILE [--require-client-cert]]
 //! peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE]
 //!             [--resume] [--psk-ke] [--early-data TEXT] [--alpn LIST] [--cert FILE --key FILE]
+//!             [--groups LIST [--key-shares LIST]]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
 //!            [--max-fragment N] > trace.json
 //! peer capture --out FILE [the options of peer trace]
@@ -49,8 +50,11 @@
 //! - `--alpn h2,http/1.1`: the application protocols it speaks (RFC 7301), most preferred first; a
 //!   client that offers none of them gets no_application_protocol;
 //! - `--groups x25519,secp256r1`: the key-exchange groups it accepts, most preferred first
-//!   (default secp256r1); a client with a key share for none of them gets a HelloRetryRequest for
-//!   the first it supports (RFC 8446 §4.1.4), one with no group in common handshake_failure;
+//!   (default secp256r1), named as IANA and OpenSSL spell them: `X25519MLKEM768` and
+//!   `SecP256r1MLKEM768` (the post-quantum hybrids of draft-ietf-tls-ecdhe-mlkem), `x25519`,
+//!   `secp256r1`; it takes the first of them it has a key share for, a client with a key share for
+//!   none gets a HelloRetryRequest for the first it supports (RFC 8446 §4.1.4), one with no group
+//!   in common handshake_failure. Each connection's line says which group it used;
 //! - `--suites TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256`: the cipher suites it
 //!   accepts, most preferred first, named as RFC 8446 and OpenSSL name them (default: every suite
 //!   this build runs, TLS_AES_128_GCM_SHA256 first); it picks its own most preferred suite among
@@ -60,7 +64,10 @@
 //!   (PEM), and check the chain it sends; a client without one goes on unauthenticated, unless
 //!   `--require-client-cert` is given too (then: certificate_required).
 //!
-//! `peer client --alpn h2,http/1.1` offers those protocols and `--suites LIST` those cipher
+//! `peer client --groups X25519MLKEM768,x25519 --key-shares X25519MLKEM768,x25519` offers those
+//! groups and sends a key share for each group of `--key-shares` (default: for the first group
+//! only), as browsers send both a hybrid and an X25519 share; it says on stderr which group the key
+//! exchange used. `--alpn h2,http/1.1` offers those protocols and `--suites LIST` those cipher
 //! suites, in that order (default as the server's); `--cert FILE --key FILE` (PEM: the
 //! certificate chain, leaf first, and its P-256 key) is what it answers a CertificateRequest
 //! with (without them, an empty Certificate). Both sides say on stderr which cipher suite and
@@ -121,7 +128,7 @@ fn usage() -> ExitCode {
          --tickets N          session tickets after each handshake, each usable once (default: 0)\n  \
          --early-data N       the 0-RTT data a ticket allows, in bytes (default: 0)\n  \
          --alpn LIST          application protocols, most preferred first, as h2,http/1.1 (default: none)\n  \
-         --groups LIST        key-exchange groups, most preferred first, as x25519,secp256r1 (default: secp256r1)\n  \
+         --groups LIST        key-exchange groups, most preferred first, as X25519MLKEM768,x25519,secp256r1 (default: secp256r1)\n  \
          --suites LIST        cipher suites, most preferred first, as TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256 (default: {suites})\n  \
          --client-ca FILE     ask clients for a certificate from this CA (PEM)\n  \
          --require-client-cert  refuse a client without one (certificate_required)\n\
@@ -133,6 +140,7 @@ fn usage() -> ExitCode {
          --alpn LIST          application protocols to offer, as h2,http/1.1\n  \
          --groups LIST        key-exchange groups to offer, most preferred first, the key share for the first (default: secp256r1)\n  \
          --suites LIST        cipher suites to offer, most preferred first (default: {suites})\n  \
+         --key-shares LIST    the groups of --groups to send key shares for at once, as X25519MLKEM768,x25519 (default: the first)\n  \
          --cert FILE --key FILE  the certificate chain and key to answer a CertificateRequest with (PEM)",
         scenario_keys(),
         DEFAULT_READ_TIMEOUT.as_secs(),
@@ -464,18 +472,26 @@ struct ServeOptions {
     suites: Vec<CipherSuite>,
 }
 
-/// `--groups x25519,secp256r1`: the key-exchange groups, most preferred first (default:
-/// secp256r1; the client sends its key share for the first).
+/// `--groups X25519MLKEM768,x25519,secp256r1`: the key-exchange groups, most preferred first
+/// (default: secp256r1; the client sends its key share for the first unless `--key-shares` says).
 fn group_list(flags: &HashMap<String, String>) -> Result<Vec<NamedGroup>, String> {
-    let Some(v) = flags.get("groups") else { return Ok(vec![NamedGroup::secp256r1]) };
+    match flags.get("groups") {
+        None => Ok(vec![NamedGroup::secp256r1]),
+        Some(v) => parse_groups("--groups", v),
+    }
+}
+
+/// A comma-separated list of group names as IANA spells them (`X25519MLKEM768`, `x25519`), each
+/// one this build can do, none twice.
+fn parse_groups(flag: &str, v: &str) -> Result<Vec<NamedGroup>, String> {
     let known = || tlsviz::tls::kx::SUPPORTED.iter().map(|g| g.to_string()).collect::<Vec<_>>().join(", ");
     let mut out = Vec::new();
     for name in v.split(',') {
         let Some(g) = tlsviz::tls::kx::SUPPORTED.iter().find(|g| g.to_string() == name) else {
-            return Err(format!("--groups: no group {name:?}; this build knows {}", known()));
+            return Err(format!("{flag}: no group {name:?}; this build knows {}", known()));
         };
         if out.contains(g) {
-            return Err(format!("--groups: {name} is listed twice"));
+            return Err(format!("{flag}: {name} is listed twice"));
         }
         out.push(*g);
     }
@@ -505,6 +521,17 @@ fn suite_list(flags: &HashMap<String, String>) -> Result<Vec<CipherSuite>, Strin
     Ok(out)
 }
 
+/// `--key-shares X25519MLKEM768,x25519`: the groups of `--groups` the client sends a key share for
+/// at once, in this order (default: the first of `--groups`).
+fn key_share_list(flags: &HashMap<String, String>, groups: &[NamedGroup]) -> Result<Vec<NamedGroup>, String> {
+    let Some(v) = flags.get("key-shares") else { return Ok(Vec::new()) };
+    let shares = parse_groups("--key-shares", v)?;
+    if let Some(g) = shares.iter().find(|g| !groups.contains(g)) {
+        return Err(format!("--key-shares: {g} is not in --groups"));
+    }
+    Ok(shares)
+}
+
 /// `--alpn h2,http/1.1`: protocol names of 1 to 255 bytes (RFC 7301 §3.1), most preferred first.
 fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
     let Some(v) = flags.get("alpn") else { return Ok(Vec::new()) };
@@ -519,6 +546,7 @@ fn alpn_list(flags: &HashMap<String, String>) -> Result<Vec<Vec<u8>>, String> {
 struct ClientOptions {
     groups: Vec<NamedGroup>,
     suites: Vec<CipherSuite>,
+    key_shares: Vec<NamedGroup>,
     alpn: Vec<Vec<u8>>,
     certificate: Option<ClientCertificate>,
 }
@@ -536,7 +564,9 @@ fn client_options(flags: &HashMap<String, String>) -> Result<ClientOptions, Stri
         }
         _ => return Err("--cert and --key go together".into()),
     };
-    Ok(ClientOptions { groups: group_list(flags)?, suites: suite_list(flags)?, alpn, certificate })
+    let groups = group_list(flags)?;
+    let key_shares = key_share_list(flags, &groups)?;
+    Ok(ClientOptions { groups, key_shares, suites: suite_list(flags)?, alpn, certificate })
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -692,6 +722,8 @@ struct Kept {
     keylog_wanted: bool,
     keylog: Vec<Event>,
     failure: Vec<Event>,
+    /// The group of the key exchange, once it is done.
+    group: Option<NamedGroup>,
 }
 
 impl Kept {
@@ -702,6 +734,7 @@ impl Kept {
                 Event::HandshakeReceived { ref message, .. } if self.keylog_wanted && handshaking && hello(message) => self.keylog.push(e),
                 Event::Derived(_) if self.keylog_wanted && handshaking => self.keylog.push(e),
                 Event::Error { .. } | Event::AlertReceived { fatal: true, .. } => self.failure = vec![e],
+                Event::SharedSecret { group, .. } => self.group = Some(group),
                 _ => {}
             }
         }
@@ -722,7 +755,7 @@ fn serve(
     let mut s = Server::new(config.clone(), os_rng()).with_tickets(Arc::clone(tickets), now_ms());
     // 0-RTT data arrives before the handshake is done: it is echoed once it is.
     let mut early: Vec<Vec<u8>> = Vec::new();
-    let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new() };
+    let mut kept = Kept { keylog_wanted: keylog.is_some(), keylog: Vec::new(), failure: Vec::new(), group: None };
     let mut logged = false;
     let mut received_in_handshake = 0;
     // Each read takes at most one full-size record's worth of bytes: a flood comes in bounded pieces.
@@ -804,17 +837,21 @@ fn serve(
     result?;
     match s.phase() {
         Phase::Failed => Err(failure(&kept.failure)),
-        Phase::Closed => Ok(closed(&s)),
-        _ if s.common.received_close => Ok(closed(&s)),
+        Phase::Closed => Ok(closed(&s, kept.group)),
+        _ if s.common.received_close => Ok(closed(&s, kept.group)),
         _ => Err("the client went away without close_notify".into()),
     }
 }
 
-/// How a connection that closed in order went: the cipher suite, what ALPN agreed and who the client proved to be.
-fn closed(s: &Server) -> String {
+/// How a connection that closed in order went: the cipher suite, the key exchange's group, what
+/// ALPN agreed and who the client proved to be.
+fn closed(s: &Server, group: Option<NamedGroup>) -> String {
     let mut how = "closed".to_string();
     if let Some(suite) = s.suite {
         how += &format!("; cipher suite: {suite}");
+    }
+    if let Some(g) = group {
+        how += &format!("; key exchange: {g}");
     }
     if let Some(p) = &s.alpn {
         how += &format!("; application protocol: {}", String::from_utf8_lossy(p));
@@ -851,6 +888,7 @@ fn client(
         records: RecordOptions::default(),
         groups: opts.groups.clone(),
         suites: opts.suites.clone(),
+        key_shares: opts.key_shares.clone(),
         certificate: opts.certificate.clone(),
     };
     let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);
@@ -895,6 +933,9 @@ fn connect(addr: &str, mut c: Client, text: &str) -> (Client, Vec<Event>, Result
     let r = run_client(addr, &mut c, text, &mut events);
     if let Some(suite) = c.suite {
         eprintln!("cipher suite: {suite}");
+    }
+    if let Some(g) = events.iter().find_map(|e| if let Event::SharedSecret { group, .. } = e { Some(*group) } else { None }) {
+        eprintln!("key exchange: {g}");
     }
     if let Some(p) = &c.alpn {
         eprintln!("application protocol: {}", String::from_utf8_lossy(p));

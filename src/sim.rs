@@ -318,6 +318,7 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             groups: vec![crate::tls::enums::NamedGroup::secp256r1],
             // The page's one suite (its build has no other), so a native run is the page's run.
             suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
+            key_shares: vec![],
             certificate: None,
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),

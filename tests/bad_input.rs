@@ -560,6 +560,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             records: Default::default(),
             groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
             suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
+            key_shares: vec![],
             certificate: None,
         },
         ChaCha20Rng::seed_from_u64(1),

@@ -446,3 +446,149 @@ fn two_groups_a_share_for_the_right_one_or_a_retry_for_it() {
     c.start();
     assert_eq!(alert_after(&mut s, &c.common.take_output(), false), tlsviz::tls::enums::AlertDescription::handshake_failure);
 }
+
+/// draft-ietf-tls-ecdhe-mlkem §4.1 between the engine's two sides, for each hybrid: the shares
+/// and the shared secret have the draft's lengths and order (ML-KEM first for X25519MLKEM768, the
+/// ECDH part first for SecP256r1MLKEM768), the trace names each part where it lies, the parts
+/// put back together are the whole, and both sides hold the same ML-KEM and ECDH secrets.
+#[cfg(feature = "mlkem")]
+#[test]
+fn each_hybrid_group_completes_with_the_drafts_layout_and_typed_parts() {
+    use tlsviz::tls::enums::NamedGroup;
+    use tlsviz::tls::events::{KeyPart, KeyPartKind as K};
+    let (mlkem, x25519, p256) = (NamedGroup::MLKEM768, NamedGroup::x25519, NamedGroup::secp256r1);
+    // (group, ECDH share length, whether ML-KEM comes first)
+    for (group, ecdh, ecdh_len, mlkem_first) in
+        [(NamedGroup::X25519MLKEM768, x25519, 32, true), (NamedGroup::SecP256r1MLKEM768, p256, 65, false)]
+    {
+        let (mut cc, mut sc, _) = configs(31, true, RecordOptions::default());
+        cc.groups = vec![group];
+        sc.groups = vec![group];
+        let mut c = tlsviz::tls::client::Client::new(cc, ChaCha20Rng::seed_from_u64(3));
+        let mut s = tlsviz::tls::server::Server::new(sc, ChaCha20Rng::seed_from_u64(4));
+        let (ce, se) = run_pair(&mut c, &mut s);
+        assert_eq!((c.phase(), s.phase()), (Phase::Connected, Phase::Connected), "{group}");
+        let layout = |kinds: [(NamedGroup, K, usize); 2]| -> Vec<(NamedGroup, K, usize, usize)> {
+            let [m, e] = kinds;
+            let ordered = if mlkem_first { [m, e] } else { [e, m] };
+            let mut offset = 0;
+            ordered
+                .iter()
+                .map(|&(g, k, len)| {
+                    offset += len;
+                    (g, k, offset - len, len)
+                })
+                .collect()
+        };
+        let shape = |parts: &[KeyPart]| parts.iter().map(|p| (p.component, p.kind, p.offset, p.value.0.len())).collect::<Vec<_>>();
+        let joined = |parts: &[KeyPart]| parts.iter().flat_map(|p| p.value.0.clone()).collect::<Vec<u8>>();
+        let key_pair = |ev: &[Event]| {
+            ev.iter()
+                .find_map(|e| match e {
+                    Event::KeyPair { group: g, private_key, public_key, private_parts, public_parts } if *g == group => {
+                        Some((private_key.0.clone(), public_key.0.clone(), private_parts.clone(), public_parts.clone()))
+                    }
+                    _ => None,
+                })
+                .unwrap()
+        };
+        // The client's share: the encapsulation key (1184 bytes) and its ECDH public key.
+        let (c_private, c_public, c_private_parts, c_public_parts) = key_pair(&ce);
+        assert_eq!(c_public.len(), 1184 + ecdh_len);
+        assert_eq!(shape(&c_public_parts), layout([(mlkem, K::EncapsulationKey, 1184), (ecdh, K::PublicKey, ecdh_len)]));
+        assert_eq!(joined(&c_public_parts), c_public);
+        let ecdh_private_len = 32;
+        assert_eq!(shape(&c_private_parts), layout([(mlkem, K::DecapsulationKeySeed, 64), (ecdh, K::PrivateKey, ecdh_private_len)]));
+        assert_eq!(joined(&c_private_parts), c_private);
+        // The server's share: the ciphertext (1088 bytes) and its ECDH public key.
+        let (s_private, s_public, s_private_parts, s_public_parts) = key_pair(&se);
+        assert_eq!(s_public.len(), 1088 + ecdh_len);
+        assert_eq!(shape(&s_public_parts), layout([(mlkem, K::Ciphertext, 1088), (ecdh, K::PublicKey, ecdh_len)]));
+        assert_eq!(joined(&s_public_parts), s_public);
+        assert_eq!(shape(&s_private_parts), layout([(mlkem, K::EncapsulationRandomness, 32), (ecdh, K::PrivateKey, ecdh_private_len)]));
+        assert_eq!(joined(&s_private_parts), s_private);
+        // What each side received is what the other sent, with the same parts.
+        let peer = |ev: &[Event]| {
+            ev.iter()
+                .find_map(|e| {
+                    if let Event::PeerPublicKey { public_key, parts, .. } = e {
+                        Some((public_key.0.clone(), parts.clone()))
+                    } else {
+                        None
+                    }
+                })
+                .unwrap()
+        };
+        assert_eq!(peer(&se), (c_public.clone(), c_public_parts.clone()));
+        assert_eq!(peer(&ce), (s_public.clone(), s_public_parts.clone()));
+        // The shared secret: 32 bytes of ML-KEM and 32 of ECDH, in the group's order, the same on
+        // both sides part by part (decapsulation gives the client the key encapsulation gave the
+        // server).
+        let shared = |ev: &[Event]| {
+            ev.iter()
+                .find_map(|e| if let Event::SharedSecret { value, parts, .. } = e { Some((value.0.clone(), parts.clone())) } else { None })
+                .unwrap()
+        };
+        let ((cs, cparts), (ss, sparts)) = (shared(&ce), shared(&se));
+        assert_eq!(cs.len(), 64);
+        assert_eq!(shape(&cparts), layout([(mlkem, K::SharedSecret, 32), (ecdh, K::SharedSecret, 32)]));
+        assert_eq!(joined(&cparts), cs);
+        assert_eq!((cs, cparts), (ss, sparts));
+        // The ECDH half checked with RFC 7748's function (X25519 only: P-256 has no such helper
+        // here), from the client's private part and the server's public part.
+        if ecdh == x25519 {
+            let part = |parts: &[KeyPart], kind: K| parts.iter().find(|p| p.component == ecdh && p.kind == kind).unwrap().value.0.clone();
+            let k: [u8; 32] = part(&c_private_parts, K::PrivateKey).try_into().unwrap();
+            let u: [u8; 32] = part(&s_public_parts, K::PublicKey).try_into().unwrap();
+            assert_eq!(tlsviz::tls::kx::x25519(k, u).to_vec(), part(&shared(&ce).1, K::SharedSecret));
+        }
+        // Each side erased its ephemeral keys.
+        for ev in [&ce, &se] {
+            assert!(ev.iter().any(|e| matches!(e, Event::EphemeralKeyErased { group: g } if *g == group)));
+        }
+    }
+}
+
+/// RFC 8446 §4.2.8 with two key shares, as browsers send (X25519MLKEM768 and x25519): a server
+/// that takes either uses it without a HelloRetryRequest, the client erases the key the server
+/// passed over; a server that takes neither asks for its own choice, and the second ClientHello
+/// carries one share, for that group.
+#[cfg(feature = "mlkem")]
+#[test]
+fn two_key_shares_the_server_uses_the_one_it_prefers_or_asks_for_another() {
+    use tlsviz::tls::enums::NamedGroup;
+    let (hybrid, x25519, p256) = (NamedGroup::X25519MLKEM768, NamedGroup::x25519, NamedGroup::secp256r1);
+    for (server_groups, chosen, retry) in [
+        (vec![hybrid, x25519], hybrid, None),
+        (vec![x25519, hybrid], x25519, None),
+        (vec![x25519], x25519, None),
+        (vec![p256, hybrid], hybrid, None),
+        (vec![p256], p256, Some(p256)),
+    ] {
+        let (mut cc, mut sc, _) = configs(32, true, RecordOptions::default());
+        cc.groups = vec![hybrid, x25519, p256];
+        cc.key_shares = vec![hybrid, x25519];
+        sc.groups = server_groups.clone();
+        let mut c = tlsviz::tls::client::Client::new(cc, ChaCha20Rng::seed_from_u64(5));
+        let mut s = tlsviz::tls::server::Server::new(sc, ChaCha20Rng::seed_from_u64(6));
+        let (ce, se) = run_pair(&mut c, &mut s);
+        assert_eq!(c.phase(), Phase::Connected, "{server_groups:?}");
+        let offered: Vec<Vec<NamedGroup>> =
+            ce.iter().filter_map(|e| if let Event::Offered { key_shares, .. } = e { Some(key_shares.clone()) } else { None }).collect();
+        let mut want = vec![vec![hybrid, x25519]];
+        want.extend(retry.map(|g| vec![g]));
+        assert_eq!(offered, want, "{server_groups:?}");
+        assert_eq!(groups_used(&ce).1, retry);
+        let group_of = |ev: &[Event]| ev.iter().find_map(|e| if let Event::SharedSecret { group, .. } = e { Some(*group) } else { None });
+        assert_eq!((group_of(&ce), group_of(&se)), (Some(chosen), Some(chosen)), "{server_groups:?}");
+        // Every key the client made was erased: the used one after the shared secret, the others
+        // once the ServerHello said they were not needed (or at the retry, when they were dropped).
+        let made = groups_used(&ce).0;
+        let erased: Vec<NamedGroup> =
+            ce.iter().filter_map(|e| if let Event::EphemeralKeyErased { group } = e { Some(*group) } else { None }).collect();
+        if retry.is_none() {
+            assert_eq!(made.len(), erased.len(), "{server_groups:?}: {made:?} made, {erased:?} erased");
+        }
+        assert!(erased.contains(&chosen));
+    }
+}

@@ -631,7 +631,7 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             format!("Ephemeral {group} key; public key 04 || x || y = {} ({} bytes).", short(&public_key.0), public_key.0.len()),
             "4.2.8.2",
         ),
-        Event::PeerPublicKey { group, public_key } => n(
+        Event::PeerPublicKey { group, public_key, .. } => n(
             format!("{w} checks that the other side's public key is a valid point on the {group} curve."),
             format!("Uncompressed point {} accepted; compressed, truncated or off-curve points get illegal_parameter.", short(&public_key.0)),
             "4.2.8.2",

@@ -27,8 +27,8 @@ pub struct ClientConfig {
     /// Unix seconds, for the certificate validity check.
     pub now: u64,
     pub alpn: Vec<Vec<u8>>,
-    /// Send a key share (for the first of `groups`) in the first ClientHello; without it the
-    /// server must ask for one with a HelloRetryRequest.
+    /// Send key shares (see `key_shares`) in the first ClientHello; without them the server
+    /// must ask for one with a HelloRetryRequest.
     pub initial_key_share: bool,
     /// The key-exchange groups offered in supported_groups, in the client's order of preference
     /// (those this build cannot do are left out, see `kx::SUPPORTED`).
@@ -36,6 +36,10 @@ pub struct ClientConfig {
     /// The cipher suites offered, in the client's order of preference (those this build cannot
     /// run are left out, see `suite::SUPPORTED`).
     pub suites: Vec<CipherSuite>,
+    /// The groups of `groups` the first ClientHello sends a key share for, in this order (RFC
+    /// 8446 §4.2.8: the client may send several, as browsers send one for X25519MLKEM768 and one
+    /// for x25519); empty: one share, for the first of `groups`.
+    pub key_shares: Vec<NamedGroup>,
     pub records: RecordOptions,
     /// The certificate chain (leaf first) and key the client answers a CertificateRequest with
     /// (RFC 8446 §4.4.2); without one it answers with an empty Certificate.
@@ -86,10 +90,10 @@ fn only_offered(offered: &[ExtensionType], answered: &[Extension], cookie_allowe
 
 enum State {
     Start,
-    /// The ClientHello is sent; `key` is its key share's private key (`None`: it sent no share).
+    /// The ClientHello is sent; `keys` are its key shares' private keys (none: it sent no share).
     ExpectServerHello {
         hello: ClientHello,
-        key: Option<KeyExchange>,
+        keys: Vec<KeyExchange>,
         /// The suite of the HelloRetryRequest, if one came: the ServerHello must keep it.
         retried: Option<Suite>,
         /// The ticket offered, if any.
@@ -153,6 +157,22 @@ impl Client {
         self.config.suites.iter().copied().filter(|s| suite::supports(*s)).collect()
     }
 
+    /// The groups the first ClientHello shares a key for: the configured `key_shares` it offers
+    /// (each once), or else its first group.
+    fn initial_shares(&self) -> Vec<NamedGroup> {
+        let groups = self.groups();
+        let mut shares: Vec<NamedGroup> = Vec::new();
+        for g in &self.config.key_shares {
+            if groups.contains(g) && !shares.contains(g) {
+                shares.push(*g);
+            }
+        }
+        if shares.is_empty() {
+            shares.extend(groups.first());
+        }
+        shares
+    }
+
     /// What the client waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
         <Self as Role>::phase(self)
@@ -166,8 +186,8 @@ impl Client {
         let random = self.common.random::<32>();
         let session_id = self.common.random::<32>().to_vec();
         let with_share = self.config.initial_key_share && !self.psk_ke_only();
-        let share = with_share.then(|| self.groups().first().copied()).flatten();
-        self.state = self.send_client_hello(random, session_id, None, share, None);
+        let shares = if with_share { self.initial_shares() } else { Vec::new() };
+        self.state = self.send_client_hello(random, session_id, None, shares, None);
         if let Err(e) = self.common.flush() {
             self.common.fail(&e);
         }
@@ -179,11 +199,11 @@ impl Client {
         random: [u8; 32],
         session_id: Vec<u8>,
         cookie: Option<Vec<u8>>,
-        share: Option<NamedGroup>,
+        shares: Vec<NamedGroup>,
         retried: Option<Suite>,
     ) -> State {
-        let key = share.map(|g| KeyExchange::generate(&mut self.common, g));
-        let shares = key.iter().map(|k| KeyShareEntry { group: k.group, key_exchange: k.public.clone() }).collect();
+        let keys: Vec<KeyExchange> = shares.iter().map(|g| KeyExchange::generate(&mut self.common, *g)).collect();
+        let shares = keys.iter().map(|k| KeyShareEntry { group: k.group, key_exchange: k.public.clone() }).collect();
         let groups = self.groups();
         let mut extensions = vec![
             Extension::ServerName(Some(self.config.server_name.clone())),
@@ -216,7 +236,7 @@ impl Client {
             server_name: Some(self.config.server_name.clone()),
             suites: hello.cipher_suites.clone(),
             groups,
-            key_shares: key.iter().map(|k| k.group).collect(),
+            key_shares: keys.iter().map(|k| k.group).collect(),
             signature_schemes: vec![auth::SCHEME],
             alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
         });
@@ -227,7 +247,7 @@ impl Client {
                 self.common.fail(&e);
             }
         }
-        State::ExpectServerHello { hello, key, retried, psk }
+        State::ExpectServerHello { hello, keys, retried, psk }
     }
 
     fn dispatch(&mut self, state: State, m: Handshake, raw: &[u8]) -> Result<State, Error> {
@@ -236,12 +256,12 @@ impl Client {
             (State::ExpectServerHello { hello, retried, .. }, Handshake::ServerHello(sh)) if sh.is_retry_request() => {
                 self.on_retry(hello, retried, sh, message, raw)
             }
-            (State::ExpectServerHello { hello, key, psk, retried }, Handshake::ServerHello(sh)) => {
+            (State::ExpectServerHello { hello, keys, psk, retried }, Handshake::ServerHello(sh)) => {
                 // RFC 8446 §4.1.4: the ServerHello's cipher suite must be the HelloRetryRequest's.
                 if retried.is_some_and(|s| s.wire != sh.cipher_suite) {
                     return Err(Error::IllegalParameter("the ServerHello's cipher suite is not the HelloRetryRequest's"));
                 }
-                self.on_server_hello(&hello, key, psk, sh, message, raw)
+                self.on_server_hello(&hello, keys, psk, sh, message, raw)
             }
             (State::ExpectEncryptedExtensions(mut h), Handshake::EncryptedExtensions(e)) => {
                 only_offered(&h.offered, &e, false)?;
@@ -356,21 +376,25 @@ impl Client {
         self.common.accept(message, raw);
         // RFC 8446 §4.1.2: the second ClientHello repeats the first but for the key share and
         // the cookie.
-        // Without a group named (a cookie only), the share of the first ClientHello is sent again,
-        // for the same group.
-        let first_share = match find(&hello.extensions, ExtensionType::key_share) {
-            Some(Extension::KeyShareOffered(s)) => s.first().map(|s| s.group),
-            _ => None,
+        // Without a group named (a cookie only), the shares of the first ClientHello are sent
+        // again, for the same groups.
+        let first_shares: Vec<NamedGroup> = match find(&hello.extensions, ExtensionType::key_share) {
+            Some(Extension::KeyShareOffered(s)) => s.iter().map(|s| s.group).collect(),
+            _ => Vec::new(),
         };
-        let share = group.or(first_share).or_else(|| self.groups().first().copied());
-        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, share, Some(chosen)))
+        let shares = match group {
+            Some(g) => vec![g],
+            None if first_shares.is_empty() => self.groups().first().copied().into_iter().collect(),
+            None => first_shares,
+        };
+        Ok(self.send_client_hello(hello.random, hello.legacy_session_id, cookie, shares, Some(chosen)))
     }
 
     /// RFC 8446 §4.1.3 ServerHello, then §7.1 handshake secrets.
     fn on_server_hello(
         &mut self,
         hello: &ClientHello,
-        key: Option<KeyExchange>,
+        keys: Vec<KeyExchange>,
         psk: Option<resume::Offered>,
         sh: ServerHello,
         message: Message,
@@ -388,12 +412,19 @@ impl Client {
         let (early, resumed) = self.psk_answer(psk, selected, chosen, &mut log)?;
         let shared = match find(&sh.extensions, ExtensionType::key_share) {
             Some(Extension::KeyShareChosen(share)) => {
-                let Some(key) = key.filter(|k| share.group == k.group) else {
+                // RFC 8446 §4.2.8: the server's share must be for a group the client shared.
+                let (mut chosen, others): (Vec<KeyExchange>, Vec<KeyExchange>) = keys.into_iter().partition(|k| k.group == share.group);
+                let Some(key) = chosen.pop() else {
                     return Err(Error::IllegalParameter("the server's key share is for a group the client sent no share for"));
                 };
                 key.check_peer(&share.key_exchange)?;
-                self.common.events.push(Event::PeerPublicKey { group: share.group, public_key: Bytes(share.key_exchange.clone()) });
-                Some(key.agree(&mut self.common, &share.key_exchange)?)
+                let parts = kx::share_parts(share.group, &share.key_exchange, false);
+                self.common.events.push(Event::PeerPublicKey { group: share.group, public_key: Bytes(share.key_exchange.clone()), parts });
+                let shared = key.agree(&mut self.common, &share.key_exchange)?;
+                for k in others {
+                    k.discard(&mut self.common);
+                }
+                Some(shared)
             }
             _ if psk_ke && resumed.is_some() => None,
             _ => return Err(Error::MissingExtension("ServerHello has no key_share")),

@@ -189,6 +189,13 @@ wire_enum! {
         secp521r1 = 0x0019 => "the NIST P-521 curve (not supported by this engine)",
         x25519 = 0x001d => "Curve25519 (not supported by this engine)",
         x448 = 0x001e => "Curve448 (not supported by this engine)",
+        /// ML-KEM-768 alone (FIPS 203); the engine uses it only inside the two hybrids below,
+        /// and the trace names it as their post-quantum component.
+        MLKEM768 = 0x0201 => "ML-KEM-768 alone (FIPS 203; this engine uses it only inside a hybrid)",
+        /// draft-ietf-tls-ecdhe-mlkem: P-256 ECDH and ML-KEM-768, the ECDH part first.
+        SecP256r1MLKEM768 = 0x11eb => "hybrid: P-256 ECDH and the post-quantum ML-KEM-768 together",
+        /// draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 and X25519, the ML-KEM part first.
+        X25519MLKEM768 = 0x11ec => "hybrid: the post-quantum ML-KEM-768 and X25519 together",
     }
 }
 

@@ -262,6 +262,37 @@ pub enum KeyInput {
     Secret(Secret),
 }
 
+/// One component's bytes inside a hybrid group's key, key share or shared secret
+/// (draft-ietf-tls-ecdhe-mlkem §4.1): `value` is `whole[offset..offset + value.len()]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyPart {
+    /// The component: `MLKEM768`, or the ECDH group (`x25519`, `secp256r1`).
+    pub component: NamedGroup,
+    pub kind: KeyPartKind,
+    pub offset: usize,
+    pub value: Bytes,
+}
+
+/// What a [`KeyPart`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyPartKind {
+    /// An ECDH private key (the X25519 scalar, the P-256 secret).
+    PrivateKey,
+    /// An ECDH public key (RFC 8446 §4.2.8.2 form).
+    PublicKey,
+    /// The ML-KEM decapsulation key in its seed form d ‖ z (FIPS 203 §7.1, 64 bytes).
+    DecapsulationKeySeed,
+    /// The ML-KEM encapsulation key ek (FIPS 203 §7.1, 1184 bytes for ML-KEM-768).
+    EncapsulationKey,
+    /// The server's random m for ML-KEM.Encaps (FIPS 203 §7.2, 32 bytes).
+    EncapsulationRandomness,
+    /// The ML-KEM ciphertext c (FIPS 203 §7.2, 1088 bytes for ML-KEM-768).
+    Ciphertext,
+    /// A component's shared secret: the ML-KEM shared key K, or the ECDH secret (§7.4).
+    SharedSecret,
+}
+
 /// The HKDF function of a derivation, with its inputs (RFC 8446 §7.1, RFC 5869).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "function", rename_all = "snake_case")]
@@ -587,19 +618,35 @@ pub enum Event {
     ClientCertificateAnswer {
         answer: CertificateAnswer,
     },
+    /// This side's ephemeral key for `group`; `public_key` is the key share it sends. For a
+    /// hybrid group the parts say which bytes belong to which component (a client's share holds
+    /// an ML-KEM encapsulation key and an ECDH public key; a server's, made after the client's
+    /// share arrived, a ciphertext and an ECDH public key); empty for a plain (EC)DH group.
     KeyPair {
         group: NamedGroup,
         private_key: Bytes,
         public_key: Bytes,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        private_parts: Vec<KeyPart>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        public_parts: Vec<KeyPart>,
     },
-    /// The peer's key share, checked to be a valid public key of `group`.
+    /// The peer's key share, checked to be a valid public key of `group` (for a hybrid, each
+    /// part: see `KeyPair`).
     PeerPublicKey {
         group: NamedGroup,
         public_key: Bytes,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        parts: Vec<KeyPart>,
     },
+    /// The (EC)DHE shared secret, the input to the handshake secret (RFC 8446 §7.1); for a
+    /// hybrid, the concatenation of the components' shared secrets (draft-ietf-tls-ecdhe-mlkem
+    /// §4.1), each a part.
     SharedSecret {
         group: NamedGroup,
         value: Bytes,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        parts: Vec<KeyPart>,
     },
     /// The ephemeral private key was erased once the shared secret was computed.
     EphemeralKeyErased {

@@ -15,7 +15,7 @@ use super::events::{Check, CheckKind, Endpoint, Event, Failure, Message, Phase};
 use super::extensions::{find, Extension, KeyShareEntry};
 use super::handshake::{CertificateEntry, ClientHello, Handshake, ServerHello, HRR_RANDOM};
 use super::key_schedule::{verify_data, EarlySecret, MasterSecret, TrafficSecret};
-use super::kx::{self, KeyExchange};
+use super::kx;
 use super::suite::{self, Suite};
 use super::ticket::TicketKeeper;
 
@@ -305,7 +305,8 @@ impl Server {
                 signature_scheme: auth::SCHEME,
                 alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
             });
-            self.common.events.push(Event::PeerPublicKey { group, public_key: Bytes(share.key_exchange.clone()) });
+            let parts = kx::share_parts(group, &share.key_exchange, true);
+            self.common.events.push(Event::PeerPublicKey { group, public_key: Bytes(share.key_exchange.clone()), parts });
         }
         let identity = resumed.as_ref().map(|r| r.identity);
         let early_data = resumed.as_ref().and_then(|r| r.early_data);
@@ -323,11 +324,7 @@ impl Server {
             self.common.set_read_keys(client_early)?;
         }
         let kx = match &share {
-            Some(share) => {
-                let key = KeyExchange::generate(&mut self.common, group);
-                let public = key.public.clone();
-                Some((public, key.agree(&mut self.common, &share.key_exchange)?))
-            }
+            Some(share) => Some(kx::respond(&mut self.common, group, &share.key_exchange)?),
             None => None,
         };
 

@@ -53,6 +53,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         records: records.clone(),
         groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
+        key_shares: vec![],
         certificate: None,
     };
     let server = ServerConfig {
