@@ -73,6 +73,15 @@ fi
 
 if [ "$mode" = test ]; then
   ensure_actionlint
+  # tests/interop_tlslite.rs: tlslite-ng and kyber-py from PyPI, at the versions of
+  # tests/interop/requirements.txt, in a virtual environment of the repository's own.
+  if ! cmp -s tests/interop/requirements.txt .venv-interop/requirements.txt; then
+    say "installing tlslite-ng and kyber-py into .venv-interop"
+    rm -rf .venv-interop
+    python3 -m venv .venv-interop
+    .venv-interop/bin/pip install --quiet --disable-pip-version-check -r tests/interop/requirements.txt
+    cp tests/interop/requirements.txt .venv-interop/requirements.txt
+  fi
   need_apt=()
   [ -x /usr/bin/chromium ] || need_apt+=(chromium)
   command -v openssl >/dev/null || need_apt+=(openssl)
