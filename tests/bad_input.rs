@@ -1378,3 +1378,135 @@ fn a_plaintext_fatal_alert_after_the_handshake_is_unexpected_message() {
     let (mut c, _s) = connected(32);
     assert_eq!(alert_after(&mut c, &[0x15, 3, 3, 0, 2, 2, 40], true), A::unexpected_message);
 }
+
+// ---- hybrid post-quantum groups (draft-ietf-tls-ecdhe-mlkem) --------------------------------
+
+/// A client and a server that both speak only `group`; the client shares keys for `shares` (empty:
+/// for `groups[0]`) among `groups`.
+#[cfg(feature = "mlkem")]
+fn hybrid_pair(
+    groups: &[NamedGroup],
+    shares: &[NamedGroup],
+    server: &[NamedGroup],
+) -> (tlsviz::tls::client::Client, tlsviz::tls::server::Server) {
+    use rand_core::SeedableRng;
+    let (mut cc, mut sc, _) = configs(41, true, Default::default());
+    cc.groups = groups.to_vec();
+    cc.key_shares = shares.to_vec();
+    sc.groups = server.to_vec();
+    (
+        tlsviz::tls::client::Client::new(cc, rand_chacha::ChaCha20Rng::seed_from_u64(8)),
+        tlsviz::tls::server::Server::new(sc, rand_chacha::ChaCha20Rng::seed_from_u64(9)),
+    )
+}
+
+/// The server's alert for the hybrid client's first ClientHello with its one key share edited.
+#[cfg(feature = "mlkem")]
+fn hybrid_server_alert(group: NamedGroup, edit: impl FnOnce(&mut Vec<u8>)) -> A {
+    let (mut c, mut s) = hybrid_pair(&[group], &[], &[group]);
+    c.start();
+    let out = c.common.take_output();
+    let Handshake::ClientHello(mut hello) = Handshake::decode(&out[5..]).0.unwrap() else { unreachable!() };
+    if let Some(v) = hello.extensions.iter_mut().find_map(|e| if let Extension::KeyShareOffered(v) = e { Some(v) } else { None }) {
+        edit(&mut v[0].key_exchange);
+    }
+    alert_after(&mut s, &hello_record(hello), false)
+}
+
+/// Where each part of a client's hybrid share starts: (ML-KEM encapsulation key, ECDH share).
+#[cfg(feature = "mlkem")]
+fn client_share_offsets(group: NamedGroup) -> (usize, usize) {
+    if group == NamedGroup::X25519MLKEM768 {
+        (0, 1184)
+    } else {
+        (65, 0)
+    }
+}
+
+#[cfg(feature = "mlkem")]
+#[test]
+fn a_hybrid_client_share_of_the_wrong_length_is_illegal_parameter() {
+    for group in [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768] {
+        assert_eq!(hybrid_server_alert(group, |k| k.truncate(k.len() - 1)), A::illegal_parameter, "{group} truncated");
+        assert_eq!(hybrid_server_alert(group, |k| k.push(0)), A::illegal_parameter, "{group} padded");
+        // The ML-KEM part alone, as a share for ML-KEM-768 by itself would be.
+        let (ek, _) = client_share_offsets(group);
+        assert_eq!(hybrid_server_alert(group, |k| *k = k[ek..ek + 1184].to_vec()), A::illegal_parameter, "{group} ML-KEM only");
+    }
+}
+
+/// FIPS 203 §7.2's modulus check: a 12-bit coefficient of the encapsulation key ≥ q = 3329 (here
+/// the first, 0xfff = 4095) fails it; the draft answers illegal_parameter.
+#[cfg(feature = "mlkem")]
+#[test]
+fn a_hybrid_encapsulation_key_failing_the_modulus_check_is_illegal_parameter() {
+    for group in [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768] {
+        let (ek, _) = client_share_offsets(group);
+        let alert = hybrid_server_alert(group, |k| {
+            k[ek] = 0xff;
+            k[ek + 1] |= 0x0f;
+        });
+        assert_eq!(alert, A::illegal_parameter, "{group}");
+    }
+}
+
+#[cfg(feature = "mlkem")]
+#[test]
+fn a_bad_ecdh_part_inside_a_hybrid_share_is_illegal_parameter() {
+    let p = NamedGroup::SecP256r1MLKEM768;
+    // The P-256 point: off the curve, compressed form, the point at infinity's encoding.
+    assert_eq!(hybrid_server_alert(p, |k| k[64] ^= 1), A::illegal_parameter, "off the curve");
+    assert_eq!(hybrid_server_alert(p, |k| k[0] = 2), A::illegal_parameter, "not the uncompressed form");
+    assert_eq!(hybrid_server_alert(p, |k| k[..65].fill(0)), A::illegal_parameter, "zeros");
+    // The X25519 part u = 0, of low order: its shared secret is all zeros (RFC 8446 §7.4.2).
+    let x = NamedGroup::X25519MLKEM768;
+    assert_eq!(hybrid_server_alert(x, |k| k[1184..].fill(0)), A::illegal_parameter, "X25519 u = 0");
+}
+
+/// The client's alert for the server's ServerHello with its key share edited.
+#[cfg(feature = "mlkem")]
+fn hybrid_client_alert(
+    (groups, shares, server): (&[NamedGroup], &[NamedGroup], &[NamedGroup]),
+    edit: impl FnOnce(&mut KeyShareEntry),
+) -> A {
+    let (c, s) = hybrid_pair(groups, shares, server);
+    let f = flight_of(c, s);
+    let mut sh = server_hello_of(&f.records[0]);
+    if let Some(k) = sh.extensions.iter_mut().find_map(|e| if let Extension::KeyShareChosen(k) = e { Some(k) } else { None }) {
+        edit(k);
+    }
+    let recs = vec![sh_record(sh)];
+    client_alert(f, &recs, false)
+}
+
+#[cfg(feature = "mlkem")]
+#[test]
+fn a_hybrid_server_share_of_the_wrong_length_or_with_a_bad_point_is_illegal_parameter() {
+    for group in [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768] {
+        let g = &[group][..];
+        assert_eq!(
+            hybrid_client_alert((g, g, g), |k| {
+                k.key_exchange.pop();
+            }),
+            A::illegal_parameter,
+            "{group} truncated"
+        );
+        assert_eq!(hybrid_client_alert((g, g, g), |k| k.key_exchange.push(0)), A::illegal_parameter, "{group} padded");
+    }
+    let p = &[NamedGroup::SecP256r1MLKEM768][..];
+    assert_eq!(hybrid_client_alert((p, p, p), |k| k.key_exchange[64] ^= 1), A::illegal_parameter, "P-256 point off the curve");
+    let x = &[NamedGroup::X25519MLKEM768][..];
+    assert_eq!(hybrid_client_alert((x, x, x), |k| k.key_exchange[1088..].fill(0)), A::illegal_parameter, "X25519 u = 0");
+}
+
+/// RFC 8446 §4.2.8: the server's share must be for a group the client sent a share for, not only
+/// one it listed: here x25519, listed after X25519MLKEM768 but without a share.
+#[cfg(feature = "mlkem")]
+#[test]
+fn a_server_share_for_a_listed_group_the_client_shared_no_key_for_is_illegal_parameter() {
+    let (hybrid, x25519) = (NamedGroup::X25519MLKEM768, NamedGroup::x25519);
+    let alert = hybrid_client_alert((&[hybrid, x25519], &[hybrid], &[hybrid]), |k| {
+        *k = KeyShareEntry { group: x25519, key_exchange: tlsviz::tls::kx::X25519_BASE_POINT.to_vec() };
+    });
+    assert_eq!(alert, A::illegal_parameter);
+}

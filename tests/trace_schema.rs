@@ -4,6 +4,8 @@
 //! connections as docs/trace-schema.md says, and produce exactly the event kinds that document
 //! lists: none undocumented, none documented in vain.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use rand_core::SeedableRng;
@@ -165,4 +167,55 @@ fn every_derived_event_names_its_hash_and_a_page_run_uses_sha256() {
             }
         }
     }
+}
+
+/// A hybrid group's key pair, peer key share and shared secret serialise with their typed parts
+/// as the document says: each part's `component`, `kind`, `offset` and `value`, every `kind` one
+/// the document names, the parts in order making up the whole, and the JSON reading back the same.
+#[cfg(feature = "mlkem")]
+#[test]
+fn hybrid_key_events_carry_the_documented_parts() {
+    use tlsviz::tls::enums::NamedGroup;
+    use tlsviz::tls::events::Event;
+    let (mut cc, mut sc, _) = common::configs(51, true, Default::default());
+    cc.groups = vec![NamedGroup::X25519MLKEM768];
+    sc.groups = vec![NamedGroup::X25519MLKEM768];
+    let mut c = tlsviz::tls::client::Client::new(cc, rand_chacha::ChaCha20Rng::seed_from_u64(1));
+    let mut s = tlsviz::tls::server::Server::new(sc, rand_chacha::ChaCha20Rng::seed_from_u64(2));
+    let (ce, se) = common::run_pair(&mut c, &mut s);
+    let mut seen = BTreeSet::new();
+    for e in ce.iter().chain(&se) {
+        let fields: &[(&str, &str)] = match e {
+            Event::KeyPair { .. } => &[("private_parts", "private_key"), ("public_parts", "public_key")],
+            Event::PeerPublicKey { .. } => &[("parts", "public_key")],
+            Event::SharedSecret { .. } => &[("parts", "value")],
+            _ => continue,
+        };
+        let json = serde_json::to_value(e).unwrap();
+        assert_eq!(serde_json::to_value(serde_json::from_value::<Event>(json.clone()).unwrap()).unwrap(), json);
+        for (parts, whole) in fields {
+            let list = json[parts].as_array().unwrap_or_else(|| panic!("no {parts} in {json}"));
+            assert_eq!(list.len(), 2);
+            let mut joined = String::new();
+            for p in list {
+                assert_eq!(p["offset"].as_u64().unwrap() as usize * 2, joined.len(), "{p}");
+                joined += p["value"].as_str().unwrap();
+                let kind = p["kind"].as_str().unwrap().to_string();
+                assert!(SCHEMA_DOC.contains(&format!("`{kind}`")), "part kind {kind} is not documented");
+                assert!(["MLKEM768", "x25519"].contains(&p["component"].as_str().unwrap()), "{p}");
+                seen.insert(kind);
+            }
+            assert_eq!(joined, json[whole].as_str().unwrap());
+        }
+    }
+    let all = [
+        "private_key",
+        "public_key",
+        "decapsulation_key_seed",
+        "encapsulation_key",
+        "encapsulation_randomness",
+        "ciphertext",
+        "shared_secret",
+    ];
+    assert_eq!(seen, all.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>());
 }

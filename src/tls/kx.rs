@@ -153,10 +153,8 @@ impl KeyExchange {
     pub fn generate(common: &mut Common, group: NamedGroup) -> Self {
         #[cfg(feature = "mlkem")]
         if let Some(h) = hybrid(group) {
-            use ml_kem::KeyExport;
             let seed = zeroize::Zeroizing::new(common.random::<64>());
-            let dk = ml_kem::DecapsulationKey768::from_seed((*seed).into());
-            let ek = dk.encapsulation_key().to_bytes();
+            let (dk, ek) = mlkem768_key_pair(&seed);
             let (ecdh, ecdh_private, ecdh_public) = ecdh_generate(common, h.ecdh);
             let (public, public_parts) = h.join((KeyPartKind::EncapsulationKey, &ek), (KeyPartKind::PublicKey, &ecdh_public));
             let (private, private_parts) = h.join((KeyPartKind::DecapsulationKeySeed, &seed[..]), (KeyPartKind::PrivateKey, &ecdh_private));
@@ -215,12 +213,9 @@ impl KeyExchange {
         let (shared, parts) = match &self.secret {
             #[cfg(feature = "mlkem")]
             Private::Hybrid(h, ecdh, dk) => {
-                use ml_kem::Decapsulate;
                 let (ct, e) = h.split(peer, MLKEM768_CT_LEN)?;
                 let ecdh_shared = ecdh_agree(ecdh, e)?;
-                let ct = ml_kem::Ciphertext::<ml_kem::MlKem768>::try_from(ct)
-                    .map_err(|_| Error::IllegalParameter("an ML-KEM-768 ciphertext must be 1088 bytes"))?;
-                let k = dk.decapsulate(&ct);
+                let k = mlkem768_decapsulate(dk, ct)?;
                 h.join((KeyPartKind::SharedSecret, &k), (KeyPartKind::SharedSecret, &ecdh_shared))
             }
             other => (ecdh_agree(other, peer)?, Vec::new()),
@@ -248,10 +243,9 @@ pub fn respond(common: &mut Common, group: NamedGroup, peer: &[u8]) -> Result<(V
     #[cfg(feature = "mlkem")]
     if let Some(h) = hybrid(group) {
         let (ek, e) = h.split(peer, MLKEM768_EK_LEN)?;
-        let ek = parse_encapsulation_key(ek)?;
         let (ecdh, ecdh_private, ecdh_public) = ecdh_generate(common, h.ecdh);
         let m = zeroize::Zeroizing::new(common.random::<32>());
-        let (ct, k) = ek.encapsulate_deterministic(&(*m).into());
+        let (ct, k) = mlkem768_encapsulate(ek, &m)?;
         let (public, public_parts) = h.join((KeyPartKind::Ciphertext, &ct), (KeyPartKind::PublicKey, &ecdh_public));
         let (private, private_parts) = h.join((KeyPartKind::EncapsulationRandomness, &m[..]), (KeyPartKind::PrivateKey, &ecdh_private));
         common.events.push(Event::KeyPair {
@@ -271,6 +265,34 @@ pub fn respond(common: &mut Common, group: NamedGroup, peer: &[u8]) -> Result<(V
     let key = KeyExchange::generate(common, group);
     let public = key.public.clone();
     Ok((public, key.agree(common, peer)?))
+}
+
+/// FIPS 203 §6.1 ML-KEM.KeyGen_internal(d, z) from the 64 bytes `d ‖ z`: the decapsulation key
+/// and the encoded encapsulation key (1184 bytes).
+#[cfg(feature = "mlkem")]
+pub fn mlkem768_key_pair(d_z: &[u8; 64]) -> (ml_kem::DecapsulationKey768, Vec<u8>) {
+    use ml_kem::KeyExport;
+    let dk = ml_kem::DecapsulationKey768::from_seed((*d_z).into());
+    let ek = dk.encapsulation_key().to_bytes().to_vec();
+    (dk, ek)
+}
+
+/// FIPS 203 §7.2 ML-KEM.Encaps with the randomness `m` (§6.2 ML-KEM.Encaps_internal(ek, m)),
+/// after the input check of `ek`: the ciphertext (1088 bytes) and the shared key K.
+#[cfg(feature = "mlkem")]
+pub fn mlkem768_encapsulate(ek: &[u8], m: &[u8; 32]) -> Result<(Vec<u8>, [u8; 32]), Error> {
+    let (ct, k) = parse_encapsulation_key(ek)?.encapsulate_deterministic(&(*m).into());
+    Ok((ct.to_vec(), k.into()))
+}
+
+/// FIPS 203 §7.3 ML-KEM.Decaps: the shared key for a 1088-byte ciphertext (a wrong one gives the
+/// implicit-rejection key, not an error).
+#[cfg(feature = "mlkem")]
+pub fn mlkem768_decapsulate(dk: &ml_kem::DecapsulationKey768, ct: &[u8]) -> Result<[u8; 32], Error> {
+    use ml_kem::Decapsulate;
+    let ct = ml_kem::Ciphertext::<ml_kem::MlKem768>::try_from(ct)
+        .map_err(|_| Error::IllegalParameter("an ML-KEM-768 ciphertext must be 1088 bytes"))?;
+    Ok(dk.decapsulate(&ct).into())
 }
 
 /// FIPS 203 §7.2 input checking of an encapsulation key: 1184 bytes whose coefficients all
