@@ -436,6 +436,7 @@ fn client(t: &Target, rng: ChaCha20Rng) -> Client {
         suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
         key_shares: vec![],
         certificate: None,
+        signature_schemes: tlsviz::tls::auth::SUPPORTED.to_vec(),
     };
     let mut c = Client::new(config, rng);
     c.start();

@@ -88,15 +88,15 @@ use std::process::ExitCode;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use p256::ecdsa::SigningKey;
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use p256::SecretKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use tlsviz::sim::{check_message, Options, Scenario};
+use tlsviz::tls::auth::{KeyType, SigningKey};
 use tlsviz::tls::client::{Client, ClientCertificate, ClientConfig, Resumption};
 use tlsviz::tls::conn::{Common, RecordOptions, Role};
-use tlsviz::tls::enums::{CipherSuite, HandshakeType, NamedGroup};
+use tlsviz::tls::enums::{CipherSuite, HandshakeType, NamedGroup, SignatureScheme};
 use tlsviz::tls::error::Error;
 use tlsviz::tls::events::{Event, Phase};
 use tlsviz::tls::keylog;
@@ -155,8 +155,8 @@ fn main() -> ExitCode {
     if cmd == "trace" {
         // Its own parser: `--key-update` takes no value and `--message` may be repeated.
         return match trace_options(&args[1..]) {
-            Ok(opts) => {
-                let json = tlsviz::sim::run(&opts).to_json();
+            Ok((opts, server_key)) => {
+                let json = run_trace(&opts, server_key).to_json();
                 match writeln!(std::io::stdout().lock(), "{json}") {
                     Ok(()) => ExitCode::SUCCESS,
                     // `peer trace | head` closed the pipe: nothing more to say.
@@ -190,8 +190,12 @@ fn main() -> ExitCode {
     }
     let get = |k: &str| flags.get(k).cloned();
     let res = match cmd.as_str() {
-        "gen-cert" => match (get("hostname"), get("out")) {
-            (Some(h), Some(o)) => gen_cert(&h, &o),
+        "gen-cert" => match (get("hostname"), get("out"), key_type("--key-type", &get("key-type").unwrap_or_else(|| "p256".into()))) {
+            (_, _, Err(why)) => {
+                eprintln!("peer gen-cert: {why}");
+                return ExitCode::from(2);
+            }
+            (Some(h), Some(o), Ok(k)) => gen_cert(&h, &o, k),
             _ => return usage(),
         },
         "server" => match (get("listen"), get("cert"), get("key"), serve_options(&flags)) {
@@ -232,11 +236,31 @@ fn scenario_keys() -> String {
 }
 
 /// The options of `peer trace`.
-const OPTIONS: [&str; 6] = ["--seed", "--scenario", "--hostname", "--message", "--key-update", "--max-fragment"];
+const OPTIONS: [&str; 7] = ["--seed", "--scenario", "--hostname", "--message", "--key-update", "--max-fragment", "--server-key"];
 
-/// The options of `peer trace`, or one line saying what is wrong with them.
-fn trace_options(args: &[String]) -> Result<Options, String> {
+/// The run of `peer trace` and `peer capture`: the scenario's setup, with the server's key of
+/// `server_key` (an RSA server holds the simulation's fixed RSA test key).
+fn run_trace(opts: &Options, server_key: KeyType) -> tlsviz::sim::Trace {
+    let mut setup = opts.scenario.setup(opts);
+    setup.server_key = server_key;
+    tlsviz::sim::run_with(opts, setup)
+}
+
+/// `rsa` or `p256`, as `--key-type` and `--server-key` name key types.
+fn key_type(flag: &str, v: &str) -> Result<KeyType, String> {
+    match v {
+        "p256" => Ok(KeyType::EcdsaP256),
+        "rsa" if cfg!(feature = "rsa") => Ok(KeyType::Rsa),
+        "rsa" => Err(format!("{flag} rsa needs a build with the rsa feature")),
+        _ => Err(format!("{flag} takes rsa or p256, not {v:?}")),
+    }
+}
+
+/// The options of `peer trace` and the kind of the server's key, or one line saying what is
+/// wrong with them.
+fn trace_options(args: &[String]) -> Result<(Options, KeyType), String> {
     let mut opts = Options::default();
+    let mut server_key = KeyType::EcdsaP256;
     let mut messages: Vec<String> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     let mut it = args.iter();
@@ -286,6 +310,7 @@ fn trace_options(args: &[String]) -> Result<Options, String> {
                 }
                 opts.max_fragment = n;
             }
+            "--server-key" => server_key = key_type("--server-key", value)?,
             _ => {
                 check_message(value).map_err(|why| format!("--message #{}: {why}", messages.len() + 1))?;
                 messages.push(value.clone());
@@ -295,7 +320,7 @@ fn trace_options(args: &[String]) -> Result<Options, String> {
     if !messages.is_empty() {
         opts.client_messages = messages;
     }
-    Ok(opts)
+    Ok((opts, server_key))
 }
 
 /// `peer capture`: `--out FILE` and the options of `peer trace`; the run as a pcapng capture.
@@ -324,11 +349,11 @@ fn capture(args: &[String]) -> ExitCode {
         }
     }
     let Some(path) = out else { return refuse("--out FILE is required: the capture is binary, not for a terminal".into()) };
-    let opts = match trace_options(&rest) {
-        Ok(opts) => opts,
+    let (opts, server_key) = match trace_options(&rest) {
+        Ok(o) => o,
         Err(why) => return refuse(why),
     };
-    let bytes = tlsviz::sim::capture::pcapng(&tlsviz::sim::run(&opts));
+    let bytes = tlsviz::sim::capture::pcapng(&run_trace(&opts, server_key));
     match std::fs::write(path, bytes) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -352,22 +377,33 @@ fn os_rng() -> ChaCha20Rng {
     ChaCha20Rng::from_seed(seed)
 }
 
-fn gen_cert(hostname: &str, out: &str) -> Result<(), String> {
+/// A private key as PKCS#8 (RFC 5958) PEM, as OpenSSL reads it.
+fn key_pem(key: &SigningKey) -> Result<String, String> {
+    let der = match key {
+        SigningKey::EcdsaP256(k) => k.to_pkcs8_der().map_err(|e| e.to_string())?.as_bytes().to_vec(),
+        #[cfg(feature = "rsa")]
+        SigningKey::Rsa(k) => rsa::pkcs8::EncodePrivateKey::to_pkcs8_der(&**k).map_err(|e| e.to_string())?.as_bytes().to_vec(),
+    };
+    der::pem::encode_string("PRIVATE KEY", der::pem::LineEnding::LF, &der).map_err(|e| e.to_string())
+}
+
+/// `peer gen-cert`: a root CA, a server certificate and a client certificate, every key of
+/// `key_type` (an RSA chain is RSA throughout, as most of the web's is).
+fn gen_cert(hostname: &str, out: &str, key_type: KeyType) -> Result<(), String> {
     let mut rng = os_rng();
-    let ca = issue::generate_ca(&mut rng, now()).map_err(|e| e.to_string())?;
-    let leaf = issue::generate_leaf(&mut rng, &ca, hostname, now()).map_err(|e| e.to_string())?;
+    let ca = issue::generate_ca_typed(&mut rng, now(), key_type).map_err(|e| e.to_string())?;
+    let leaf_key = issue::generate_signing_key(&mut rng, key_type).map_err(|e| e.to_string())?;
+    let leaf = issue::generate_leaf_for(&mut rng, &ca, hostname, now(), leaf_key).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(out).map_err(|e| format!("{out}: {e}"))?;
     let pem = |der: &[u8]| der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).map_err(|e| e.to_string());
-    let key = leaf.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
     // A client certificate from the same CA, for mutual TLS.
-    let client = issue::generate_client(&mut rng, &ca, now()).map_err(|e| e.to_string())?;
-    let client_key = client.key.to_pkcs8_pem(LineEnding::LF).map_err(|e| e.to_string())?;
+    let client = issue::generate_client_typed(&mut rng, &ca, now(), key_type).map_err(|e| e.to_string())?;
     let files = [
         ("ca.pem", pem(&ca.der)?),
         ("cert.pem", pem(&leaf.der)?),
-        ("key.pem", key.to_string()),
+        ("key.pem", key_pem(&leaf.key)?),
         ("client.pem", pem(&client.der)?),
-        ("client-key.pem", client_key.to_string()),
+        ("client-key.pem", key_pem(&client.key)?),
     ];
     for (name, text) in files {
         std::fs::write(format!("{out}/{name}"), text).map_err(|e| format!("{out}/{name}: {e}"))?;
@@ -390,14 +426,24 @@ fn pem_blocks(path: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
     Ok(out)
 }
 
+/// A P-256 key (PKCS#8 or SEC 1) or, with the rsa feature, an RSA key (PKCS#8 or PKCS#1).
 fn load_key(path: &str) -> Result<SigningKey, String> {
+    let p256 = |k: SecretKey| SigningKey::from(p256::ecdsa::SigningKey::from(&k));
     if let Some(der) = pem_blocks(path, "PRIVATE KEY")?.first() {
-        return SecretKey::from_pkcs8_der(der).map(|k| SigningKey::from(&k)).map_err(|e| format!("{path}: {e}"));
+        let ec = SecretKey::from_pkcs8_der(der).map(p256);
+        #[cfg(feature = "rsa")]
+        let ec = ec.or_else(|_| rsa::PrivateKey::from_pkcs8_der(der).map(SigningKey::from));
+        return ec.map_err(|e| format!("{path}: {e}"));
     }
     if let Some(der) = pem_blocks(path, "EC PRIVATE KEY")?.first() {
-        return SecretKey::from_sec1_der(der).map(|k| SigningKey::from(&k)).map_err(|e| format!("{path}: {e}"));
+        return SecretKey::from_sec1_der(der).map(p256).map_err(|e| format!("{path}: {e}"));
     }
-    Err(format!("{path}: no P-256 private key found"))
+    #[cfg(feature = "rsa")]
+    if let Some(der) = pem_blocks(path, "RSA PRIVATE KEY")?.first() {
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        return rsa::PrivateKey::from_pkcs1_der(der).map(SigningKey::from).map_err(|e| format!("{path}: {e}"));
+    }
+    Err(format!("{path}: no P-256 or RSA private key found"))
 }
 
 /// One connection's key log lines per slice of events, all in one file.
@@ -470,6 +516,30 @@ struct ServeOptions {
     client_ca: Option<(String, bool)>,
     groups: Vec<NamedGroup>,
     suites: Vec<CipherSuite>,
+    signature_schemes: Vec<SignatureScheme>,
+}
+
+/// The signature schemes this build signs and checks, as `--sigalgs` names them.
+fn sigalg_names() -> String {
+    tlsviz::tls::auth::SUPPORTED.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// `--sigalgs rsa_pss_rsae_sha256,ecdsa_secp256r1_sha256`: the CertificateVerify signature
+/// schemes, most preferred first, by their RFC 8446 names (OpenSSL's `-sigalgs` spelling);
+/// default: every scheme this build does. rsa_pkcs1_* is not among them (RFC 8446 §4.2.3).
+fn sigalg_list(flags: &HashMap<String, String>) -> Result<Vec<SignatureScheme>, String> {
+    let Some(v) = flags.get("sigalgs") else { return Ok(tlsviz::tls::auth::SUPPORTED.to_vec()) };
+    let mut out = Vec::new();
+    for name in v.split(',') {
+        let Some(s) = tlsviz::tls::auth::SUPPORTED.iter().copied().find(|s| s.to_string() == name) else {
+            return Err(format!("--sigalgs: no signature scheme {name:?}; this build does {}", sigalg_names()));
+        };
+        if out.contains(&s) {
+            return Err(format!("--sigalgs: {name} is listed twice"));
+        }
+        out.push(s);
+    }
+    Ok(out)
 }
 
 /// `--groups X25519MLKEM768,x25519,secp256r1`: the key-exchange groups, most preferred first
@@ -547,6 +617,7 @@ struct ClientOptions {
     groups: Vec<NamedGroup>,
     suites: Vec<CipherSuite>,
     key_shares: Vec<NamedGroup>,
+    signature_schemes: Vec<SignatureScheme>,
     alpn: Vec<Vec<u8>>,
     certificate: Option<ClientCertificate>,
 }
@@ -566,7 +637,7 @@ fn client_options(flags: &HashMap<String, String>) -> Result<ClientOptions, Stri
     };
     let groups = group_list(flags)?;
     let key_shares = key_share_list(flags, &groups)?;
-    Ok(ClientOptions { groups, key_shares, suites: suite_list(flags)?, alpn, certificate })
+    Ok(ClientOptions { groups, key_shares, suites: suite_list(flags)?, signature_schemes: sigalg_list(flags)?, alpn, certificate })
 }
 
 fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String> {
@@ -603,7 +674,19 @@ fn serve_options(flags: &HashMap<String, String>) -> Result<ServeOptions, String
     };
     let groups = group_list(flags)?;
     let suites = suite_list(flags)?;
-    Ok(ServeOptions { once: flags.contains_key("once"), max_conns, read_timeout, tickets, max_early_data, alpn, client_ca, groups, suites })
+    let signature_schemes = sigalg_list(flags)?;
+    Ok(ServeOptions {
+        once: flags.contains_key("once"),
+        max_conns,
+        read_timeout,
+        tickets,
+        max_early_data,
+        alpn,
+        client_ca,
+        groups,
+        suites,
+        signature_schemes,
+    })
 }
 
 /// Counts the connections being served; [`Slots::acquire`] waits while all are taken.
@@ -659,6 +742,7 @@ fn server(listen: &str, cert_path: &str, key_path: &str, keylog_path: Option<Str
         groups: opts.groups.clone(),
         suites: opts.suites.clone(),
         client_auth,
+        signature_schemes: opts.signature_schemes.clone(),
     });
     // One ticket key for the server's life, known to nobody else; tickets live 2 hours.
     let mut key = [0u8; 16];
@@ -890,6 +974,7 @@ fn client(
         suites: opts.suites.clone(),
         key_shares: opts.key_shares.clone(),
         certificate: opts.certificate.clone(),
+        signature_schemes: opts.signature_schemes.clone(),
     };
     let (mut c, events, outcome) = connect(addr, Client::new(config(), os_rng()), text);
     let Some(resume) = resume else {

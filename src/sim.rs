@@ -13,9 +13,11 @@ pub mod trace;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
 
+use crate::tls::auth::KeyType;
 use crate::tls::client::{Client, ClientCertificate, ClientConfig};
 use crate::tls::conn::{RecordOptions, Role};
 use crate::tls::enums::KeyUpdateRequest;
+use crate::tls::enums::SignatureScheme;
 use crate::tls::error::Error;
 use crate::tls::events::{Endpoint, Event, Phase};
 use crate::tls::record::HEADER_LEN;
@@ -278,11 +280,44 @@ pub fn make_pki(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor)
 
 /// The certificates of a run whose server sends the chain `shape` describes.
 pub fn make_pki_with(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: Anchor, shape: ServerChain) -> Result<Pki, Error> {
+    make_pki_keyed(rng, hostname, now, anchor, shape, KeyType::EcdsaP256)
+}
+
+/// A fixed 2048-bit RSA private key for the simulation's RSA server, generated once with
+/// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER`. A TEST KEY: it
+/// is public, in this repository, and protects nothing.
+#[cfg(feature = "rsa")]
+pub const TEST_RSA_KEY_PKCS8: &[u8] = include_bytes!("sim/test-key-rsa2048.pk8.der");
+
+/// [`TEST_RSA_KEY_PKCS8`] decoded.
+pub fn test_rsa_key() -> Result<crate::tls::auth::SigningKey, Error> {
+    #[cfg(feature = "rsa")]
+    {
+        use rsa::pkcs8::DecodePrivateKey;
+        rsa::PrivateKey::from_pkcs8_der(TEST_RSA_KEY_PKCS8).map(Into::into).map_err(|_| Error::Internal("the RSA test key does not decode"))
+    }
+    #[cfg(not(feature = "rsa"))]
+    Err(Error::Usage("an RSA server needs a build with the rsa feature"))
+}
+
+/// [`make_pki_with`] for a server whose certificate holds a key of `server_key` (under the same
+/// P-256 CAs: an RSA server's chain is mixed, as when a CA signs with ECDSA).
+pub fn make_pki_keyed(
+    rng: &mut ChaCha20Rng,
+    hostname: &str,
+    now: u64,
+    anchor: Anchor,
+    shape: ServerChain,
+    server_key: KeyType,
+) -> Result<Pki, Error> {
     let ca = issue::generate_ca(rng, now)?;
     let intermediate = issue::generate_intermediate(rng, &ca, now)?;
     let (leaf, chain) = match shape {
         ServerChain::Intermediate => {
-            let leaf = issue::generate_leaf(rng, &intermediate, hostname, now)?;
+            let leaf = match server_key {
+                KeyType::EcdsaP256 => issue::generate_leaf(rng, &intermediate, hostname, now)?,
+                KeyType::Rsa => issue::generate_leaf_for(rng, &intermediate, hostname, now, test_rsa_key()?)?,
+            };
             let chain = vec![leaf.der.clone(), intermediate.der.clone()];
             (leaf, chain)
         }
@@ -320,6 +355,7 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             key_shares: vec![],
             certificate: None,
+            signature_schemes: sim_schemes(setup.server_key),
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
@@ -336,6 +372,7 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             // The page's one suite (its build has no other), so a native run is the page's run.
             suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth,
+            signature_schemes: sim_schemes(setup.server_key),
         },
         ChaCha20Rng::from_seed(seed_bytes(rng)),
     );
@@ -352,6 +389,15 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
         }
     }
     Pair { client, server, network, trace: Trace::new(seed, opts), connection: 1, unsent: Default::default() }
+}
+
+/// The signature schemes of a run: the page's one (its build has no other), so a native run
+/// with a P-256 server is the page's run; RSA-PSS too when the server's key is RSA.
+fn sim_schemes(server_key: KeyType) -> Vec<SignatureScheme> {
+    match server_key {
+        KeyType::EcdsaP256 => vec![SignatureScheme::ecdsa_secp256r1_sha256],
+        KeyType::Rsa => vec![SignatureScheme::ecdsa_secp256r1_sha256, SignatureScheme::rsa_pss_rsae_sha256],
+    }
 }
 
 fn seed_bytes(rng: &mut ChaCha20Rng) -> [u8; 32] {
@@ -390,7 +436,7 @@ impl Prepared {
         let seed = opts.seed.unwrap_or_else(fresh_seed);
         let mut rng = ChaCha20Rng::seed_from_u64(seed);
         let pki = check_hostname(&opts.hostname).map_err(|why| format!("the host name cannot be used: {why}")).and_then(|_| {
-            make_pki_with(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain)
+            make_pki_keyed(&mut rng, &opts.hostname, opts.now, setup.anchor, setup.chain, setup.server_key)
                 .map_err(|e| format!("could not make certificates: {e}"))
         });
         match pki {

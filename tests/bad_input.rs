@@ -562,6 +562,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
             key_shares: vec![],
             certificate: None,
+            signature_schemes: vec![tlsviz::tls::enums::SignatureScheme::ecdsa_secp256r1_sha256],
         },
         ChaCha20Rng::seed_from_u64(1),
     );
@@ -575,6 +576,7 @@ fn handshake_with_chain(chain: &[&Issued], anchor: &Issued) -> (tlsviz::tls::cli
             groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
             suites: vec![CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth: None,
+            signature_schemes: vec![tlsviz::tls::enums::SignatureScheme::ecdsa_secp256r1_sha256],
         },
         ChaCha20Rng::seed_from_u64(2),
     );

@@ -188,7 +188,7 @@ fn x509_cert_builder_writes_the_same_bytes_from_the_same_inputs() {
         subject_key_id: id(&ca.der),
         authority_key_id: None,
     };
-    assert_eq!(rebuild(&ca.der, ca_profile, &ca.key), ca.der);
+    assert_eq!(rebuild(&ca.der, ca_profile, ca.key.as_p256().unwrap()), ca.der);
     let inter_profile = Profile {
         subject: inter_name.clone(),
         issuer: ca_name,
@@ -197,7 +197,7 @@ fn x509_cert_builder_writes_the_same_bytes_from_the_same_inputs() {
         subject_key_id: id(&inter.der),
         authority_key_id: Some(id(&ca.der)),
     };
-    assert_eq!(rebuild(&inter.der, inter_profile, &ca.key), inter.der);
+    assert_eq!(rebuild(&inter.der, inter_profile, ca.key.as_p256().unwrap()), inter.der);
     let leaf_profile = Profile {
         subject: Name::from_str("CN=localhost").unwrap(),
         issuer: inter_name,
@@ -206,7 +206,7 @@ fn x509_cert_builder_writes_the_same_bytes_from_the_same_inputs() {
         subject_key_id: id(&leaf.der),
         authority_key_id: Some(id(&inter.der)),
     };
-    assert_eq!(rebuild(&leaf.der, leaf_profile, &inter.key), leaf.der);
+    assert_eq!(rebuild(&leaf.der, leaf_profile, inter.key.as_p256().unwrap()), leaf.der);
 }
 
 /// A server certificate written by x509-cert, with what the engine never writes itself: several
@@ -245,7 +245,7 @@ fn foreign_leaf(ca: &Issued, not_after: u64) -> Vec<u8> {
     let validity = Validity::new(time(NOW - 86400), time(not_after));
     let subject = Name::from_str("CN=b.example,OU=Web,O=Example\\, Inc.,C=NZ").unwrap();
     let builder = CertificateBuilder::new(Foreign(subject, issuer), SerialNumber::from(7u32), validity, spki).unwrap();
-    builder.build::<_, DerSignature>(&ca.key).unwrap().to_der().unwrap()
+    builder.build::<_, DerSignature>(ca.key.as_p256().unwrap()).unwrap().to_der().unwrap()
 }
 
 #[test]

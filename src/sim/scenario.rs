@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::network::{Action, Attack, Network, Rule, Select};
 use super::Options;
+use crate::tls::auth::KeyType;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -111,6 +112,10 @@ pub struct Setup {
     pub initial_key_share: bool,
     pub anchor: Anchor,
     pub chain: ServerChain,
+    /// The kind of key the server's certificate holds (and signs CertificateVerify with); an
+    /// RSA server uses the fixed test key [`crate::sim::test_rsa_key`], since a fresh 2048-bit
+    /// key takes too long to make for each run.
+    pub server_key: KeyType,
     pub network: Network,
     /// A second connection that resumes, if any.
     pub resume: Option<Resume>,
@@ -207,6 +212,7 @@ impl Scenario {
             initial_key_share: true,
             anchor: Anchor::Issuer,
             chain: ServerChain::Intermediate,
+            server_key: KeyType::EcdsaP256,
             network: Network::honest(),
             resume: None,
             client_cert: None,

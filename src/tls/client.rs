@@ -3,10 +3,9 @@
 
 mod resume;
 
-use p256::ecdsa::{SigningKey, VerifyingKey};
 use rand_chacha::ChaCha20Rng;
 
-use super::auth;
+use super::auth::{self, PublicKey, SigningKey};
 use super::codec::Bytes;
 use super::conn::{Common, RecordOptions, Role};
 use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
@@ -44,6 +43,10 @@ pub struct ClientConfig {
     /// The certificate chain (leaf first) and key the client answers a CertificateRequest with
     /// (RFC 8446 §4.4.2); without one it answers with an empty Certificate.
     pub certificate: Option<ClientCertificate>,
+    /// The signature schemes offered in signature_algorithms, in the client's order of
+    /// preference: those it can check a server's CertificateVerify with (those this build
+    /// cannot do are left out, see `auth::SUPPORTED`).
+    pub signature_schemes: Vec<SignatureScheme>,
 }
 
 /// A client's certificate chain, leaf first, and the leaf's private key.
@@ -102,7 +105,7 @@ enum State {
     ExpectEncryptedExtensions(Handshaking),
     ExpectCertificate(Handshaking),
     /// The chain checked out: this is the key CertificateVerify must verify with.
-    ExpectCertificateVerify(Handshaking, VerifyingKey),
+    ExpectCertificateVerify(Handshaking, PublicKey),
     ExpectFinished(Handshaking),
     /// Tickets' PSKs come from the resumption master secret.
     Connected(ResumptionMaster),
@@ -173,6 +176,11 @@ impl Client {
         shares
     }
 
+    /// The signature schemes it offers: its configured ones this build can check.
+    fn schemes(&self) -> Vec<SignatureScheme> {
+        self.config.signature_schemes.iter().copied().filter(|s| auth::SUPPORTED.contains(s)).collect()
+    }
+
     /// What the client waits for (see [`Role::phase`]).
     pub fn phase(&self) -> Phase {
         <Self as Role>::phase(self)
@@ -209,7 +217,7 @@ impl Client {
             Extension::ServerName(Some(self.config.server_name.clone())),
             Extension::SupportedVersionsOffered(vec![ProtocolVersion::TLSv1_3]),
             Extension::SupportedGroups(groups.clone()),
-            Extension::SignatureAlgorithms(vec![auth::SCHEME]),
+            Extension::SignatureAlgorithms(self.schemes()),
             Extension::KeyShareOffered(shares),
             // RFC 8446 §4.2.9: the client can keep tickets (a server sends none without this).
             Extension::PskKeyExchangeModes(vec![PskKeyExchangeMode::psk_dhe_ke]),
@@ -237,7 +245,7 @@ impl Client {
             suites: hello.cipher_suites.clone(),
             groups,
             key_shares: keys.iter().map(|k| k.group).collect(),
-            signature_schemes: vec![auth::SCHEME],
+            signature_schemes: self.schemes(),
             alpn: self.config.alpn.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect(),
         });
         let psk = self.offer_psk(&mut hello, retried.is_some());
@@ -499,11 +507,11 @@ impl Client {
     /// RFC 8446 §4.4.2, §4.4.3: the client's answer to a CertificateRequest, before its
     /// Finished: its chain and a CertificateVerify over the transcript so far, or an empty
     /// Certificate when it has none the server could verify.
-    fn send_client_certificate(&mut self, req: &CertRequest) {
+    fn send_client_certificate(&mut self, req: &CertRequest) -> Result<(), Error> {
         let cert = self.config.certificate.clone();
         let answer = match &cert {
             None => CertificateAnswer::NoCertificate,
-            Some(_) if !req.schemes.contains(&auth::SCHEME) => CertificateAnswer::NoSchemeInCommon,
+            Some(c) if auth::choose(c.key.key_type(), &self.schemes(), &req.schemes).is_none() => CertificateAnswer::NoSchemeInCommon,
             Some(c) => CertificateAnswer::Chain { certificates: c.chain.len() },
         };
         self.common.events.push(Event::ClientCertificateAnswer { answer });
@@ -515,16 +523,18 @@ impl Client {
         };
         self.common.send_handshake(&Handshake::Certificate { context: req.context.clone(), entries });
         if let (Some(c), CertificateAnswer::Chain { .. }) = (&cert, answer) {
+            let Some(scheme) = auth::choose(c.key.key_type(), &self.schemes(), &req.schemes) else { return Ok(()) };
             let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Client);
-            let sig = auth::sign(&c.key, &content);
-            self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
-            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
+            let sig = auth::sign(&c.key, scheme, &content, &mut self.common.rng)?;
+            self.common.events.push(Event::Signed { scheme, content: Bytes(content), signature: Bytes(sig.clone()) });
+            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: scheme, signature: sig });
         }
+        Ok(())
     }
 
     /// RFC 8446 §4.4.2: the server's chain, checked against the trust anchor. Returns the key
     /// CertificateVerify must verify with.
-    fn on_certificate(&mut self, context: Vec<u8>, chain: Vec<Vec<u8>>) -> Result<VerifyingKey, Error> {
+    fn on_certificate(&mut self, context: Vec<u8>, chain: Vec<Vec<u8>>) -> Result<PublicKey, Error> {
         if !context.is_empty() {
             return Err(Error::IllegalParameter("a server Certificate with a request context"));
         }
@@ -549,12 +559,17 @@ impl Client {
     }
 
     /// RFC 8446 §4.4.3: the signature proves the server holds the certificate's private key.
-    fn on_certificate_verify(&mut self, key: &VerifyingKey, scheme: SignatureScheme, sig: Vec<u8>) -> Result<(), Error> {
-        if scheme != auth::SCHEME {
+    fn on_certificate_verify(&mut self, key: &PublicKey, scheme: SignatureScheme, sig: Vec<u8>) -> Result<(), Error> {
+        // RFC 8446 §4.4.3: a scheme the client offered (never rsa_pkcs1_*, §4.2.3) that fits the
+        // certificate's key.
+        if !self.schemes().contains(&scheme) {
             return Err(Error::IllegalParameter("CertificateVerify uses a scheme the client did not offer"));
         }
+        if !key.key_type().schemes().contains(&scheme) {
+            return Err(Error::IllegalParameter("CertificateVerify uses a scheme that does not fit the certificate's key"));
+        }
         let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Server);
-        let ok = auth::verify(key, &content, &sig);
+        let ok = auth::verify(key, scheme, &content, &sig);
         let err = (!ok).then_some(Error::DecryptError("the CertificateVerify signature does not verify with the certificate's key"));
         let kind = CheckKind::CertificateVerify { signer: Endpoint::Server, scheme, content: Bytes(content), signature: Bytes(sig) };
         self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
@@ -603,7 +618,7 @@ impl Client {
             self.common.send_ccs()?;
         }
         if let Some(req) = &cert_request {
-            self.send_client_certificate(req);
+            self.send_client_certificate(req)?;
         }
         let vd = verify_data(&finished_key, &self.common.transcript.current());
         self.common.events.push(Event::FinishedComputed { verify_data: Bytes(vd.to_vec()) });

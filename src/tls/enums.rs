@@ -204,7 +204,7 @@ wire_enum! {
     SignatureScheme(u16, 2) {
         ecdsa_secp256r1_sha256 = 0x0403 => "ECDSA on P-256 with SHA-256",
         ecdsa_secp384r1_sha384 = 0x0503 => "ECDSA on P-384 with SHA-384 (not supported)",
-        rsa_pss_rsae_sha256 = 0x0804 => "RSA-PSS with SHA-256 (not supported)",
+        rsa_pss_rsae_sha256 = 0x0804 => "RSA-PSS (rsaEncryption key) with SHA-256",
         ed25519 = 0x0807 => "Ed25519 (not supported)",
         rsa_pkcs1_sha256 = 0x0401 => "RSA PKCS#1 v1.5 with SHA-256 (not allowed in TLS 1.3 handshakes)",
     }

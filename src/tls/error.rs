@@ -32,6 +32,9 @@ pub enum Error {
     CertificateExpired(String),
     /// §6.2: not acceptable (name mismatch, wrong key usage, unparsable).
     BadCertificate(String),
+    /// §6.2: a certificate of a kind this build cannot use (a key or signature algorithm it
+    /// does not implement).
+    UnsupportedCertificate(String),
     /// §4.4.2.4: the server requires a client certificate and the client sent none.
     CertificateRequired(&'static str),
     /// RFC 7301 §3.2: the server speaks none of the application protocols the client offers.
@@ -61,6 +64,7 @@ impl Error {
             Error::UnknownCa(_) => AlertDescription::unknown_ca,
             Error::CertificateExpired(_) => AlertDescription::certificate_expired,
             Error::BadCertificate(_) => AlertDescription::bad_certificate,
+            Error::UnsupportedCertificate(_) => AlertDescription::unsupported_certificate,
             Error::CertificateRequired(_) => AlertDescription::certificate_required,
             Error::NoApplicationProtocol(_) => AlertDescription::no_application_protocol,
             Error::PeerAlert(_) | Error::Usage(_) | Error::Internal(_) => AlertDescription::internal_error,
@@ -89,6 +93,7 @@ impl core::fmt::Display for Error {
             Error::UnknownCa(s) => write!(f, "untrusted certificate: {s}"),
             Error::CertificateExpired(s) => write!(f, "certificate not valid now: {s}"),
             Error::BadCertificate(s) => write!(f, "bad certificate: {s}"),
+            Error::UnsupportedCertificate(s) => write!(f, "unsupported certificate: {s}"),
             Error::CertificateRequired(s) => write!(f, "certificate required: {s}"),
             Error::NoApplicationProtocol(s) => write!(f, "no application protocol: {s}"),
             Error::PeerAlert(a) => write!(f, "the peer sent the alert {a}"),

@@ -3,10 +3,9 @@
 
 mod resume;
 
-use p256::ecdsa::{SigningKey, VerifyingKey};
 use rand_chacha::ChaCha20Rng;
 
-use super::auth;
+use super::auth::{self, PublicKey, SigningKey};
 use super::codec::Bytes;
 use super::conn::{Common, RecordOptions, Role, Status};
 use super::enums::{CipherSuite, ExtensionType, NamedGroup, ProtocolVersion, PskKeyExchangeMode, SignatureScheme};
@@ -36,6 +35,10 @@ pub struct ServerConfig {
     pub suites: Vec<CipherSuite>,
     /// Ask the client for a certificate (RFC 8446 §4.3.2), in a handshake that is not resumed.
     pub client_auth: Option<ClientAuth>,
+    /// The signature schemes the server signs with and checks a client's CertificateVerify
+    /// with, in its order of preference (those this build cannot do are ignored, see
+    /// `auth::SUPPORTED`): it signs with the first its key can do that the client offers.
+    pub signature_schemes: Vec<SignatureScheme>,
 }
 
 /// How the server asks for and checks client certificates (RFC 8446 §4.3.2, §4.4.2.4).
@@ -80,7 +83,7 @@ enum State {
     /// `key`.
     ExpectClientCertificateVerify {
         pending: Pending,
-        key: VerifyingKey,
+        key: PublicKey,
         chain: Vec<Vec<u8>>,
     },
     /// The server's flight is sent; the client's Finished is checked with `client_hs`.
@@ -261,9 +264,10 @@ impl Server {
                 return Err(Error::IllegalParameter("two key shares for one group"));
             }
         }
-        if !schemes.contains(&auth::SCHEME) {
+        // RFC 8446 §4.2.3, §4.4.3: a scheme the server's key can sign with that the client offers.
+        let Some(scheme) = auth::choose(self.config.key.key_type(), &self.config.signature_schemes, schemes) else {
             return Err(Error::HandshakeFailure("no signature scheme in common"));
-        }
+        };
         if let Some(Extension::ServerName(Some(n))) = find(&ch.extensions, ExtensionType::server_name) {
             self.server_name = Some(n.clone());
         }
@@ -302,7 +306,7 @@ impl Server {
             self.common.events.push(Event::Chose {
                 suite: chosen.wire,
                 group,
-                signature_scheme: auth::SCHEME,
+                signature_scheme: scheme,
                 alpn: self.alpn.as_ref().map(|p| String::from_utf8_lossy(p).into_owned()),
             });
             let parts = kx::share_parts(group, &share.key_exchange, true);
@@ -391,9 +395,9 @@ impl Server {
 
             // RFC 8446 §4.4.3 CertificateVerify.
             let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Server);
-            let sig = auth::sign(&self.config.key, &content);
-            self.common.events.push(Event::Signed { scheme: auth::SCHEME, content: Bytes(content), signature: Bytes(sig.clone()) });
-            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: auth::SCHEME, signature: sig });
+            let sig = auth::sign(&self.config.key, scheme, &content, &mut self.common.rng)?;
+            self.common.events.push(Event::Signed { scheme, content: Bytes(content), signature: Bytes(sig.clone()) });
+            self.common.send_handshake(&Handshake::CertificateVerify { algorithm: scheme, signature: sig });
         }
 
         // RFC 8446 §4.4.4 Finished.
@@ -451,18 +455,24 @@ impl Server {
         Ok(Some(check))
     }
 
-    /// RFC 8446 §4.3.2: an empty request context, the one signature scheme the server checks,
-    /// and the name of the CA it trusts for client certificates.
+    /// The schemes the server checks a client's CertificateVerify with.
+    fn verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.config.signature_schemes.iter().copied().filter(|s| auth::SUPPORTED.contains(s)).collect()
+    }
+
+    /// RFC 8446 §4.3.2: an empty request context, the signature schemes the server checks, and
+    /// the name of the CA it trusts for client certificates.
     fn send_certificate_request(&mut self, auth: &ClientAuth) -> Result<(), Error> {
         let anchor =
             super::x509::parse::parse(&auth.trust_anchor).map_err(|_| Error::Internal("the client-CA certificate does not parse"))?;
+        let schemes = self.verify_schemes();
         self.common.events.push(Event::CertificateRequested {
-            signature_schemes: vec![auth::SCHEME],
+            signature_schemes: schemes.clone(),
             authorities: vec![anchor.subject.text.clone()],
             required: Some(auth.required),
         });
         let extensions =
-            vec![Extension::SignatureAlgorithms(vec![auth::SCHEME]), Extension::CertificateAuthorities(vec![anchor.subject.der.to_vec()])];
+            vec![Extension::SignatureAlgorithms(schemes), Extension::CertificateAuthorities(vec![anchor.subject.der.to_vec()])];
         self.common.send_handshake(&Handshake::CertificateRequest { context: vec![], extensions });
         Ok(())
     }
@@ -476,7 +486,7 @@ impl Server {
         required: bool,
         context: Vec<u8>,
         entries: Vec<CertificateEntry>,
-    ) -> Result<Option<(VerifyingKey, Vec<Vec<u8>>)>, Error> {
+    ) -> Result<Option<(PublicKey, Vec<Vec<u8>>)>, Error> {
         if !context.is_empty() {
             return Err(Error::IllegalParameter("the client's Certificate does not echo the empty request context"));
         }
@@ -512,12 +522,15 @@ impl Server {
     }
 
     /// RFC 8446 §4.4.3: the client's signature over the transcript through its Certificate.
-    fn on_client_certificate_verify(&mut self, key: &VerifyingKey, scheme: SignatureScheme, sig: Vec<u8>) -> Result<(), Error> {
-        if scheme != auth::SCHEME {
+    fn on_client_certificate_verify(&mut self, key: &PublicKey, scheme: SignatureScheme, sig: Vec<u8>) -> Result<(), Error> {
+        if !self.verify_schemes().contains(&scheme) {
             return Err(Error::IllegalParameter("CertificateVerify uses a scheme the server did not ask for"));
         }
+        if !key.key_type().schemes().contains(&scheme) {
+            return Err(Error::IllegalParameter("CertificateVerify uses a scheme that does not fit the certificate's key"));
+        }
         let content = auth::signed_content(&self.common.transcript.current().hash, Endpoint::Client);
-        let ok = auth::verify(key, &content, &sig);
+        let ok = auth::verify(key, scheme, &content, &sig);
         let err =
             (!ok).then_some(Error::DecryptError("the client's CertificateVerify signature does not verify with its certificate's key"));
         let kind = CheckKind::CertificateVerify { signer: Endpoint::Client, scheme, content: Bytes(content), signature: Bytes(sig) };

@@ -55,6 +55,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
         key_shares: vec![],
         certificate: None,
+        signature_schemes: vec![tlsviz::tls::enums::SignatureScheme::ecdsa_secp256r1_sha256],
     };
     let server = ServerConfig {
         chain: pki.chain.clone(),
@@ -65,6 +66,7 @@ pub fn configs(seed: u64, initial_key_share: bool, records: RecordOptions) -> (C
         groups: vec![tlsviz::tls::enums::NamedGroup::secp256r1],
         suites: vec![tlsviz::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
         client_auth: None,
+        signature_schemes: vec![tlsviz::tls::enums::SignatureScheme::ecdsa_secp256r1_sha256],
     };
     (client, server, pki)
 }

@@ -394,6 +394,7 @@ impl Attacker {
             groups: vec![crate::tls::enums::NamedGroup::secp256r1],
             suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
             client_auth: None,
+            signature_schemes: crate::tls::auth::SUPPORTED.to_vec(),
         };
         Some(Server::new(config, ChaCha20Rng::from_seed(self.scratch.random::<32>())))
     }

@@ -13,6 +13,7 @@ pub(crate) const BOOLEAN: u8 = 0x01;
 pub(crate) const INTEGER: u8 = 0x02;
 pub(crate) const BIT_STRING: u8 = 0x03;
 pub(crate) const OCTET_STRING: u8 = 0x04;
+pub(crate) const NULL: u8 = 0x05;
 pub(crate) const OID: u8 = 0x06;
 pub(crate) const UTF8_STRING: u8 = 0x0c;
 pub(crate) const PRINTABLE_STRING: u8 = 0x13;
@@ -29,7 +30,7 @@ fn tag_meaning(tag: u8) -> &'static str {
         INTEGER => "INTEGER",
         BIT_STRING => "BIT STRING",
         OCTET_STRING => "OCTET STRING",
-        0x05 => "NULL",
+        NULL => "NULL",
         OID => "OBJECT IDENTIFIER",
         UTF8_STRING => "UTF8String",
         PRINTABLE_STRING => "PrintableString",
@@ -104,6 +105,11 @@ impl DerWriter {
 
     pub fn oid(&mut self, dotted: &str) {
         self.primitive(OID, &oid_encode(dotted));
+    }
+
+    #[cfg_attr(not(feature = "rsa"), allow(dead_code))]
+    pub fn null(&mut self) {
+        self.primitive(NULL, &[]);
     }
 
     pub fn boolean(&mut self, v: bool) {
@@ -326,6 +332,41 @@ impl<'a> DerReader<'a> {
             [_, rest @ ..] => Ok(opaque_value(rest)),
         })?;
         Ok((content[0], &content[1..]))
+    }
+
+    /// A BIT STRING whose bits are themselves DER (an RSAPublicKey, RFC 8017 appendix A.1.1):
+    /// `body` reads them, and each element it reads is a field of the BIT STRING's, after the
+    /// unused-bits byte. Returns what `body` returned and the bits.
+    pub fn bit_string_der<T>(
+        &mut self,
+        name: &str,
+        meaning: &str,
+        body: impl FnOnce(&mut DerReader<'a>) -> Result<T, Error>,
+    ) -> Result<(T, &'a [u8]), Error> {
+        let (start, content) = self.element(BIT_STRING)?;
+        let head = self.head;
+        let at = self.base + start + head;
+        let bits = match content {
+            [0, bits @ ..] if !bits.is_empty() => bits,
+            _ => return Err(malformed("a BIT STRING of DER that is not whole bytes")),
+        };
+        let mut sub = DerReader::new(bits, at + 1);
+        let out = body(&mut sub);
+        let consumed = sub.is_empty();
+        let mut kids = vec![Field::new("unused bits", at, 1, "0".into(), "how many bits of the last byte are not part of the value")];
+        kids.extend(sub.into_fields());
+        self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(kids));
+        let out = out?;
+        if !consumed {
+            return Err(malformed(&format!("trailing bytes inside {name}")));
+        }
+        Ok((out, bits))
+    }
+
+    /// A NULL (X.690 §8.8): no content.
+    pub fn null(&mut self, name: &str, meaning: &str) -> Result<(), Error> {
+        self.primitive(NULL, name, meaning, |c| if c.is_empty() { Ok("NULL".into()) } else { Err(malformed("a NULL with content")) })?;
+        Ok(())
     }
 
     pub fn octet_string(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {

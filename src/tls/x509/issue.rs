@@ -5,8 +5,7 @@
 //! the path from the leaf up.
 
 use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{Signature, SigningKey};
-use p256::elliptic_curve::sec1::ToSec1Point;
+use p256::ecdsa::Signature;
 use p256::SecretKey;
 use rand_core::CryptoRng;
 
@@ -17,6 +16,7 @@ use super::oid::{
     ORGANIZATION, PRIME256V1, SERVER_AUTH, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
 };
 use super::parse::parse;
+use crate::tls::auth::{KeyType, PublicKey, SigningKey};
 use crate::tls::error::Error;
 use crate::tls::time::DateTime;
 
@@ -42,6 +42,20 @@ pub fn key_identifier(subject_public_key: &[u8]) -> [u8; 20] {
     let mut id = [0u8; 20];
     id.copy_from_slice(&h[..20]);
     id
+}
+
+/// The size of the demo RSA keys, in bits: the size of most of the web's certificate keys.
+pub const RSA_BITS: usize = 2048;
+
+/// A fresh private key of `key_type` from `rng` (RSA keys take a while: a search for two primes).
+pub fn generate_signing_key<R: CryptoRng + ?Sized>(rng: &mut R, key_type: KeyType) -> Result<SigningKey, Error> {
+    match key_type {
+        KeyType::EcdsaP256 => Ok(SigningKey::from(p256::ecdsa::SigningKey::from(&generate_key(rng)))),
+        #[cfg(feature = "rsa")]
+        KeyType::Rsa => rsa::PrivateKey::new(rng, RSA_BITS).map(SigningKey::from).map_err(|_| Error::Internal("RSA key generation failed")),
+        #[cfg(not(feature = "rsa"))]
+        KeyType::Rsa => Err(Error::Usage("RSA keys need a build with the rsa feature")),
+    }
 }
 
 /// A fresh P-256 private key from `rng`.
@@ -131,9 +145,70 @@ struct Template<'a> {
     authority_key_id: Option<[u8; 20]>,
 }
 
+/// RFC 5280 §4.1.2.7 subjectPublicKeyInfo: the algorithm (id-ecPublicKey on prime256v1, RFC
+/// 5480 §2.1.1; or rsaEncryption with NULL parameters, RFC 3279 §2.3.1) and the key's bits
+/// (`04 || x || y`; or the RSAPublicKey DER, RFC 8017 appendix A.1.1).
+fn public_key_info(key: &PublicKey) -> (Vec<u8>, Vec<u8>) {
+    let mut w = DerWriter::new();
+    let bits = match key {
+        PublicKey::EcdsaP256(k) => {
+            w.tlv(SEQUENCE, |w| {
+                w.oid(EC_PUBLIC_KEY);
+                w.oid(PRIME256V1);
+            });
+            k.to_sec1_point(false).as_bytes().to_vec()
+        }
+        #[cfg(feature = "rsa")]
+        PublicKey::Rsa(k) => {
+            use rsa::traits::PublicKeyParts;
+            w.tlv(SEQUENCE, |w| {
+                w.oid(super::oid::RSA_ENCRYPTION);
+                w.null();
+            });
+            let mut key = DerWriter::new();
+            key.tlv(SEQUENCE, |w| {
+                w.uint(&k.n().to_be_bytes());
+                w.uint(&k.e().to_be_bytes());
+            });
+            key.buf
+        }
+    };
+    (w.buf, bits)
+}
+
+/// The signatureAlgorithm of a certificate `signer` signs: ecdsa-with-SHA256 (no parameters, RFC
+/// 5758 §3.2) or sha256WithRSAEncryption (NULL parameters, RFC 4055 §5).
+fn signature_algorithm(w: &mut DerWriter, signer: &SigningKey) {
+    match signer {
+        SigningKey::EcdsaP256(_) => algorithm(w, ECDSA_SHA256),
+        #[cfg(feature = "rsa")]
+        SigningKey::Rsa(_) => w.tlv(SEQUENCE, |w| {
+            w.oid(super::oid::SHA256_WITH_RSA);
+            w.null();
+        }),
+    }
+}
+
+/// The signatureValue's bits: ECDSA-Sig-Value in DER, or the RSASSA-PKCS1-v1_5 signature
+/// (RFC 8017 §8.2.1), as long as the modulus.
+fn sign_tbs(signer: &SigningKey, tbs: &[u8]) -> Vec<u8> {
+    match signer {
+        SigningKey::EcdsaP256(k) => {
+            let signature: Signature = k.sign(tbs);
+            ecdsa::ecdsa_signature_to_der(&signature)
+        }
+        #[cfg(feature = "rsa")]
+        SigningKey::Rsa(k) => {
+            use rsa::signature::SignatureEncoding;
+            rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new((**k).clone()).sign(tbs).to_vec()
+        }
+    }
+}
+
 /// Encode and sign a certificate (RFC 5280 §4.1): a v3 certificate with a random positive
-/// 16-byte serial, signed with ECDSA P-256 / SHA-256 (RFC 5758 §3.2).
-fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretKey, signer: &SigningKey) -> Result<Vec<u8>, Error> {
+/// 16-byte serial, signed with ECDSA P-256 / SHA-256 (RFC 5758 §3.2) or, by an RSA key, with
+/// sha256WithRSAEncryption (RFC 4055 §5), as most of the web's CAs sign.
+fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &PublicKey, signer: &SigningKey) -> Result<Vec<u8>, Error> {
     let mut serial = [0u8; 16];
     rng.fill_bytes(&mut serial);
     serial[0] = (serial[0] & 0x7f) | 0x01;
@@ -141,13 +216,13 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
         DateTime::from_unix(t.not_before).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
     let not_after =
         DateTime::from_unix(t.not_after).ok_or(Error::Usage("a certificate time out of the range of UTCTime and GeneralizedTime"))?;
-    let point = subject_key.public_key().to_sec1_point(false);
-    let subject_key_id = key_identifier(point.as_bytes());
+    let (key_algorithm, key_bits) = public_key_info(subject_key);
+    let subject_key_id = key_identifier(&key_bits);
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
         w.tlv(context(0, true), |w| w.uint(&[2]));
         w.uint(&serial);
-        algorithm(w, ECDSA_SHA256);
+        signature_algorithm(w, signer);
         w.buf.extend_from_slice(t.issuer);
         w.tlv(SEQUENCE, |w| {
             w.time(not_before);
@@ -155,11 +230,8 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
         });
         w.buf.extend_from_slice(t.subject);
         w.tlv(SEQUENCE, |w| {
-            w.tlv(SEQUENCE, |w| {
-                w.oid(EC_PUBLIC_KEY);
-                w.oid(PRIME256V1);
-            });
-            w.bit_string(0, point.as_bytes());
+            w.buf.extend_from_slice(&key_algorithm);
+            w.bit_string(0, &key_bits);
         });
         w.tlv(context(3, true), |w| {
             w.tlv(SEQUENCE, |w| {
@@ -198,12 +270,12 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
         });
     });
     let tbs = w.buf;
-    let signature: Signature = signer.sign(&tbs);
+    let signature = sign_tbs(signer, &tbs);
     let mut w = DerWriter::new();
     w.tlv(SEQUENCE, |w| {
         w.buf.extend_from_slice(&tbs);
-        algorithm(w, ECDSA_SHA256);
-        w.bit_string(0, &ecdsa::ecdsa_signature_to_der(&signature));
+        signature_algorithm(w, signer);
+        w.bit_string(0, &signature);
     });
     Ok(w.buf)
 }
@@ -211,15 +283,26 @@ fn issue<R: CryptoRng + ?Sized>(rng: &mut R, t: &Template, subject_key: &SecretK
 /// Issue a certificate for a fresh key, signed by `issuer`, or self-signed without one. The
 /// issuer's name and key identifier come from its certificate.
 pub fn issue_cert<R: CryptoRng + ?Sized>(rng: &mut R, req: &Request, issuer: Option<&Issued>) -> Result<Issued, Error> {
-    let key = generate_key(rng);
+    issue_cert_typed(rng, req, KeyType::EcdsaP256, issuer)
+}
+
+/// [`issue_cert`] for a fresh key of `key_type`.
+pub fn issue_cert_typed<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    req: &Request,
+    key_type: KeyType,
+    issuer: Option<&Issued>,
+) -> Result<Issued, Error> {
+    let key = generate_signing_key(rng, key_type)?;
     issue_cert_for(rng, req, key, issuer)
 }
 
-/// [`issue_cert`] for a given subject key (tests give several certificates one key).
-pub(crate) fn issue_cert_for<R: CryptoRng + ?Sized>(
+/// [`issue_cert`] for a given subject key (tests give several certificates one key; the
+/// simulation's RSA server has a fixed one).
+pub fn issue_cert_for<R: CryptoRng + ?Sized>(
     rng: &mut R,
     req: &Request,
-    key: SecretKey,
+    key: SigningKey,
     issuer: Option<&Issued>,
 ) -> Result<Issued, Error> {
     if let Purpose::Server(host) = req.purpose {
@@ -233,14 +316,13 @@ pub(crate) fn issue_cert_for<R: CryptoRng + ?Sized>(
     }
     attrs.push((COMMON_NAME, req.common_name));
     let subject = encode_name(&attrs);
-    let signing = SigningKey::from(&key);
     let (issuer_name, authority_key_id, signer) = match issuer {
         Some(ca) => {
             let c = parse(&ca.der).map_err(|_| Error::Usage("the issuing certificate does not parse"))?;
             let id = c.extensions.subject_key_id.as_deref().and_then(|i| <[u8; 20]>::try_from(i).ok());
             (c.subject.der.to_vec(), Some(id.unwrap_or_else(|| key_identifier(c.public_key))), &ca.key)
         }
-        None => (subject.clone(), None, &signing),
+        None => (subject.clone(), None, &key),
     };
     let t = Template {
         purpose: req.purpose,
@@ -250,13 +332,18 @@ pub(crate) fn issue_cert_for<R: CryptoRng + ?Sized>(
         not_after: req.not_after,
         authority_key_id,
     };
-    let der = issue(rng, &t, &key, signer)?;
-    Ok(Issued { der, key: signing })
+    let der = issue(rng, &t, &key.public_key(), signer)?;
+    Ok(Issued { der, key })
 }
 
 /// The demo root: a self-signed CA valid from an hour before `now` for ten years, with no
 /// pathLenConstraint.
 pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issued, Error> {
+    generate_ca_typed(rng, now, KeyType::EcdsaP256)
+}
+
+/// [`generate_ca`] with a key of `key_type`.
+pub fn generate_ca_typed<R: CryptoRng + ?Sized>(rng: &mut R, now: u64, key_type: KeyType) -> Result<Issued, Error> {
     let (organization, common_name) = (CA_NAME[0].1, CA_NAME[1].1);
     let req = Request {
         purpose: Purpose::Ca { path_len: None, key_cert_sign: true },
@@ -265,7 +352,7 @@ pub fn generate_ca<R: CryptoRng + ?Sized>(rng: &mut R, now: u64) -> Result<Issue
         not_before: now.saturating_sub(3600),
         not_after: now.saturating_add(10 * 365 * 86400),
     };
-    issue_cert(rng, &req, None)
+    issue_cert_typed(rng, &req, key_type, None)
 }
 
 /// The name of the demo intermediate CA.
@@ -274,6 +361,11 @@ pub const INTERMEDIATE_NAME: &str = "Handshake Visualizer Demo Intermediate CA";
 /// An intermediate CA signed by `ca`, valid from an hour before `now` for five years, with
 /// pathLenConstraint 0: it may sign server certificates, not other CAs.
 pub fn generate_intermediate<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64) -> Result<Issued, Error> {
+    generate_intermediate_typed(rng, ca, now, KeyType::EcdsaP256)
+}
+
+/// [`generate_intermediate`] with a key of `key_type`.
+pub fn generate_intermediate_typed<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64, key_type: KeyType) -> Result<Issued, Error> {
     let req = Request {
         purpose: Purpose::Ca { path_len: Some(0), key_cert_sign: true },
         organization: Some(ORGANIZATION_NAME),
@@ -281,12 +373,31 @@ pub fn generate_intermediate<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, no
         not_before: now.saturating_sub(3600),
         not_after: now.saturating_add(5 * 365 * 86400),
     };
-    issue_cert(rng, &req, Some(ca))
+    issue_cert_typed(rng, &req, key_type, Some(ca))
 }
 
 /// A server certificate for `hostname`, signed by `ca`, valid from an hour before `now` for 90 days.
 pub fn generate_leaf<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, hostname: &str, now: u64) -> Result<Issued, Error> {
     generate_leaf_valid(rng, ca, hostname, now.saturating_sub(3600), now.saturating_add(90 * 86400))
+}
+
+/// A server certificate for `hostname` and the given key, signed by `ca`, valid as
+/// [`generate_leaf`]'s.
+pub fn generate_leaf_for<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    ca: &Issued,
+    hostname: &str,
+    now: u64,
+    key: SigningKey,
+) -> Result<Issued, Error> {
+    let req = Request {
+        purpose: Purpose::Server(hostname),
+        organization: None,
+        common_name: hostname,
+        not_before: now.saturating_sub(3600),
+        not_after: now.saturating_add(90 * 86400),
+    };
+    issue_cert_for(rng, &req, key, Some(ca))
 }
 
 /// A server certificate with an explicit validity window (tests use it for expired ones).
@@ -307,6 +418,11 @@ pub const CLIENT_NAME: &str = "Handshake Visualizer Demo Client";
 /// A client certificate signed by `ca` (the demo intermediate, as for the server), valid from an
 /// hour before `now` for 90 days.
 pub fn generate_client<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64) -> Result<Issued, Error> {
+    generate_client_typed(rng, ca, now, KeyType::EcdsaP256)
+}
+
+/// [`generate_client`] with a key of `key_type`.
+pub fn generate_client_typed<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64, key_type: KeyType) -> Result<Issued, Error> {
     let req = Request {
         purpose: Purpose::Client,
         organization: Some(ORGANIZATION_NAME),
@@ -314,5 +430,5 @@ pub fn generate_client<R: CryptoRng + ?Sized>(rng: &mut R, ca: &Issued, now: u64
         not_before: now.saturating_sub(3600),
         not_after: now.saturating_add(90 * 86400),
     };
-    issue_cert(rng, &req, Some(ca))
+    issue_cert_typed(rng, &req, key_type, Some(ca))
 }

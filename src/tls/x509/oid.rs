@@ -53,6 +53,18 @@ pub(crate) fn oid_decode(c: &[u8]) -> Option<String> {
 pub(crate) const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 pub(crate) const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 pub(crate) const PRIME256V1: &str = "1.2.840.10045.3.1.7";
+/// RFC 8017 appendix A.1 / RFC 3279 §2.3.1: an RSA public key (parameters NULL).
+pub(crate) const RSA_ENCRYPTION: &str = "1.2.840.113549.1.1.1";
+/// RFC 8017 appendix A.2.4 / RFC 4055 §5: RSASSA-PKCS1-v1_5 with SHA-256 (parameters NULL).
+pub(crate) const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+/// RFC 4055 §3.1 / RFC 8017 appendix A.2.3: RSASSA-PSS, its hash and salt in the parameters.
+pub(crate) const RSASSA_PSS: &str = "1.2.840.113549.1.1.10";
+/// RFC 4055 §2.2 / RFC 8017 appendix B.2.1: the mask generation function MGF1.
+pub(crate) const MGF1: &str = "1.2.840.113549.1.1.8";
+/// RFC 4055 §2.1 / NIST: SHA-256 and SHA-1 as AlgorithmIdentifiers.
+#[cfg_attr(not(feature = "rsa"), allow(dead_code))]
+pub(crate) const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+pub(crate) const SHA1: &str = "1.3.14.3.2.26";
 pub(crate) const COMMON_NAME: &str = "2.5.4.3";
 pub(crate) const ORGANIZATION: &str = "2.5.4.10";
 pub(crate) const BASIC_CONSTRAINTS: &str = "2.5.29.19";
@@ -69,6 +81,14 @@ const OIDS: &[(&str, &str)] = &[
     ("1.2.840.10045.2.1", "id-ecPublicKey"),
     ("1.2.840.10045.3.1.7", "prime256v1 (P-256)"),
     ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
+    ("1.2.840.113549.1.1.1", "rsaEncryption"),
+    ("1.2.840.113549.1.1.8", "id-mgf1"),
+    ("1.2.840.113549.1.1.10", "id-RSASSA-PSS"),
+    ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption"),
+    ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption"),
+    ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption"),
+    ("2.16.840.1.101.3.4.2.1", "id-sha256"),
+    ("1.3.14.3.2.26", "id-sha1"),
     ("2.5.4.3", "commonName"),
     ("2.5.4.6", "countryName"),
     ("2.5.4.10", "organizationName"),

@@ -4,8 +4,8 @@
 
 use super::der::{self, context, malformed, DerReader, OCTET_STRING, SEQUENCE, SET};
 use super::oid::{
-    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, ORGANIZATION, SUBJECT_ALT_NAME,
-    SUBJECT_KEY_IDENTIFIER,
+    AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, COMMON_NAME, EXT_KEY_USAGE, KEY_USAGE, MGF1, ORGANIZATION, RSASSA_PSS, RSA_ENCRYPTION,
+    SHA1, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
 };
 use crate::tls::codec::{hex, Field};
 use crate::tls::error::Error;
@@ -51,6 +51,46 @@ pub struct Extensions {
     pub authority_key_id: Option<Vec<u8>>,
 }
 
+/// An AlgorithmIdentifier's parameters (RFC 5280 §4.1.1.2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parameters {
+    /// None at all (ecdsa-with-SHA256, RFC 5758 §3.2).
+    Absent,
+    /// NULL (rsaEncryption and sha256WithRSAEncryption, RFC 4055 §5).
+    Null,
+    /// An object identifier: a named curve (RFC 5480 §2.1.1), or MGF1's hash as its bare
+    /// identifier.
+    Oid(String),
+    /// An AlgorithmIdentifier of a hash (MGF1's parameters, RFC 4055 §2.2): its identifier.
+    Hash(String),
+    /// RFC 4055 §3.1 RSASSA-PSS-params.
+    Pss(PssParams),
+    /// Anything else, in hex.
+    Other(String),
+}
+
+/// RFC 4055 §3.1 `RSASSA-PSS-params`, with the defaults filled in for what is absent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PssParams {
+    /// The hash of the message (default SHA-1).
+    pub hash: String,
+    /// The mask generation function (default MGF1) and its hash (default SHA-1).
+    pub mask_gen: String,
+    pub mask_hash: String,
+    /// The salt's length in bytes (default 20).
+    pub salt_len: u64,
+    /// The trailer field (default 1, the byte 0xbc).
+    pub trailer: u64,
+}
+
+/// An RSA public key's parts (RFC 8017 appendix A.1.1 `RSAPublicKey`), big-endian without sign
+/// bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RsaKey<'a> {
+    pub modulus: &'a [u8],
+    pub public_exponent: &'a [u8],
+}
+
 /// A decoded certificate. Byte slices point into the DER it came from.
 #[derive(Clone, Debug)]
 pub struct Parsed<'a> {
@@ -58,15 +98,20 @@ pub struct Parsed<'a> {
     pub tbs: &'a [u8],
     pub serial: &'a [u8],
     pub tbs_signature_algorithm: String,
+    pub tbs_signature_parameters: Parameters,
     pub issuer: Name<'a>,
     pub subject: Name<'a>,
     pub not_before: DateTime,
     pub not_after: DateTime,
     pub key_algorithm: String,
-    pub key_parameters: Option<String>,
+    pub key_parameters: Parameters,
+    /// The subjectPublicKey's bits: `04 || x || y` for P-256, the RSAPublicKey DER for RSA.
     pub public_key: &'a [u8],
+    /// The modulus and exponent, for an rsaEncryption key.
+    pub rsa_key: Option<RsaKey<'a>>,
     pub extensions: Extensions,
     pub signature_algorithm: String,
+    pub signature_parameters: Parameters,
     pub signature: &'a [u8],
     /// Every element, named, with its byte range.
     pub fields: Vec<Field>,
@@ -132,16 +177,77 @@ fn read_name<'a>(r: &mut DerReader<'a>, field: &str, meaning: &str) -> Result<Na
     Ok(Name { der: r.last(), text })
 }
 
-/// An AlgorithmIdentifier: the algorithm and its parameters (a named curve, or absent).
-fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(String, Option<String>), Error> {
+/// An AlgorithmIdentifier: the algorithm and its parameters, which the algorithm decides how to
+/// read.
+fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(String, Parameters), Error> {
     r.constructed(SEQUENCE, field, meaning, |r| {
         let oid = r.oid("algorithm", "the algorithm's identifier")?;
         let params = match r.peek_tag() {
-            None => None,
-            Some(der::OID) => Some(r.oid("parameters", "the named curve")?),
-            Some(_) => Some(hex(r.any("parameters", "the algorithm's parameters")?.1)),
+            None => Parameters::Absent,
+            Some(der::NULL) => {
+                r.null("parameters", "this algorithm takes no parameters")?;
+                Parameters::Null
+            }
+            Some(SEQUENCE) if oid == RSASSA_PSS => Parameters::Pss(read_pss_params(r)?),
+            Some(SEQUENCE) if oid == MGF1 => Parameters::Hash(read_algorithm(r, "parameters", "the hash MGF1 uses")?.0),
+            Some(der::OID) => Parameters::Oid(r.oid("parameters", "the named curve")?),
+            Some(_) => Parameters::Other(hex(r.any("parameters", "the algorithm's parameters")?.1)),
         };
         Ok((oid, params))
+    })
+}
+
+/// A small non-negative INTEGER (a salt length, a trailer field).
+fn small_uint(r: &mut DerReader, name: &str, meaning: &str) -> Result<u64, Error> {
+    let b = r.uint(name, meaning)?;
+    if b.len() > 8 {
+        return Err(malformed("an INTEGER too large"));
+    }
+    Ok(b.iter().fold(0u64, |a, &x| (a << 8) | u64::from(x)))
+}
+
+/// RFC 4055 §3.1: `RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] DEFAULT sha1,
+/// maskGenAlgorithm [1] DEFAULT mgf1SHA1, saltLength [2] DEFAULT 20, trailerField [3] DEFAULT 1 }`,
+/// each explicitly tagged.
+fn read_pss_params(r: &mut DerReader) -> Result<PssParams, Error> {
+    r.constructed(SEQUENCE, "RSASSA-PSS-params", "how the RSA-PSS signature was made (RFC 4055 §3.1)", |r| {
+        let mut p = PssParams { hash: SHA1.into(), mask_gen: MGF1.into(), mask_hash: SHA1.into(), salt_len: 20, trailer: 1 };
+        if r.peek_tag() == Some(context(0, true)) {
+            p.hash = r.constructed(context(0, true), "hashAlgorithm", "[0]: the hash of the signed data", |r| {
+                Ok(read_algorithm(r, "HashAlgorithm", "the hash")?.0)
+            })?;
+        }
+        if r.peek_tag() == Some(context(1, true)) {
+            (p.mask_gen, p.mask_hash) =
+                r.constructed(context(1, true), "maskGenAlgorithm", "[1]: the mask generation function and its hash", |r| {
+                    match read_algorithm(r, "MaskGenAlgorithm", "the mask generation function")? {
+                        (g, Parameters::Hash(h)) => Ok((g, h)),
+                        _ => Err(malformed("a mask generation function without its hash")),
+                    }
+                })?;
+        }
+        if r.peek_tag() == Some(context(2, true)) {
+            p.salt_len = r.constructed(context(2, true), "saltLength", "[2]: the salt's length in bytes", |r| {
+                small_uint(r, "saltLength", "bytes of random salt")
+            })?;
+        }
+        if r.peek_tag() == Some(context(3, true)) {
+            p.trailer = r.constructed(context(3, true), "trailerField", "[3]: 1 means the trailer byte 0xbc", |r| {
+                small_uint(r, "trailerField", "the trailer")
+            })?;
+        }
+        Ok(p)
+    })
+}
+
+/// RFC 8017 appendix A.1.1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`.
+fn read_rsa_public_key<'a>(r: &mut DerReader<'a>) -> Result<RsaKey<'a>, Error> {
+    r.constructed(SEQUENCE, "RSAPublicKey", "an RSA public key (RFC 8017 appendix A.1.1)", |r| {
+        let modulus = r.uint("modulus", "n, the product of two secret primes")?;
+        let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(8, |b| b.leading_zeros() as usize));
+        r.describe_last(format!("{bits} bits"));
+        let public_exponent = r.uint("publicExponent", "e, usually 65537")?;
+        Ok(RsaKey { modulus, public_exponent })
     })
 }
 
@@ -278,7 +384,8 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
                 0
             };
             let serial = r.uint("serialNumber", "a number the issuer gives each certificate it signs")?;
-            let (tbs_signature_algorithm, _) = read_algorithm(r, "signature", "the algorithm the issuer signs with")?;
+            let (tbs_signature_algorithm, tbs_signature_parameters) =
+                read_algorithm(r, "signature", "the algorithm the issuer signs with")?;
             let issuer = read_name(r, "issuer", "who signed this certificate")?;
             let (not_before, not_after) =
                 r.constructed(SEQUENCE, "validity", "the certificate is valid only between these times", |r| {
@@ -287,14 +394,19 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
                     Ok((nb, na))
                 })?;
             let subject = read_name(r, "subject", "whom this certificate is for")?;
-            let (key_algorithm, key_parameters, public_key) =
+            let (key_algorithm, key_parameters, public_key, rsa_key) =
                 r.constructed(SEQUENCE, "subjectPublicKeyInfo", "the subject's public key", |r| {
                     let (alg, params) = read_algorithm(r, "algorithm", "the kind of key")?;
+                    if alg == RSA_ENCRYPTION {
+                        let (key, bits) =
+                            r.bit_string_der("subjectPublicKey", "the public key itself, an RSAPublicKey in DER", read_rsa_public_key)?;
+                        return Ok((alg, params, bits, Some(key)));
+                    }
                     let (unused, key) = r.bit_string("subjectPublicKey", "the public key itself: 04 || x || y for P-256")?;
                     if unused != 0 {
                         return Err(malformed("a public key that is not whole bytes"));
                     }
-                    Ok((alg, params, key))
+                    Ok((alg, params, key, None))
                 })?;
             // issuerUniqueID [1] and subjectUniqueID [2] (v2 and later) carry nothing checked here.
             for n in [1, 2] {
@@ -314,6 +426,7 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
                 tbs: &[],
                 serial,
                 tbs_signature_algorithm,
+                tbs_signature_parameters,
                 issuer,
                 subject,
                 not_before: DateTime::from_unix(not_before).ok_or_else(|| malformed("a time out of range"))?,
@@ -321,14 +434,17 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
                 key_algorithm,
                 key_parameters,
                 public_key,
+                rsa_key,
                 extensions,
                 signature_algorithm: String::new(),
+                signature_parameters: Parameters::Absent,
                 signature: &[],
                 fields: Vec::new(),
             })
         })?;
         cert.tbs = r.last();
-        (cert.signature_algorithm, _) = read_algorithm(r, "signatureAlgorithm", "the algorithm of the signature below")?;
+        (cert.signature_algorithm, cert.signature_parameters) =
+            read_algorithm(r, "signatureAlgorithm", "the algorithm of the signature below")?;
         let (unused, sig) = r.bit_string("signatureValue", "the issuer's signature over tbsCertificate")?;
         if unused != 0 {
             return Err(malformed("a signature that is not whole bytes"));

@@ -11,8 +11,9 @@ use p256::ecdsa::VerifyingKey;
 
 use super::describe::{extended_key_usage_list, key_usage_list};
 use super::ecdsa;
-use super::oid::{self, CLIENT_AUTH, ECDSA_SHA256, EC_PUBLIC_KEY, PRIME256V1, SERVER_AUTH};
-use super::parse::{parse, Parsed};
+use super::oid::{self, CLIENT_AUTH, ECDSA_SHA256, EC_PUBLIC_KEY, PRIME256V1, RSASSA_PSS, RSA_ENCRYPTION, SERVER_AUTH, SHA256_WITH_RSA};
+use super::parse::{parse, Parameters, Parsed};
+use crate::tls::auth::PublicKey;
 use crate::tls::error::Error;
 use crate::tls::events::{Check, CheckKind, Failure, UnixTime};
 
@@ -25,22 +26,78 @@ pub const MAX_CHAIN: usize = 10;
 /// list of look-alike CAs can cost.
 const MAX_SEARCH_STEPS: usize = 1000;
 
-/// The subject's key, which must be a P-256 key (RFC 5480 §2.1.1.1).
-fn public_key(cert: &Parsed) -> Result<VerifyingKey, Error> {
-    if cert.key_algorithm != EC_PUBLIC_KEY || cert.key_parameters.as_deref() != Some(PRIME256V1) {
-        return Err(Error::BadCertificate("the key is not a P-256 public key".into()));
+/// The subject's key: a P-256 key (RFC 5480 §2.1.1.1) or, with the `rsa` feature, an RSA key
+/// (RFC 3279 §2.3.1) of 1024 to 8192 bits. Another kind of key is unsupported_certificate; a
+/// key that does not decode is bad_certificate.
+pub(crate) fn public_key(cert: &Parsed) -> Result<PublicKey, Error> {
+    match (cert.key_algorithm.as_str(), &cert.key_parameters) {
+        (EC_PUBLIC_KEY, Parameters::Oid(curve)) if curve == PRIME256V1 => VerifyingKey::from_sec1_bytes(cert.public_key)
+            .map(PublicKey::EcdsaP256)
+            .map_err(|_| Error::BadCertificate("the key is not a P-256 public key".into())),
+        (RSA_ENCRYPTION, Parameters::Null) => rsa_key(cert),
+        (alg, _) => Err(Error::UnsupportedCertificate(format!("a key of a kind this client does not use: {}", oid::oid_name(alg)))),
     }
-    VerifyingKey::from_sec1_bytes(cert.public_key).map_err(|_| Error::BadCertificate("the key is not a P-256 public key".into()))
 }
 
-/// Whether `issuer` signed `cert`: ECDSA P-256 with SHA-256, named the same inside and outside
-/// the signed part (RFC 5280 §4.1.1.2), with the issuer's key.
+#[cfg(feature = "rsa")]
+fn rsa_key(cert: &Parsed) -> Result<PublicKey, Error> {
+    let Some(k) = cert.rsa_key else { return Err(Error::BadCertificate("an RSA key without its parts".into())) };
+    let n = rsa::BoxedUint::from_be_slice_vartime(k.modulus);
+    let e = rsa::BoxedUint::from_be_slice_vartime(k.public_exponent);
+    rsa::PublicKey::new(n, e)
+        .map(|k| PublicKey::Rsa(Box::new(k)))
+        .map_err(|_| Error::BadCertificate("the RSA key's modulus or exponent is not acceptable".into()))
+}
+
+#[cfg(not(feature = "rsa"))]
+fn rsa_key(_: &Parsed) -> Result<PublicKey, Error> {
+    Err(Error::UnsupportedCertificate("an RSA key, which this build cannot use".into()))
+}
+
+/// Whether this build can check a signature of `cert`'s algorithm at all (a certificate that
+/// names two different algorithms inside and outside its signed part is simply not signed).
+fn algorithm_supported(cert: &Parsed) -> bool {
+    if cert.signature_algorithm != cert.tbs_signature_algorithm {
+        return true;
+    }
+    match cert.signature_algorithm.as_str() {
+        ECDSA_SHA256 => true,
+        SHA256_WITH_RSA | RSASSA_PSS => cfg!(feature = "rsa"),
+        _ => false,
+    }
+}
+
+/// RFC 4055 §3.1, §3.3: the one RSASSA-PSS profile accepted, SHA-256 with MGF1-SHA-256 and a
+/// 32-byte salt (the profile of rsa_pss_rsae_sha256, RFC 8446 §4.2.3).
+#[cfg_attr(not(feature = "rsa"), allow(dead_code))]
+fn pss_sha256(p: &Parameters) -> bool {
+    matches!(p, Parameters::Pss(p) if p.hash == oid::SHA256 && p.mask_gen == oid::MGF1 && p.mask_hash == oid::SHA256
+        && p.salt_len == 32 && p.trailer == 1)
+}
+
+/// Whether `issuer` signed `cert`: ECDSA P-256 with SHA-256, or RSA with sha256WithRSAEncryption
+/// (RFC 4055 §5, parameters NULL or absent) or RSASSA-PSS with SHA-256 (RFC 4055 §3), named the
+/// same inside and outside the signed part (RFC 5280 §4.1.1.2), with the issuer's key.
 fn signed_by(cert: &Parsed, issuer: &Parsed) -> bool {
-    if cert.signature_algorithm != ECDSA_SHA256 || cert.tbs_signature_algorithm != ECDSA_SHA256 {
+    if cert.signature_algorithm != cert.tbs_signature_algorithm || cert.signature_parameters != cert.tbs_signature_parameters {
         return false;
     }
     let Ok(key) = public_key(issuer) else { return false };
-    ecdsa::ecdsa_signature_from_der(cert.signature).is_some_and(|sig| key.verify(cert.tbs, &sig).is_ok())
+    let (alg, params) = (cert.signature_algorithm.as_str(), &cert.signature_parameters);
+    match key {
+        PublicKey::EcdsaP256(key) if alg == ECDSA_SHA256 && *params == Parameters::Absent => {
+            ecdsa::ecdsa_signature_from_der(cert.signature).is_some_and(|sig| key.verify(cert.tbs, &sig).is_ok())
+        }
+        #[cfg(feature = "rsa")]
+        PublicKey::Rsa(key) if alg == SHA256_WITH_RSA && matches!(params, Parameters::Null | Parameters::Absent) => {
+            crate::tls::auth::rsa_pkcs1_sha256_verify(&key, cert.tbs, cert.signature)
+        }
+        #[cfg(feature = "rsa")]
+        PublicKey::Rsa(key) if alg == RSASSA_PSS && pss_sha256(params) => {
+            crate::tls::auth::rsa_pss_sha256_verify(&key, cert.tbs, cert.signature)
+        }
+        _ => false,
+    }
 }
 
 /// Whether `issuer` is, by name and key identifier, the certificate that issued `cert` (RFC 5280
@@ -163,25 +220,19 @@ pub fn verify_server_chain(
     hostname: &str,
     now: u64,
     checks: &mut Vec<Check>,
-) -> Result<VerifyingKey, Error> {
+) -> Result<PublicKey, Error> {
     verify_chain(chain, anchor, Some(hostname), now, checks)
 }
 
 /// RFC 8446 §4.4.2.4: the server's checks of a client's chain, the same as the client's of a
 /// server's but for the name (a client certificate names no host) and the purpose: the leaf
 /// must allow clientAuth where it has an extendedKeyUsage.
-pub fn verify_client_chain(chain: &[Vec<u8>], anchor: &[u8], now: u64, checks: &mut Vec<Check>) -> Result<VerifyingKey, Error> {
+pub fn verify_client_chain(chain: &[Vec<u8>], anchor: &[u8], now: u64, checks: &mut Vec<Check>) -> Result<PublicKey, Error> {
     verify_chain(chain, anchor, None, now, checks)
 }
 
 /// A server's chain for `hostname`, or (`None`) a client's.
-fn verify_chain(
-    chain: &[Vec<u8>],
-    anchor: &[u8],
-    hostname: Option<&str>,
-    now: u64,
-    checks: &mut Vec<Check>,
-) -> Result<VerifyingKey, Error> {
+fn verify_chain(chain: &[Vec<u8>], anchor: &[u8], hostname: Option<&str>, now: u64, checks: &mut Vec<Check>) -> Result<PublicKey, Error> {
     if chain.is_empty() {
         return Err(Error::Decode("empty certificate list"));
     }
@@ -239,8 +290,19 @@ fn verify_chain(
                 issuer: impostor.subject.text.clone(),
                 algorithm: oid::oid_name(&last.signature_algorithm),
             };
-            let why = format!("the signature of \"{}\" does not verify with the key of \"{}\"", last.subject.text, impostor.subject.text);
-            record(checks, kind, Err(Error::UnknownCa(why)))?;
+            let err = if algorithm_supported(last) {
+                Error::UnknownCa(format!(
+                    "the signature of \"{}\" does not verify with the key of \"{}\"",
+                    last.subject.text, impostor.subject.text
+                ))
+            } else {
+                Error::UnsupportedCertificate(format!(
+                    "\"{}\" is signed with {}, which this client cannot check",
+                    last.subject.text,
+                    oid::oid_name(&last.signature_algorithm)
+                ))
+            };
+            record(checks, kind, Err(err))?;
         }
     }
     let names_match = last.issuer.der == anchor.subject.der;
@@ -255,6 +317,12 @@ fn verify_chain(
     };
     let res = if names_match && signature_valid {
         Ok(())
+    } else if names_match && !algorithm_supported(last) {
+        Err(Error::UnsupportedCertificate(format!(
+            "\"{}\" is signed with {}, which this client cannot check",
+            last.subject.text,
+            oid::oid_name(&last.signature_algorithm)
+        )))
     } else if names_match {
         Err(Error::UnknownCa("the issuer's name is the trusted CA's, but the signature is not the trusted CA's".into()))
     } else {
@@ -379,7 +447,7 @@ mod tests {
         issue_cert(rng, &req, Some(issuer)).unwrap()
     }
 
-    fn run(chain: &[&Issued], anchor: &Issued) -> (Result<VerifyingKey, Error>, Vec<Check>) {
+    fn run(chain: &[&Issued], anchor: &Issued) -> (Result<PublicKey, Error>, Vec<Check>) {
         let ders: Vec<Vec<u8>> = chain.iter().map(|c| c.der.clone()).collect();
         let mut checks = Vec::new();
         let res = verify_server_chain(&ders, &anchor.der, "example.com", NOW, &mut checks);
@@ -542,7 +610,7 @@ mod tests {
         // Nine self-issued CAs with one name and one key: each is an issuer of every other, and
         // none leads to the anchor. The search gives up after a bounded number of steps.
         let mut rng = ChaCha20Rng::seed_from_u64(18);
-        let key = crate::tls::x509::issue::generate_key(&mut rng);
+        let key = crate::tls::x509::issue::generate_signing_key(&mut rng, crate::tls::auth::KeyType::EcdsaP256).unwrap();
         let req = Request {
             purpose: Purpose::Ca { path_len: None, key_cert_sign: true },
             organization: None,
