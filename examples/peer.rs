@@ -937,6 +937,9 @@ fn closed(s: &Server, group: Option<NamedGroup>) -> String {
     if let Some(g) = group {
         how += &format!("; key exchange: {g}");
     }
+    if let Some(scheme) = s.signature_scheme {
+        how += &format!("; signature scheme: {scheme}");
+    }
     if let Some(p) = &s.alpn {
         how += &format!("; application protocol: {}", String::from_utf8_lossy(p));
     }
@@ -1021,6 +1024,9 @@ fn connect(addr: &str, mut c: Client, text: &str) -> (Client, Vec<Event>, Result
     }
     if let Some(g) = events.iter().find_map(|e| if let Event::SharedSecret { group, .. } = e { Some(*group) } else { None }) {
         eprintln!("key exchange: {g}");
+    }
+    if let Some(scheme) = c.signature_scheme {
+        eprintln!("signature scheme: {scheme}");
     }
     if let Some(p) = &c.alpn {
         eprintln!("application protocol: {}", String::from_utf8_lossy(p));

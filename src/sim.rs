@@ -283,18 +283,19 @@ pub fn make_pki_with(rng: &mut ChaCha20Rng, hostname: &str, now: u64, anchor: An
     make_pki_keyed(rng, hostname, now, anchor, shape, KeyType::EcdsaP256)
 }
 
-/// A fixed 2048-bit RSA private key for the simulation's RSA server, generated once with
+/// A fixed 2048-bit RSA private key for the simulation's RSA server, as a PKCS#1 RSAPrivateKey
+/// (RFC 8017 appendix A.1.2) in DER, generated once with OpenSSL 3.0's
 /// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -outform DER`. A TEST KEY: it
 /// is public, in this repository, and protects nothing.
 #[cfg(feature = "rsa")]
-pub const TEST_RSA_KEY_PKCS8: &[u8] = include_bytes!("sim/test-key-rsa2048.pk8.der");
+pub const TEST_RSA_KEY_PKCS1: &[u8] = include_bytes!("sim/test-key-rsa2048.pkcs1.der");
 
-/// [`TEST_RSA_KEY_PKCS8`] decoded.
+/// [`TEST_RSA_KEY_PKCS1`] decoded.
 pub fn test_rsa_key() -> Result<crate::tls::auth::SigningKey, Error> {
     #[cfg(feature = "rsa")]
     {
-        use rsa::pkcs8::DecodePrivateKey;
-        rsa::PrivateKey::from_pkcs8_der(TEST_RSA_KEY_PKCS8).map(Into::into).map_err(|_| Error::Internal("the RSA test key does not decode"))
+        use rsa::pkcs1::DecodeRsaPrivateKey;
+        rsa::PrivateKey::from_pkcs1_der(TEST_RSA_KEY_PKCS1).map(Into::into).map_err(|_| Error::Internal("the RSA test key does not decode"))
     }
     #[cfg(not(feature = "rsa"))]
     Err(Error::Usage("an RSA server needs a build with the rsa feature"))

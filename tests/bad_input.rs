@@ -465,6 +465,24 @@ fn certificate_verify_with_a_scheme_not_offered_is_illegal_parameter() {
     assert_eq!(client_alert(f, &recs, true), A::illegal_parameter);
 }
 
+/// RFC 8446 §4.2.3: rsa_pkcs1_* "MUST NOT" sign a CertificateVerify. A client whose
+/// configuration lists rsa_pkcs1_sha256 still does not offer it, and a CertificateVerify that
+/// names it is illegal_parameter.
+#[test]
+fn certificate_verify_with_rsa_pkcs1_sha256_is_illegal_parameter() {
+    use tlsviz::tls::client::Client;
+    use tlsviz::tls::server::Server;
+    let (mut c, s, _) = configs(22, true, Default::default());
+    c.signature_schemes = vec![SignatureScheme::rsa_pkcs1_sha256, SignatureScheme::ecdsa_secp256r1_sha256];
+    let f = flight_of(Client::new(c, ChaCha20Rng::seed_from_u64(1)), Server::new(s, ChaCha20Rng::seed_from_u64(2)));
+    let rec = reseal_messages(&f.protections[0], |m| {
+        assert_eq!(m[2][4..6], [0x04, 0x03], "the server signed with ecdsa_secp256r1_sha256");
+        m[2][4..6].copy_from_slice(&SignatureScheme::rsa_pkcs1_sha256.0.to_be_bytes());
+    });
+    let recs = vec![f.records[0].clone(), rec];
+    assert_eq!(client_alert(f, &recs, true), A::illegal_parameter);
+}
+
 #[test]
 fn an_empty_server_certificate_is_decode_error() {
     let f = server_flight(17);

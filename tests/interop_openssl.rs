@@ -27,9 +27,14 @@ struct Certs {
 
 impl Certs {
     fn new(tag: &str) -> Self {
+        Certs::of_key_type(tag, "p256")
+    }
+    /// `peer gen-cert --key-type KEY_TYPE`: every key of the chain `rsa` or `p256`.
+    fn of_key_type(tag: &str, key_type: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("tlsviz-interop-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let out = Command::new(peer()).args(["gen-cert", "--hostname", "localhost", "--out"]).arg(&dir).output().unwrap();
+        let out =
+            Command::new(peer()).args(["gen-cert", "--hostname", "localhost", "--key-type", key_type, "--out"]).arg(&dir).output().unwrap();
         assert!(out.status.success(), "gen-cert: {}", String::from_utf8_lossy(&out.stderr));
         Certs { dir }
     }
@@ -196,15 +201,36 @@ fn engine_client_rejects_a_name_the_certificate_does_not_carry_and_openssl_sees_
     assert!(server_err.contains("bad certificate"), "OpenSSL did not report the alert: {server_err}");
 }
 
+/// `peer gen-cert` writes a chain OpenSSL verifies, for each key type: the leaf's name, purpose
+/// and usage, and the algorithms of the key and the signature (RSA throughout for `rsa`).
 #[test]
 fn generated_certificates_pass_openssl_verify() {
-    let certs = Certs::new("verify");
-    let out = Command::new("openssl").args(["verify", "-CAfile", &certs.path("ca.pem"), &certs.path("cert.pem")]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
-    let text = Command::new("openssl").args(["x509", "-noout", "-text", "-in", &certs.path("cert.pem")]).output().unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
-    for needle in ["DNS:localhost", "TLS Web Server Authentication", "Digital Signature", "CA:FALSE", "ecdsa-with-SHA256"] {
-        assert!(text.contains(needle), "certificate lacks {needle}");
+    let rows: &[(&str, &[&str])] = &[
+        ("p256", &["Public Key Algorithm: id-ecPublicKey", "ecdsa-with-SHA256"]),
+        #[cfg(feature = "rsa")]
+        ("rsa", &["Public Key Algorithm: rsaEncryption", "Public-Key: (2048 bit)", "Signature Algorithm: sha256WithRSAEncryption"]),
+    ];
+    for (key_type, algorithms) in rows {
+        let certs = Certs::of_key_type(&format!("verify-{key_type}"), key_type);
+        let out = Command::new("openssl")
+            .args(["verify", "-x509_strict", "-purpose", "sslserver", "-CAfile", &certs.path("ca.pem"), &certs.path("cert.pem")])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{key_type}: {}", String::from_utf8_lossy(&out.stdout));
+        for f in ["ca.pem", "cert.pem"] {
+            let text = Command::new("openssl").args(["x509", "-noout", "-text", "-in", &certs.path(f)]).output().unwrap();
+            let text = String::from_utf8_lossy(&text.stdout);
+            for needle in algorithms.iter() {
+                assert!(text.contains(needle), "{key_type} {f} lacks {needle}: {text}");
+            }
+            if f == "cert.pem" {
+                for needle in ["DNS:localhost", "TLS Web Server Authentication", "Digital Signature", "CA:FALSE"] {
+                    assert!(text.contains(needle), "{key_type}: certificate lacks {needle}");
+                }
+            }
+        }
+        let key = Command::new("openssl").args(["pkey", "-noout", "-check", "-in", &certs.path("key.pem")]).output().unwrap();
+        assert!(key.status.success(), "{key_type}: {}", String::from_utf8_lossy(&key.stderr));
     }
 }
 
@@ -404,7 +430,11 @@ impl ClientRun {
 /// The engine's client, with `client_args`, against `openssl s_server -rev` with `server_args`
 /// (each a file name in the certificates' directory where it starts with `@`).
 fn engine_client_run(tag: &str, server_args: &[&str], client_args: &[&str]) -> ClientRun {
-    let certs = Certs::new(tag);
+    engine_client_run_with(Certs::new(tag), server_args, client_args)
+}
+
+/// [`engine_client_run`] with the chain in `certs`.
+fn engine_client_run_with(certs: Certs, server_args: &[&str], client_args: &[&str]) -> ClientRun {
     let in_dir = |args: &[&str]| -> Vec<String> {
         args.iter().map(|a| a.strip_prefix('@').map_or_else(|| a.to_string(), |f| certs.path(f))).collect()
     };
@@ -489,7 +519,11 @@ impl ServerRun {
 /// `openssl s_client` (not quiet: it says what it negotiated) with `client_args` against the
 /// engine's server with `server_args`, both `@file` arguments in the certificates' directory.
 fn openssl_client_run(tag: &str, server_args: &[&str], client_args: &[&str]) -> ServerRun {
-    let certs = Certs::new(tag);
+    openssl_client_run_with(Certs::new(tag), server_args, client_args)
+}
+
+/// [`openssl_client_run`] with the chain in `certs`.
+fn openssl_client_run_with(certs: Certs, server_args: &[&str], client_args: &[&str]) -> ServerRun {
     let in_dir = |args: &[&str]| -> Vec<String> {
         args.iter().map(|a| a.strip_prefix('@').map_or_else(|| a.to_string(), |f| certs.path(f))).collect()
     };
@@ -769,4 +803,110 @@ fn resumption_and_early_data_under_sha384_agree_with_openssl_both_ways() {
     assert!(outputs[1].contains("early one"), "the engine echoes the early data: {}", outputs[1]);
     assert_eq!(secret_lengths(&ours), vec![96; 12]);
     assert_eq!(ours, theirs);
+}
+
+// ---- RSA certificates and rsa_pss_rsae_sha256 (RFC 8446 §4.2.3, §4.4.3) ----------------------------
+
+/// The OpenSSL-made RSA chain of tests/vectors/rsa (see make.sh there): a root, and a leaf for
+/// rsa.example it signed with sha256WithRSAEncryption or with RSASSA-PSS.
+fn openssl_rsa(file: &str) -> String {
+    format!("{}/tests/vectors/rsa/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The engine's client against `openssl s_server` holding an RSA certificate: each row is
+/// s_server's arguments, the client's, and the scheme the client must see. s_server's `-cert`,
+/// `-key` and `-sigalgs` and the client's `--cafile` and `--servername` replace the defaults.
+#[cfg(feature = "rsa")]
+#[test]
+fn engine_client_verifies_rsa_pss_from_openssl_server() {
+    let (ca, key, pkcs1, pss) =
+        (openssl_rsa("ca.pem"), openssl_rsa("leaf-key.pem"), openssl_rsa("leaf-pkcs1.pem"), openssl_rsa("leaf-pss.pem"));
+    let trust = ["--cafile", ca.as_str(), "--servername", "rsa.example"];
+    let rows: &[(&str, Vec<&str>, Vec<&str>)] = &[
+        // An OpenSSL leaf signed with PKCS#1 v1.5, then one signed with RSASSA-PSS.
+        ("rsa-c-pkcs1", vec!["-cert", &pkcs1, "-key", &key, "-sigalgs", "rsa_pss_rsae_sha256"], trust.to_vec()),
+        ("rsa-c-pss", vec!["-cert", &pss, "-key", &key, "-sigalgs", "rsa_pss_rsae_sha256"], trust.to_vec()),
+        // The mixed case: an RSA leaf under OpenSSL's default suite (TLS_AES_256_GCM_SHA384 first)
+        // and X25519, and the client offering every suite, x25519 first, ECDSA first.
+        (
+            "rsa-c-mixed",
+            vec![
+                "-cert",
+                &pss,
+                "-key",
+                &key,
+                "-sigalgs",
+                "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256",
+                "-groups",
+                "X25519",
+                "-ciphersuites",
+                "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+            ],
+            [&trust[..], &["--groups", "x25519,secp256r1", "--sigalgs", "ecdsa_secp256r1_sha256,rsa_pss_rsae_sha256"]].concat(),
+        ),
+    ];
+    for (tag, server_args, client_args) in rows {
+        let r = engine_client_run(tag, server_args, client_args);
+        assert!(r.client.status.success(), "{tag}: engine client failed: {}", r.client_stderr());
+        assert!(r.server.status.success(), "{tag}: s_server: {}", r.server_text());
+        assert_eq!(String::from_utf8_lossy(&r.client.stdout), "lssnepo olleh\n", "{tag}: the reversed echo");
+        assert!(r.client_stderr().contains("signature scheme: rsa_pss_rsae_sha256"), "{tag}: {}", r.client_stderr());
+        assert_eq!(r.ours.len(), 5, "{tag}");
+        assert_eq!(r.ours, r.theirs, "{tag}: the key logs");
+    }
+}
+
+/// `openssl s_client -sigalgs rsa_pss_rsae_sha256` against the engine's server holding a
+/// `peer gen-cert --key-type rsa` chain (RSA root, RSA leaf): s_client verifies the chain
+/// (-verify_return_error) and the signature, and says it was RSA-PSS with SHA-256.
+#[cfg(feature = "rsa")]
+#[test]
+fn openssl_client_verifies_the_engine_servers_rsa_chain_and_rsa_pss_signature() {
+    let rows: &[(&str, Vec<&str>, Vec<&str>)] = &[
+        ("rsa-s", vec![], vec!["-sigalgs", "rsa_pss_rsae_sha256"]),
+        // The mixed case: OpenSSL's default suites and groups (an X25519 share), ECDSA or RSA-PSS.
+        (
+            "rsa-s-mixed",
+            vec!["--groups", "x25519,secp256r1"],
+            vec![
+                "-sigalgs",
+                "ecdsa_secp256r1_sha256:rsa_pss_rsae_sha256",
+                "-groups",
+                "X25519:P-256",
+                "-ciphersuites",
+                "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+            ],
+        ),
+    ];
+    for (tag, server_args, client_args) in rows {
+        let r = openssl_client_run_with(Certs::of_key_type(tag, "rsa"), server_args, client_args);
+        assert!(r.server.status.success(), "{tag}: engine server: {}", r.server_stderr());
+        assert!(r.client.status.success(), "{tag}: s_client: {}", r.client_text());
+        let text = r.client_text();
+        assert!(text.contains("Verification: OK") || text.contains("Verify return code: 0 (ok)"), "{tag}: {text}");
+        assert!(text.contains("Peer signature type: RSA-PSS") && text.contains("Peer signing digest: SHA256"), "{tag}: {text}");
+        assert!(text.contains("Server public key is 2048 bit"), "{tag}: {text}");
+        assert!(r.server_stderr().contains("signature scheme: rsa_pss_rsae_sha256"), "{tag}: {}", r.server_stderr());
+        assert_eq!(r.ours.len(), 5, "{tag}");
+        assert_eq!(r.ours, r.theirs, "{tag}: the key logs");
+    }
+}
+
+/// RFC 8446 §4.2.3, §4.1.1: a server whose key can sign with no scheme the client offers ends
+/// the handshake with handshake_failure, whichever side it is.
+#[cfg(feature = "rsa")]
+#[test]
+fn no_signature_scheme_in_common_with_openssl_is_handshake_failure_both_ways() {
+    let (key, pss) = (openssl_rsa("leaf-key.pem"), openssl_rsa("leaf-pss.pem"));
+    let r = engine_client_run(
+        "rsa-none-c",
+        &["-cert", &pss, "-key", &key, "-sigalgs", "rsa_pss_rsae_sha256:ecdsa_secp256r1_sha256"],
+        &["--sigalgs", "ecdsa_secp256r1_sha256"],
+    );
+    assert_eq!(r.client.status.code(), Some(1));
+    assert!(r.client_stderr().contains("received alert handshake_failure"), "{}", r.client_stderr());
+    let r = openssl_client_run_with(Certs::of_key_type("rsa-none-s", "rsa"), &[], &["-sigalgs", "ecdsa_secp256r1_sha256"]);
+    assert!(!r.client.status.success(), "s_client: {}", r.client_text());
+    assert!(r.client_text().contains("alert handshake failure"), "{}", r.client_text());
+    assert!(r.server_stderr().contains("sent alert handshake_failure"), "{}", r.server_stderr());
 }

@@ -121,6 +121,8 @@ pub struct Client {
     pub alpn: Option<Vec<u8>>,
     /// The cipher suite of the ServerHello, once it checked out.
     pub suite: Option<CipherSuite>,
+    /// The scheme of the server's CertificateVerify, once it verified.
+    pub signature_scheme: Option<SignatureScheme>,
     pub tickets: Vec<StoredTicket>,
     /// The ticket to offer in this connection.
     resumption: Option<Resumption>,
@@ -138,6 +140,7 @@ impl Client {
             state: State::Start,
             alpn: None,
             suite: None,
+            signature_scheme: None,
             tickets: Vec::new(),
             resumption: None,
             pending_early: None,
@@ -573,6 +576,9 @@ impl Client {
         let err = (!ok).then_some(Error::DecryptError("the CertificateVerify signature does not verify with the certificate's key"));
         let kind = CheckKind::CertificateVerify { signer: Endpoint::Server, scheme, content: Bytes(content), signature: Bytes(sig) };
         self.common.events.push(Event::Check(Check { kind, ok, failure: err.as_ref().map(Failure::of) }));
+        if ok {
+            self.signature_scheme = Some(scheme);
+        }
         err.map_or(Ok(()), Err)
     }
 

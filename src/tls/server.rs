@@ -109,6 +109,8 @@ pub struct Server {
     pub alpn: Option<Vec<u8>>,
     /// The cipher suite it chose.
     pub suite: Option<CipherSuite>,
+    /// The scheme its CertificateVerify was signed with (none in a resumption).
+    pub signature_scheme: Option<SignatureScheme>,
     /// The client's chain, leaf first, once its CertificateVerify has verified.
     pub client_chain: Option<Vec<Vec<u8>>>,
     /// Seals the tickets this server issues and judges the ones it is offered (see
@@ -135,6 +137,7 @@ impl Server {
             server_name: None,
             alpn: None,
             suite: None,
+            signature_scheme: None,
             client_chain: None,
             keeper: None,
             now_ms: 0,
@@ -398,6 +401,7 @@ impl Server {
             let sig = auth::sign(&self.config.key, scheme, &content, &mut self.common.rng)?;
             self.common.events.push(Event::Signed { scheme, content: Bytes(content), signature: Bytes(sig.clone()) });
             self.common.send_handshake(&Handshake::CertificateVerify { algorithm: scheme, signature: sig });
+            self.signature_scheme = Some(scheme);
         }
 
         // RFC 8446 §4.4.4 Finished.

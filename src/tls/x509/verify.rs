@@ -39,6 +39,12 @@ pub(crate) fn public_key(cert: &Parsed) -> Result<PublicKey, Error> {
     }
 }
 
+/// The public key of the certificate `der` (for a test's known answers): what
+/// [`verify_server_chain`] returns for a leaf.
+pub fn certificate_key(der: &[u8]) -> Result<PublicKey, Error> {
+    public_key(&parse(der)?)
+}
+
 #[cfg(feature = "rsa")]
 fn rsa_key(cert: &Parsed) -> Result<PublicKey, Error> {
     let Some(k) = cert.rsa_key else { return Err(Error::BadCertificate("an RSA key without its parts".into())) };
