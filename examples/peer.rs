@@ -1,7 +1,8 @@
 //! A command-line TLS 1.3 peer built on the engine, for checking it against other TLS stacks.
 //!
 //! ```text
-//! peer gen-cert --hostname NAME --out DIR   (ca.pem, cert.pem, key.pem; client.pem, client-key.pem)
+//! peer gen-cert --hostname NAME --out DIR [--key-type p256|rsa]
+//!               (ca.pem, cert.pem, key.pem; client.pem, client-key.pem)
 //! peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N]
 //!             [--read-timeout SECS] [--tickets N] [--early-data N] [--alpn LIST]
 //!             [--client-ca FILE [--require-client-cert]]
@@ -9,7 +10,7 @@
 //!             [--resume] [--psk-ke] [--early-data TEXT] [--alpn LIST] [--cert FILE --key FILE]
 //!             [--groups LIST [--key-shares LIST]]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
-//!            [--max-fragment N] > trace.json
+//!            [--max-fragment N] [--server-key p256|rsa] > trace.json
 //! peer capture --out FILE [the options of peer trace]
 //! ```
 //!
@@ -24,7 +25,12 @@
 //! - `--message TEXT`: a message the client sends after the handshake; repeat it for several, in
 //!   order. Given at all, these replace the default request (the server's replies stay as they are);
 //! - `--key-update`: a KeyUpdate after the messages;
-//! - `--max-fragment N`: the largest record fragment, 1 to 16384 (small values split messages).
+//! - `--max-fragment N`: the largest record fragment, 1 to 16384 (small values split messages);
+//! - `--server-key rsa`: the server holds an RSA certificate (the simulation's fixed 2048-bit test
+//!   key, under the P-256 demo CAs) and signs with rsa_pss_rsae_sha256 (default `p256`).
+//!
+//! `peer gen-cert --key-type rsa` makes every key 2048-bit RSA, the CA's too, signing the
+//! certificates with sha256WithRSAEncryption (default `p256`: ECDSA throughout).
 //!
 //! `peer capture --out run.pcapng` takes the same options and writes the same run as a pcapng
 //! capture (`tlsviz::sim::capture::pcapng`): TCP over IPv4 between 10.0.0.1:49152 and
@@ -64,12 +70,18 @@
 //!   (PEM), and check the chain it sends; a client without one goes on unauthenticated, unless
 //!   `--require-client-cert` is given too (then: certificate_required).
 //!
+//! Both `server` and `client` take `--sigalgs rsa_pss_rsae_sha256,ecdsa_secp256r1_sha256`: the
+//! CertificateVerify signature schemes, most preferred first, as RFC 8446 and OpenSSL's `-sigalgs`
+//! name them (default: every scheme this build does). The client offers them; the server signs
+//! with the first its key can do that the client offered, and answers a client with none
+//! handshake_failure. Both say on stderr which scheme signed the handshake.
+//!
 //! `peer client --groups X25519MLKEM768,x25519 --key-shares X25519MLKEM768,x25519` offers those
 //! groups and sends a key share for each group of `--key-shares` (default: for the first group
 //! only), as browsers send both a hybrid and an X25519 share; it says on stderr which group the key
 //! exchange used. `--alpn h2,http/1.1` offers those protocols and `--suites LIST` those cipher
 //! suites, in that order (default as the server's); `--cert FILE --key FILE` (PEM: the
-//! certificate chain, leaf first, and its P-256 key) is what it answers a CertificateRequest
+//! certificate chain, leaf first, and its P-256 or RSA key) is what it answers a CertificateRequest
 //! with (without them, an empty Certificate). Both sides say on stderr which cipher suite and
 //! which application protocol were agreed, and the server which client certificate it accepted.
 //!
@@ -107,7 +119,7 @@ use tlsviz::tls::x509::issue;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage:\n  peer gen-cert --hostname NAME --out DIR\n  \
+        "usage:\n  peer gen-cert --hostname NAME --out DIR [--key-type p256|rsa]\n  \
          peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N] [--read-timeout SECS]\n  \
          peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE] [--resume] [--psk-ke] [--early-data TEXT]\n  \
          peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n  \
@@ -119,7 +131,8 @@ fn usage() -> ExitCode {
          --hostname NAME   the server's name (default: example.com)\n  \
          --message TEXT    a message the client sends; repeat for several (default: an HTTP request)\n  \
          --key-update      run a KeyUpdate after the messages\n  \
-         --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)\n\
+         --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)\n  \
+         --server-key TYPE p256, or rsa: the server holds the fixed RSA test key (default: p256)\n\
          \n\
          server options:\n  \
          --once               serve one connection, then exit (default: serve until stopped)\n  \
@@ -130,6 +143,7 @@ fn usage() -> ExitCode {
          --alpn LIST          application protocols, most preferred first, as h2,http/1.1 (default: none)\n  \
          --groups LIST        key-exchange groups, most preferred first, as X25519MLKEM768,x25519,secp256r1 (default: secp256r1)\n  \
          --suites LIST        cipher suites, most preferred first, as TLS_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256 (default: {suites})\n  \
+         --sigalgs LIST       signature schemes, most preferred first (default: {sigalgs})\n  \
          --client-ca FILE     ask clients for a certificate from this CA (PEM)\n  \
          --require-client-cert  refuse a client without one (certificate_required)\n\
          \n\
@@ -141,10 +155,12 @@ fn usage() -> ExitCode {
          --groups LIST        key-exchange groups to offer, most preferred first, the key share for the first (default: secp256r1)\n  \
          --suites LIST        cipher suites to offer, most preferred first (default: {suites})\n  \
          --key-shares LIST    the groups of --groups to send key shares for at once, as X25519MLKEM768,x25519 (default: the first)\n  \
+         --sigalgs LIST       signature schemes to offer, as rsa_pss_rsae_sha256,ecdsa_secp256r1_sha256 (default: {sigalgs})\n  \
          --cert FILE --key FILE  the certificate chain and key to answer a CertificateRequest with (PEM)",
         scenario_keys(),
         DEFAULT_READ_TIMEOUT.as_secs(),
         suites = suite_names(),
+        sigalgs = sigalg_names(),
     );
     ExitCode::from(2)
 }
