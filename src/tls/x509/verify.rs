@@ -66,11 +66,8 @@ fn algorithm_supported(cert: &Parsed) -> bool {
     if cert.signature_algorithm != cert.tbs_signature_algorithm {
         return true;
     }
-    match cert.signature_algorithm.as_str() {
-        ECDSA_SHA256 => true,
-        SHA256_WITH_RSA | RSASSA_PSS => cfg!(feature = "rsa"),
-        _ => false,
-    }
+    let alg = cert.signature_algorithm.as_str();
+    alg == ECDSA_SHA256 || (cfg!(feature = "rsa") && matches!(alg, SHA256_WITH_RSA | RSASSA_PSS))
 }
 
 /// RFC 4055 §3.1, §3.3: the one RSASSA-PSS profile accepted, SHA-256 with MGF1-SHA-256 and a
