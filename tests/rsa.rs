@@ -3,6 +3,8 @@
 //! v1.5) and RSASSA-PSS, their annotated fields; and the engine's RSA server in a pair.
 //! Without the `rsa` feature the same certificates are refused with unsupported_certificate.
 
+#![cfg_attr(not(feature = "rsa"), allow(dead_code, unused_imports))]
+
 mod common;
 
 use tlsviz::tls::auth::{self, KeyType};
