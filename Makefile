@@ -8,13 +8,13 @@ PORT ?= 8080
 ## Build the page and serve it at http://127.0.0.1:$(PORT)/ (installs what is missing first).
 serve:
 	scripts/ensure-tools.sh build
-	trunk serve --release --offline --address 127.0.0.1 --port $(PORT)
+	scripts/trunk.sh serve --release --offline --address 127.0.0.1 --port $(PORT)
 
 ## Build the static site into dist/ with relative URLs, ready for any subpath (GitHub Pages).
 ## SITE_URL=https://you.github.io/repo/ also gives link previews the absolute addresses they need.
 build:
 	scripts/ensure-tools.sh build
-	trunk build --release --offline --public-url ./
+	scripts/trunk.sh build --release --offline --public-url ./
 	node scripts/site-url.mjs dist/index.html "$(SITE_URL)"
 
 ## Every test: formatting and lints, engine, simulation, OpenSSL interop, bad input, then the page
@@ -25,7 +25,7 @@ test:
 	$(MAKE) --no-print-directory lint-workflows
 	cargo build --release --examples
 	cargo test --release --all-targets
-	trunk build --release --offline --public-url ./
+	scripts/trunk.sh build --release --offline --public-url ./
 	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
 
 ## rustfmt, and clippy with warnings as errors on the host and on wasm32 (the page's target), the
@@ -55,7 +55,7 @@ bench:
 	cargo run --release --example bench
 	cargo build --release --example peer
 	cargo run --release --example load -- --connections 2000 --concurrency 16
-	trunk build --release --offline --public-url ./
+	scripts/trunk.sh build --release --offline --public-url ./
 	cd tests/browser && node bench.mjs
 
 ## Fuzz each target for SECONDS seconds (default 60) with cargo-fuzz on nightly, installing both

@@ -53,6 +53,14 @@ for component in rustfmt clippy; do
   fi
 done
 
+# The page's standard library is compiled with it where nightly is installed (scripts/trunk.sh):
+# that needs nightly's rust-src. Without nightly, stable builds a bigger page.
+if rustup toolchain list | grep -q '^nightly' &&
+  ! rustup component list --toolchain nightly --installed | grep -q '^rust-src'; then
+  say "adding rust-src to the nightly toolchain (the page's standard library is built from it)"
+  rustup component add rust-src --toolchain nightly || say "could not add rust-src: the page will be built with stable"
+fi
+
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
   say "installing trunk $TRUNK_VERSION (several minutes)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
