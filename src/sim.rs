@@ -6,6 +6,7 @@
 
 pub mod capture;
 pub mod network;
+pub mod preset;
 mod resume;
 pub mod scenario;
 pub mod trace;
@@ -43,6 +44,10 @@ pub struct Options {
     pub scenario: Scenario,
     /// Largest record fragment; small values split handshake messages across records.
     pub max_fragment: usize,
+    /// What the client offers: the page's own client, a known client's lists, or a group and a
+    /// suite of the visitor's choice.
+    #[serde(default)]
+    pub client: preset::ClientOffer,
 }
 
 impl Default for Options {
@@ -56,6 +61,7 @@ impl Default for Options {
             key_update: false,
             scenario: Scenario::Normal,
             max_fragment: crate::tls::record::MAX_PLAINTEXT,
+            client: preset::ClientOffer::default(),
         }
     }
 }
@@ -63,8 +69,9 @@ impl Default for Options {
 impl Options {
     /// These options as a list of strings, for a message to the page's export worker (which runs
     /// the same connection again and writes its trace as JSON): seed, scenario, key update,
-    /// hostname, clock, largest fragment, the number of client messages, the client messages,
-    /// then the server replies. [`Options::from_strings`] reads it back.
+    /// hostname, clock, largest fragment, the client preset, its chosen group and suite (empty
+    /// when none), the number of client messages, the client messages, then the server replies.
+    /// [`Options::from_strings`] reads it back.
     pub fn to_strings(&self) -> Vec<String> {
         let mut out = vec![
             self.seed.map(|s| s.to_string()).unwrap_or_default(),
@@ -73,6 +80,9 @@ impl Options {
             self.hostname.clone(),
             self.now.to_string(),
             self.max_fragment.to_string(),
+            self.client.preset.key().to_string(),
+            self.client.group.and_then(|g| g.known_name()).unwrap_or_default().to_string(),
+            self.client.suite.and_then(|s| s.known_name()).unwrap_or_default().to_string(),
             self.client_messages.len().to_string(),
         ];
         out.extend(self.client_messages.iter().cloned());
@@ -82,8 +92,19 @@ impl Options {
 
     /// The options [`Options::to_strings`] wrote, or what is wrong with the list.
     pub fn from_strings(v: &[String]) -> Result<Options, String> {
-        let [seed, scenario, key_update, hostname, now, max_fragment, clients, rest @ ..] = v else {
-            return Err(format!("expected at least 7 values, got {}", v.len()));
+        let [seed, scenario, key_update, hostname, now, max_fragment, preset, group, suite, clients, rest @ ..] = v else {
+            return Err(format!("expected at least 10 values, got {}", v.len()));
+        };
+        let client = preset::ClientOffer {
+            preset: preset::Preset::from_key(preset).ok_or_else(|| format!("there is no client preset {preset:?}"))?,
+            group: match group.as_str() {
+                "" => None,
+                g => Some(preset::group_named(g).ok_or_else(|| format!("there is no group {g:?} to choose"))?),
+            },
+            suite: match suite.as_str() {
+                "" => None,
+                c => Some(preset::suite_named(c).ok_or_else(|| format!("there is no cipher suite {c:?} to choose"))?),
+            },
         };
         let number = |what: &str, s: &str| s.parse::<u64>().map_err(|_| format!("{what} is not a whole number: {s:?}"));
         let clients = usize::try_from(number("the number of client messages", clients)?).unwrap_or(usize::MAX);
@@ -106,6 +127,7 @@ impl Options {
             hostname: hostname.clone(),
             now: number("the clock", now)?,
             max_fragment,
+            client,
             client_messages: rest[..clients].to_vec(),
             server_replies: rest[clients..].to_vec(),
         })
@@ -351,10 +373,9 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             alpn: protocols(&scenario::CLIENT_ALPN),
             initial_key_share: setup.initial_key_share,
             records: records.clone(),
-            groups: vec![crate::tls::enums::NamedGroup::secp256r1],
-            // The page's one suite (its build has no other), so a native run is the page's run.
-            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
-            key_shares: vec![],
+            groups: opts.client.groups(),
+            suites: opts.client.suites(),
+            key_shares: opts.client.key_shares(),
             certificate: None,
             signature_schemes: sim_schemes(setup.server_key),
         },
@@ -369,9 +390,8 @@ pub fn pair(opts: &Options, setup: Setup, seed: u64, pki: &Pki, rng: &mut ChaCha
             alpn: protocols(setup.server_alpn),
             tickets: 1,
             records,
-            groups: vec![crate::tls::enums::NamedGroup::secp256r1],
-            // The page's one suite (its build has no other), so a native run is the page's run.
-            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
+            groups: preset::server_groups(),
+            suites: preset::server_suites(),
             client_auth,
             signature_schemes: sim_schemes(setup.server_key),
         },

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tlsviz::sim::preset::{ClientOffer, Preset};
 use tlsviz::sim::{self, Options};
-use tlsviz::tls::enums::{CipherSuite, NamedGroup, SignatureScheme};
+use tlsviz::tls::enums::{CipherSuite, NamedGroup};
 use tlsviz::tls::extensions::Extension;
 use tlsviz::tls::handshake::Handshake;
 
@@ -83,18 +83,20 @@ fn each_preset_gets_the_servers_preferred_group_and_suite() {
     for (preset, group, suite) in cases {
         let opts = Options { seed: Some(5), client: ClientOffer { preset, group: None, suite: None }, ..Options::default() };
         let t = sim::run(&opts);
-        assert!(t.outcome.handshake_complete, "{preset:?}");
+        let o = t.outcome().expect("a connection");
+        assert!(o.handshake_complete, "{preset:?}");
         let shared: Vec<NamedGroup> = t
             .events
             .iter()
-            .filter_map(|e| match &e.happening {
-                sim::Happening::Engine(Event::SharedSecret { group, .. }) => Some(*group),
+            .filter_map(|e| match e.event() {
+                Some(Event::SharedSecret { group, .. }) if e.connection == 1 => Some(*group),
                 _ => None,
             })
             .collect();
         assert_eq!(shared, vec![group, group], "{preset:?}: both sides, one group");
-        assert_eq!(t.suite(), Some(suite), "{preset:?}");
-        assert!(!t.has_retry(), "{preset:?}: the client sent a share for the chosen group");
+        assert_eq!(o.agreed.as_ref().map(|a| (a.suite, a.group)), Some((suite, group)), "{preset:?}");
+        let retry = t.events.iter().any(|e| matches!(e.event(), Some(Event::HelloRetry { .. })));
+        assert!(!retry, "{preset:?}: the client sent a share for the chosen group");
     }
     // A visitor's choice of a group the client sends a share for, and of a suite.
     let opts = Options {
@@ -103,7 +105,7 @@ fn each_preset_gets_the_servers_preferred_group_and_suite() {
         ..Options::default()
     };
     let t = sim::run(&opts);
-    assert!(t.outcome.handshake_complete);
-    assert_eq!(t.suite(), Some(CipherSuite::TLS_CHACHA20_POLY1305_SHA256));
-    let _ = SignatureScheme::ecdsa_secp256r1_sha256;
+    let o = t.outcome().expect("a connection");
+    assert!(o.handshake_complete);
+    assert_eq!(o.agreed.as_ref().map(|a| (a.suite, a.group)), Some((CipherSuite::TLS_CHACHA20_POLY1305_SHA256, NamedGroup::SecP256r1MLKEM768)));
 }

@@ -173,6 +173,21 @@ impl Preset {
     }
 }
 
+/// The page's server's groups, most preferred first, as many servers order them today: the
+/// post-quantum hybrid with X25519, X25519, the hybrid with P-256, P-256 (those this build runs).
+pub fn server_groups() -> Vec<NamedGroup> {
+    [NamedGroup::X25519MLKEM768, NamedGroup::x25519, NamedGroup::SecP256r1MLKEM768, NamedGroup::secp256r1]
+        .into_iter()
+        .filter(|g| kx::supports(*g))
+        .collect()
+}
+
+/// The page's server's suites, most preferred first: every suite this build runs, AES-128-GCM
+/// first.
+pub fn server_suites() -> Vec<CipherSuite> {
+    suite::all()
+}
+
 /// The groups a visitor may choose from (those the page's full build runs).
 pub const GROUP_CHOICES: [NamedGroup; 4] =
     [NamedGroup::X25519MLKEM768, NamedGroup::SecP256r1MLKEM768, NamedGroup::x25519, NamedGroup::secp256r1];
@@ -209,13 +224,11 @@ impl Default for ClientOffer {
 impl ClientOffer {
     /// The groups offered, in order: the chosen group, or the preset's groups this build runs.
     pub fn groups(&self) -> Vec<NamedGroup> {
-        match self.group {
+        let listed = match self.group {
             Some(g) => vec![g],
-            None => self.preset.lists().groups.iter().copied().filter(|g| kx::supports(*g)).collect(),
-        }
-        .into_iter()
-        .filter(|g| kx::supports(*g))
-        .collect()
+            None => self.preset.lists().groups.to_vec(),
+        };
+        listed.into_iter().filter(|g| kx::supports(*g)).collect()
     }
 
     /// The groups the first ClientHello sends a key share for.

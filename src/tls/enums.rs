@@ -185,10 +185,15 @@ wire_enum! {
     /// RFC 8446 §4.2.7 named groups.
     NamedGroup(u16, 2) {
         secp256r1 = 0x0017 => "the NIST P-256 elliptic curve",
-        secp384r1 = 0x0018 => "the NIST P-384 curve (not supported by this engine)",
-        secp521r1 = 0x0019 => "the NIST P-521 curve (not supported by this engine)",
-        x25519 = 0x001d => "Curve25519 (not supported by this engine)",
-        x448 = 0x001e => "Curve448 (not supported by this engine)",
+        secp384r1 = 0x0018 => "the NIST P-384 curve (this engine does not implement it)",
+        secp521r1 = 0x0019 => "the NIST P-521 curve (this engine does not implement it)",
+        x25519 = 0x001d => "Curve25519 (RFC 7748)",
+        x448 = 0x001e => "Curve448 (this engine does not implement it)",
+        ffdhe2048 = 0x0100 => "finite-field Diffie-Hellman, 2048 bits (RFC 7919; this engine does not implement it)",
+        ffdhe3072 = 0x0101 => "finite-field Diffie-Hellman, 3072 bits (RFC 7919; this engine does not implement it)",
+        ffdhe4096 = 0x0102 => "finite-field Diffie-Hellman, 4096 bits (RFC 7919; this engine does not implement it)",
+        ffdhe6144 = 0x0103 => "finite-field Diffie-Hellman, 6144 bits (RFC 7919; this engine does not implement it)",
+        ffdhe8192 = 0x0104 => "finite-field Diffie-Hellman, 8192 bits (RFC 7919; this engine does not implement it)",
         /// ML-KEM-768 alone (FIPS 203); the engine uses it only inside the two hybrids below,
         /// and the trace names it as their post-quantum component.
         MLKEM768 = 0x0201 => "ML-KEM-768 alone (FIPS 203; this engine uses it only inside a hybrid)",
@@ -203,10 +208,21 @@ wire_enum! {
     /// RFC 8446 §4.2.3 signature schemes.
     SignatureScheme(u16, 2) {
         ecdsa_secp256r1_sha256 = 0x0403 => "ECDSA on P-256 with SHA-256",
-        ecdsa_secp384r1_sha384 = 0x0503 => "ECDSA on P-384 with SHA-384 (not supported)",
-        rsa_pss_rsae_sha256 = 0x0804 => "RSA-PSS (rsaEncryption key) with SHA-256",
-        ed25519 = 0x0807 => "Ed25519 (not supported)",
-        rsa_pkcs1_sha256 = 0x0401 => "RSA PKCS#1 v1.5 with SHA-256 (not allowed in TLS 1.3 handshakes)",
+        ecdsa_secp384r1_sha384 = 0x0503 => "ECDSA on P-384 with SHA-384 (this engine does not implement it)",
+        ecdsa_secp521r1_sha512 = 0x0603 => "ECDSA on P-521 with SHA-512 (this engine does not implement it)",
+        rsa_pss_rsae_sha256 = 0x0804 => "RSA-PSS with SHA-256, for an rsaEncryption key",
+        rsa_pss_rsae_sha384 = 0x0805 => "RSA-PSS with SHA-384, for an rsaEncryption key (this engine does not implement it)",
+        rsa_pss_rsae_sha512 = 0x0806 => "RSA-PSS with SHA-512, for an rsaEncryption key (this engine does not implement it)",
+        ed25519 = 0x0807 => "Ed25519 (this engine does not implement it)",
+        ed448 = 0x0808 => "Ed448 (this engine does not implement it)",
+        rsa_pss_pss_sha256 = 0x0809 => "RSA-PSS with SHA-256, for an RSASSA-PSS key (this engine does not implement it)",
+        rsa_pss_pss_sha384 = 0x080a => "RSA-PSS with SHA-384, for an RSASSA-PSS key (this engine does not implement it)",
+        rsa_pss_pss_sha512 = 0x080b => "RSA-PSS with SHA-512, for an RSASSA-PSS key (this engine does not implement it)",
+        rsa_pkcs1_sha256 = 0x0401 => "RSA PKCS#1 v1.5 with SHA-256 (for certificates only in TLS 1.3)",
+        rsa_pkcs1_sha384 = 0x0501 => "RSA PKCS#1 v1.5 with SHA-384 (for certificates only in TLS 1.3; this engine does not implement it)",
+        rsa_pkcs1_sha512 = 0x0601 => "RSA PKCS#1 v1.5 with SHA-512 (for certificates only in TLS 1.3; this engine does not implement it)",
+        ecdsa_sha1 = 0x0203 => "ECDSA with SHA-1 (legacy, for certificates only)",
+        rsa_pkcs1_sha1 = 0x0201 => "RSA PKCS#1 v1.5 with SHA-1 (legacy, for certificates only)",
     }
 }
 
