@@ -10,7 +10,8 @@
 //!             [--resume] [--psk-ke] [--early-data TEXT] [--alpn LIST] [--cert FILE --key FILE]
 //!             [--groups LIST [--key-shares LIST]]
 //! peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update]
-//!            [--max-fragment N] [--server-key p256|rsa] > trace.json
+//!            [--max-fragment N] [--server-key p256|rsa] [--client page|chrome|firefox|curl]
+//!            [--group G] [--suite S] > trace.json
 //! peer capture --out FILE [the options of peer trace]
 //! ```
 //!
@@ -27,7 +28,10 @@
 //! - `--key-update`: a KeyUpdate after the messages;
 //! - `--max-fragment N`: the largest record fragment, 1 to 16384 (small values split messages);
 //! - `--server-key rsa`: the server holds an RSA certificate (the simulation's fixed 2048-bit test
-//!   key, under the P-256 demo CAs) and signs with rsa_pss_rsae_sha256 (default `p256`).
+//!   key, under the P-256 demo CAs) and signs with rsa_pss_rsae_sha256 (default `p256`);
+//! - `--client NAME`: whose ClientHello the client sends (the page's menu: `page`, `chrome`,
+//!   `firefox`, `curl`; see src/sim/preset.rs), and `--group G` / `--suite S` one group and one
+//!   suite of the visitor's choice in place of its lists.
 //!
 //! `peer gen-cert --key-type rsa` makes every key 2048-bit RSA, the CA's too, signing the
 //! certificates with sha256WithRSAEncryption (default `p256`: ECDSA throughout).
@@ -122,7 +126,7 @@ fn usage() -> ExitCode {
         "usage:\n  peer gen-cert --hostname NAME --out DIR [--key-type p256|rsa]\n  \
          peer server --listen ADDR --cert FILE --key FILE [--keylog FILE] [--once] [--max-conns N] [--read-timeout SECS]\n  \
          peer client --connect ADDR --servername NAME --cafile FILE [--send TEXT] [--keylog FILE] [--resume] [--psk-ke] [--early-data TEXT]\n  \
-         peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N]\n  \
+         peer trace [--seed N] [--scenario KEY] [--hostname NAME] [--message TEXT]... [--key-update] [--max-fragment N] [--client NAME] [--group G] [--suite S]\n  \
          peer capture --out FILE [the trace options]   (the run as a pcapng capture that Wireshark decrypts)\n\
          \n\
          trace options:\n  \
@@ -132,7 +136,10 @@ fn usage() -> ExitCode {
          --message TEXT    a message the client sends; repeat for several (default: an HTTP request)\n  \
          --key-update      run a KeyUpdate after the messages\n  \
          --max-fragment N  the largest record fragment, 1 to 16384 (default: 16384)\n  \
-         --server-key TYPE p256, or rsa: the server holds the fixed RSA test key (default: p256)\n\
+         --server-key TYPE p256, or rsa: the server holds the fixed RSA test key (default: p256)\n  \
+         --client NAME     whose ClientHello to send: page, chrome, firefox, curl (default: page)\n  \
+         --group G         one group to offer in place of the client's list (X25519MLKEM768, SecP256r1MLKEM768, x25519, secp256r1)\n  \
+         --suite S         one suite to offer in place of the client's list\n\
          \n\
          server options:\n  \
          --once               serve one connection, then exit (default: serve until stopped)\n  \
@@ -252,7 +259,18 @@ fn scenario_keys() -> String {
 }
 
 /// The options of `peer trace`.
-const OPTIONS: [&str; 7] = ["--seed", "--scenario", "--hostname", "--message", "--key-update", "--max-fragment", "--server-key"];
+const OPTIONS: [&str; 10] = [
+    "--seed",
+    "--scenario",
+    "--hostname",
+    "--message",
+    "--key-update",
+    "--max-fragment",
+    "--server-key",
+    "--client",
+    "--group",
+    "--suite",
+];
 
 /// The run of `peer trace` and `peer capture`: the scenario's setup, with the server's key of
 /// `server_key` (an RSA server holds the simulation's fixed RSA test key).
@@ -316,6 +334,20 @@ fn trace_options(args: &[String]) -> Result<(Options, KeyType), String> {
             "--hostname" => {
                 tlsviz::sim::check_hostname(value).map_err(|why| format!("--hostname: {why}"))?;
                 opts.hostname = value.clone();
+            }
+            "--client" => {
+                opts.client.preset = tlsviz::sim::preset::Preset::from_key(value)
+                    .ok_or_else(|| format!("there is no client {value:?}; the clients are page, chrome, firefox, curl"))?
+            }
+            "--group" => {
+                opts.client.group = Some(tlsviz::sim::preset::group_named(value).ok_or_else(|| {
+                    format!("there is no group {value:?} to choose; the groups are X25519MLKEM768, SecP256r1MLKEM768, x25519, secp256r1")
+                })?)
+            }
+            "--suite" => {
+                opts.client.suite = Some(tlsviz::sim::preset::suite_named(value).ok_or_else(|| {
+                    format!("there is no suite {value:?} to choose; the suites are TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256")
+                })?)
             }
             "--max-fragment" => {
                 let range = 1..=MAX_PLAINTEXT;

@@ -613,6 +613,11 @@ mod tests {
             client_messages: vec!["GET / HTTP/1.1\r\n\r\n".into(), "".into(), "héllo ✓".into()],
             server_replies: vec!["one".into()],
             max_fragment: 100,
+            client: preset::ClientOffer {
+                preset: preset::Preset::Chrome,
+                group: Some(crate::tls::enums::NamedGroup::SecP256r1MLKEM768),
+                suite: Some(crate::tls::enums::CipherSuite::TLS_CHACHA20_POLY1305_SHA256),
+            },
             ..Default::default()
         };
         assert_eq!(Options::from_strings(&o.to_strings()), Ok(o));
@@ -620,13 +625,16 @@ mod tests {
         assert_eq!(Options::from_strings(&fresh.to_strings()), Ok(fresh));
         let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         for (bad, why) in [
-            (strings(&["1", "normal", "0", "example.com", "0", "100"]), "at least 7"),
-            (strings(&["x", "normal", "0", "example.com", "0", "100", "0"]), "the seed"),
-            (strings(&["1", "nonsense", "0", "example.com", "0", "100", "0"]), "no scenario"),
-            (strings(&["1", "normal", "2", "example.com", "0", "100", "0"]), "0 or 1"),
-            (strings(&["1", "normal", "0", "-bad-", "0", "100", "0"]), "not a DNS host name"),
-            (strings(&["1", "normal", "0", "example.com", "0", "0", "0"]), "largest fragment"),
-            (strings(&["1", "normal", "0", "example.com", "0", "100", "2", "only one"]), "2 client messages announced"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "page", "", ""]), "at least 10"),
+            (strings(&["x", "normal", "0", "example.com", "0", "100", "page", "", "", "0"]), "the seed"),
+            (strings(&["1", "nonsense", "0", "example.com", "0", "100", "page", "", "", "0"]), "no scenario"),
+            (strings(&["1", "normal", "2", "example.com", "0", "100", "page", "", "", "0"]), "0 or 1"),
+            (strings(&["1", "normal", "0", "-bad-", "0", "100", "page", "", "", "0"]), "not a DNS host name"),
+            (strings(&["1", "normal", "0", "example.com", "0", "0", "page", "", "", "0"]), "largest fragment"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "netscape", "", "", "0"]), "no client preset"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "page", "ffdhe2048", "", "0"]), "no group"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "page", "", "TLS_AES_128_CCM_SHA256", "0"]), "no cipher suite"),
+            (strings(&["1", "normal", "0", "example.com", "0", "100", "page", "", "", "2", "only one"]), "2 client messages announced"),
         ] {
             let err = Options::from_strings(&bad).unwrap_err();
             assert!(err.contains(why), "{bad:?}: {err}");

@@ -24,7 +24,7 @@ fn moment_from_url() -> (Moment, Option<String>) {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     let mut pairs = Vec::new();
     if let Ok(params) = web_sys::UrlSearchParams::new_with_str(&search) {
-        for name in ["seed", "scenario", "message", "keyupdate", "step", "beat", "tab", "record", "embed"] {
+        for name in ["seed", "scenario", "message", "keyupdate", "client", "group", "suite", "step", "beat", "tab", "record", "embed"] {
             pairs.extend(params.get_all(name).iter().filter_map(|v| v.as_string()).map(|v| (name.to_string(), v)));
         }
     }

@@ -101,11 +101,18 @@ fn each_preset_gets_the_servers_preferred_group_and_suite() {
     // A visitor's choice of a group the client sends a share for, and of a suite.
     let opts = Options {
         seed: Some(5),
-        client: ClientOffer { preset: Preset::Page, group: Some(NamedGroup::SecP256r1MLKEM768), suite: Some(CipherSuite::TLS_CHACHA20_POLY1305_SHA256) },
+        client: ClientOffer {
+            preset: Preset::Page,
+            group: Some(NamedGroup::SecP256r1MLKEM768),
+            suite: Some(CipherSuite::TLS_CHACHA20_POLY1305_SHA256),
+        },
         ..Options::default()
     };
     let t = sim::run(&opts);
     let o = t.outcome().expect("a connection");
     assert!(o.handshake_complete);
-    assert_eq!(o.agreed.as_ref().map(|a| (a.suite, a.group)), Some((CipherSuite::TLS_CHACHA20_POLY1305_SHA256, NamedGroup::SecP256r1MLKEM768)));
+    assert_eq!(
+        o.agreed.as_ref().map(|a| (a.suite, a.group)),
+        Some((CipherSuite::TLS_CHACHA20_POLY1305_SHA256, NamedGroup::SecP256r1MLKEM768))
+    );
 }

@@ -17,7 +17,7 @@ pub const TERMS: &[Term] = &[
     Term {
         term: "cipher suite",
         matches: &["cipher suite"],
-        meaning: "The pair of algorithms a connection uses: one to encrypt and authenticate records (here AES-128-GCM), one hash for the key schedule (SHA-256).",
+        meaning: "The pair of algorithms a connection uses: one to encrypt and authenticate records (AES-128-GCM, AES-256-GCM or ChaCha20-Poly1305), one hash for the key schedule (SHA-256 or SHA-384).",
     },
     Term {
         term: "certificate",
@@ -37,7 +37,7 @@ pub const TERMS: &[Term] = &[
     Term {
         term: "transcript hash",
         matches: &["transcript hash", "hash of the two hellos", "hash of the four hellos"],
-        meaning: "A SHA-256 hash of every handshake message so far: both sides compute it, so keys and signatures are tied to exactly what was said.",
+        meaning: "A hash (the cipher suite's: SHA-256 or SHA-384) of every handshake message so far: both sides compute it, so keys and signatures are tied to exactly what was said.",
     },
     Term {
         term: "HKDF",

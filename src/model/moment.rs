@@ -3,9 +3,13 @@
 //! selected, and whether the page is embedded. These parameter names are a public interface that
 //! posts keep for years: `seed`, `scenario`, `message` (repeatable), `step` (1–5), `beat` (from
 //! 1), `tab` (`bytes`, `keys`, `eavesdropper`, `document`), `record` (from 1, in the order records
-//! went on the wire), `embed=1`, `keyupdate=1` (a KeyUpdate after the messages). A bad value is
-//! reported and replaced by its default.
+//! went on the wire), `embed=1`, `keyupdate=1` (a KeyUpdate after the messages), `client`
+//! (`page`, `chrome`, `firefox`, `curl`: whose ClientHello the client sends), `group` and `suite`
+//! (one key-exchange group and one cipher suite of the visitor's choice, by their IANA names). A
+//! bad value is reported and replaced by its default. index.html reads `client`, `group` and
+//! `suite` too, to load the page's full build for them.
 
+use crate::sim::preset::{self, ClientOffer, Preset};
 use crate::sim::{check_message, Options, Scenario};
 
 /// A detail view of the page.
@@ -48,6 +52,8 @@ pub struct Moment {
     pub embed: bool,
     /// The client runs a KeyUpdate after the messages.
     pub key_update: bool,
+    /// What the client offers.
+    pub client: ClientOffer,
 }
 
 fn clip(s: &str) -> String {
@@ -96,6 +102,27 @@ impl Moment {
                     Ok(n) if n >= 1 => m.record = Some(n),
                     _ => problems.push(format!("\"{}\" is not a record number (1 or more), so none is selected", clip(value))),
                 },
+                "client" => match Preset::from_key(v) {
+                    Some(p) => m.client.preset = p,
+                    None => problems.push(format!(
+                        "there is no client \"{}\" (page, chrome, firefox, curl), so this page's own client is used",
+                        clip(value)
+                    )),
+                },
+                "group" => match preset::group_named(v) {
+                    Some(g) => m.client.group = Some(g),
+                    None => problems.push(format!(
+                        "there is no group \"{}\" to choose (X25519MLKEM768, SecP256r1MLKEM768, x25519, secp256r1), so the client offers its usual groups",
+                        clip(value)
+                    )),
+                },
+                "suite" => match preset::suite_named(v) {
+                    Some(c) => m.client.suite = Some(c),
+                    None => problems.push(format!(
+                        "there is no cipher suite \"{}\" to choose (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256), so the client offers its usual suites",
+                        clip(value)
+                    )),
+                },
                 "embed" => m.embed = v == "1",
                 "keyupdate" => m.key_update = v == "1",
                 _ => {}
@@ -106,7 +133,7 @@ impl Moment {
 
     /// The run's options: the defaults with this moment's seed, scenario and messages.
     pub fn options(&self) -> Options {
-        let mut o = Options { seed: self.seed, key_update: self.key_update, ..Options::default() };
+        let mut o = Options { seed: self.seed, key_update: self.key_update, client: self.client, ..Options::default() };
         if let Some(s) = &self.scenario {
             o.scenario = s.clone();
         }
@@ -124,6 +151,15 @@ impl Moment {
             out.push(("scenario", s.key().to_string()));
         }
         out.extend(self.messages.iter().map(|m| ("message", m.clone())));
+        if self.client.preset != Preset::Page {
+            out.push(("client", self.client.preset.key().to_string()));
+        }
+        if let Some(g) = self.client.group.and_then(|g| g.known_name()) {
+            out.push(("group", g.to_string()));
+        }
+        if let Some(c) = self.client.suite.and_then(|c| c.known_name()) {
+            out.push(("suite", c.to_string()));
+        }
         if self.key_update {
             out.push(("keyupdate", "1".to_string()));
         }
@@ -176,6 +212,11 @@ mod tests {
             record: Some(3),
             embed: true,
             key_update: true,
+            client: ClientOffer {
+                preset: Preset::Firefox,
+                group: Some(crate::tls::enums::NamedGroup::x25519),
+                suite: Some(crate::tls::enums::CipherSuite::TLS_AES_256_GCM_SHA384),
+            },
             ..Moment::default()
         };
         let back: Vec<(String, String)> = m.pairs().into_iter().map(|(k, v)| (k.to_string(), v)).collect();
@@ -191,9 +232,12 @@ mod tests {
             ("record", "0"),
             ("beat", "x"),
             ("scenario", "zzz"),
+            ("client", "netscape"),
+            ("group", "ffdhe2048"),
+            ("suite", "TLS_AES_128_CCM_SHA256"),
         ]));
         assert_eq!(m, Moment::default());
-        assert_eq!(problems.len(), 6, "{problems:?}");
+        assert_eq!(problems.len(), 9, "{problems:?}");
         assert!(problems[1].contains("step from 1 to 5"));
     }
 

@@ -7,10 +7,10 @@ mod resume;
 use super::playback::Step;
 use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
 use crate::tls::codec::{hex, quoted};
-use crate::tls::enums::{AlertDescription, ContentType, HandshakeType};
+use crate::tls::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, NamedGroup, SignatureScheme, Wire};
 use crate::tls::events::{
     Carries, CertificateAnswer, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, ExpandContext, Hkdf, KeyInput,
-    Message, Output, Phase, Secret,
+    KeyPart, KeyPartKind, Message, Output, Phase, Secret,
 };
 use crate::tls::extensions::Extension;
 
@@ -89,12 +89,84 @@ pub fn step_intro(step: Step, resumed: bool) -> &'static str {
     }
 }
 
+/// "the cipher suite X" or "the cipher suites X, Y".
+fn the(one: &str, many: &str, items: &[String]) -> String {
+    format!("the {} {}", if items.len() > 1 { many } else { one }, list(items))
+}
+
 fn list(items: &[String]) -> String {
     match items {
         [] => "none".to_string(),
         [one] => one.clone(),
         _ => items.join(", "),
     }
+}
+
+/// What the server chose in `e`'s connection (its Chose event), once it has.
+fn agreed(trace: &Trace, e: &TraceEvent) -> Option<(CipherSuite, NamedGroup, SignatureScheme)> {
+    trace.events.iter().filter(|x| x.connection == e.connection).find_map(|x| match x.event() {
+        Some(Event::Chose { suite, group, signature_scheme, .. }) => Some((*suite, *group, *signature_scheme)),
+        _ => None,
+    })
+}
+
+/// The suite a record under `secret` is protected with: 0-RTT data goes under the ticket's
+/// suite (RFC 8446 §4.2.10), everything else under the one the server chose.
+pub fn record_suite(trace: &Trace, e: &TraceEvent, secret: Secret) -> CipherSuite {
+    let ticket = || {
+        trace.events.iter().filter(|x| x.connection == e.connection).find_map(|x| match x.event() {
+            Some(Event::ResumptionOffered { suite, .. }) => Some(*suite),
+            _ => None,
+        })
+    };
+    let chosen = || agreed(trace, e).map(|a| a.0);
+    let suite = if secret == Secret::ClientEarlyTraffic { ticket().or_else(chosen) } else { chosen() };
+    suite.unwrap_or(CipherSuite::TLS_AES_128_GCM_SHA256)
+}
+
+/// The record protection of a suite, as RFC 8446 §B.4 names its AEAD.
+pub fn aead_name(suite: CipherSuite) -> &'static str {
+    match suite {
+        CipherSuite::TLS_AES_256_GCM_SHA384 => "AES-256-GCM",
+        CipherSuite::TLS_CHACHA20_POLY1305_SHA256 => "ChaCha20-Poly1305",
+        _ => "AES-128-GCM",
+    }
+}
+
+/// The hash of a suite's key schedule, and its length in bytes.
+fn hash_of(suite: CipherSuite) -> (&'static str, usize) {
+    if suite == CipherSuite::TLS_AES_256_GCM_SHA384 {
+        ("SHA384", 48)
+    } else {
+        ("SHA256", 32)
+    }
+}
+
+/// A part of a hybrid key, share or secret, as a reader names it ("the ML-KEM-768 ciphertext,
+/// 1088 bytes").
+fn part(p: &KeyPart) -> String {
+    let what = match p.kind {
+        KeyPartKind::PrivateKey => "private key",
+        KeyPartKind::PublicKey => "public key",
+        KeyPartKind::DecapsulationKeySeed => "decapsulation key seed",
+        KeyPartKind::EncapsulationKey => "encapsulation key",
+        KeyPartKind::EncapsulationRandomness => "encapsulation randomness",
+        KeyPartKind::Ciphertext => "ciphertext",
+        KeyPartKind::SharedSecret => "shared secret",
+    };
+    format!("the {} {what} ({} bytes, from byte {})", component(p.component), p.value.0.len(), p.offset)
+}
+
+fn component(g: NamedGroup) -> &'static str {
+    match g {
+        NamedGroup::MLKEM768 => "ML-KEM-768",
+        NamedGroup::x25519 => "X25519",
+        _ => "P-256",
+    }
+}
+
+fn parts(ps: &[KeyPart]) -> String {
+    ps.iter().map(part).collect::<Vec<_>>().join(", then ")
 }
 
 /// The previous event of the same side and connection, if any (for context such as what a
@@ -339,12 +411,14 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
                 None => (Vec::new(), Vec::new(), Vec::new()),
             };
             let plain = if shares.is_empty() {
-                format!("{w} says hello: it offers TLS 1.3 and the cipher suite {}, and lists {} among its groups, but sends no public key yet (its key_share is empty).", list(&suites), list(&groups))
+                format!("{w} says hello: it offers TLS 1.3 and {}, and lists {} among its groups, but sends no public key yet (its key_share is empty).", the("cipher suite", "cipher suites", &suites), list(&groups))
             } else {
                 format!(
-                    "{w} says hello: it offers TLS 1.3, the cipher suite {}, and a fresh public key for {} (a key share). It signs nothing and sends no certificate.",
-                    list(&suites),
-                    list(&shares.iter().map(|g| g.to_string()).collect::<Vec<_>>())
+                    "{w} says hello: it offers TLS 1.3, {}, and {} for {} ({}). It signs nothing and sends no certificate.",
+                    the("cipher suite", "cipher suites", &suites),
+                    if shares.len() > 1 { "fresh public keys" } else { "a fresh public key" },
+                    list(&shares.iter().map(|g| g.to_string()).collect::<Vec<_>>()),
+                    if shares.len() > 1 { "key shares" } else { "a key share" }
                 )
             };
             n(plain, format!("ClientHello, {len} bytes: legacy_version 0x0303, 32 random bytes, a 32-byte legacy_session_id (middlebox compatibility), cipher_suites, and extensions server_name, supported_versions, supported_groups, signature_algorithms, key_share, psk_key_exchange_modes, ALPN."), "4.1.2")
@@ -429,12 +503,23 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
         ),
         HandshakeType::certificate_verify => n(
             format!("{w} sends CertificateVerify: a signature over the handshake so far, made with the certificate's private key. It proves the {} holds that key, not just a copy of the certificate.", e.side.name()),
-            format!("ECDSA P-256 with SHA-256 over 64 spaces, \"TLS 1.3, {} CertificateVerify\", a zero byte and the transcript hash.", e.side.name()),
+            format!(
+                "{} over 64 spaces, \"TLS 1.3, {} CertificateVerify\", a zero byte and the transcript hash.",
+                // The simulation's client certificate has a P-256 key; the server's scheme is the one it chose.
+                match (e.side, agreed(trace, e)) {
+                    (Side::Server, Some((_, _, scheme))) => scheme.meaning(),
+                    _ => SignatureScheme::ecdsa_secp256r1_sha256.meaning(),
+                },
+                e.side.name()
+            ),
             "4.4.3",
         ),
         HandshakeType::finished => n(
             format!("{w} sends its Finished: a MAC over the whole handshake. If anything had been altered, the other side would compute a different value."),
-            "verify_data = HMAC-SHA256(finished_key, transcript hash), finished_key = HKDF-Expand-Label(handshake traffic secret, \"finished\", \"\", 32).".into(),
+            {
+                let (hash, len) = hash_of(agreed(trace, e).map_or(CipherSuite::TLS_AES_128_GCM_SHA256, |a| a.0));
+                format!("verify_data = HMAC-{hash}(finished_key, transcript hash), finished_key = HKDF-Expand-Label(handshake traffic secret, \"finished\", \"\", {len}).")
+            },
             "4.4.4",
         ),
         HandshakeType::new_session_ticket => n(
@@ -580,7 +665,8 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             ),
             (Some(p), _) => n(
                 format!(
-                    "{w} encrypts a record with AES-128-GCM. On the wire it is just \"application data\": a {} byte record whose encrypted part is {} bytes; its real type and content are hidden.",
+                    "{w} encrypts a record with {}. On the wire it is just \"application data\": a {} byte record whose encrypted part is {} bytes; its real type and content are hidden.",
+                    aead_name(record_suite(trace, e, p.secret)),
                     bytes.0.len(),
                     bytes.0.len().saturating_sub(5)
                 ),
@@ -612,11 +698,24 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             String::new(),
             "5.1",
         ),
-        Event::Offered { suites, groups, .. } => n(
-            format!("{w} gets its offer ready: TLS 1.3, the cipher suite {}, the group {}.", list(&suites.iter().map(|s| s.to_string()).collect::<Vec<_>>()), list(&groups.iter().map(|g| g.to_string()).collect::<Vec<_>>())),
-            "supported_versions, cipher_suites, supported_groups, key_share and signature_algorithms of the ClientHello.".into(),
-            "4.1.2",
-        ),
+        Event::Offered { suites, groups, .. } => {
+            let suites: Vec<String> = suites.iter().map(|s| s.to_string()).collect();
+            let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
+            let offer = trace.options.client;
+            let who = if offer.preset == crate::sim::preset::Preset::Page { String::new() } else { format!(" As {} sends it:", offer.preset.who()) };
+            let (left_groups, left_suites) = offer.left_out();
+            let left: Vec<String> = left_groups.iter().map(|g| g.to_string()).chain(left_suites.iter().map(|s| s.to_string())).collect();
+            let left = if left.is_empty() {
+                String::new()
+            } else {
+                format!(" {} also lists {}, which this engine does not implement, so they are left out.", offer.preset.who(), list(&left))
+            };
+            n(
+                format!("{w} gets its offer ready.{who} TLS 1.3, {}, {}.", the("cipher suite", "cipher suites", &suites), the("group", "groups", &groups)),
+                format!("supported_versions, cipher_suites, supported_groups, key_share and signature_algorithms of the ClientHello.{left}"),
+                "4.1.2",
+            )
+        }
         Event::Chose { suite, group, signature_scheme, alpn } => n(
             format!("{w} chooses what both support: TLS 1.3, {suite}, the group {group}{}.", alpn.as_ref().map(|a| format!(" and the application protocol {a}")).unwrap_or_default()),
             format!("Its CertificateVerify will use {signature_scheme}."),
@@ -626,15 +725,55 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             Side::Server => n(format!("{w} finds no key share for {group} in the ClientHello, though the client supports it: it asks for one with a HelloRetryRequest."), String::new(), "4.1.4"),
             _ => n(format!("{w} is asked for a {group} key share: it sends a second ClientHello, the same as the first but for the key share."), String::new(), "4.1.4"),
         },
+        Event::KeyPair { group, public_key, public_parts, .. } if !public_parts.is_empty() => {
+            let post_quantum = "ML-KEM-768 is a key encapsulation mechanism thought to resist a quantum computer, so traffic recorded today cannot be decrypted later by one (\"harvest now, decrypt later\"); the ECDH part keeps the classical guarantee.";
+            if public_parts.iter().any(|p| p.kind == KeyPartKind::Ciphertext) {
+                n(
+                    format!("{w} answers both halves of the client's hybrid key share: it encapsulates a fresh secret to the client's ML-KEM-768 key, and makes a fresh {} key pair. Its key share is the ciphertext and its public key, {} bytes.", component(public_parts.iter().find(|p| p.kind == KeyPartKind::PublicKey).map_or(NamedGroup::x25519, |p| p.component)), public_key.0.len()),
+                    format!("{group} key share: {}. {post_quantum}", parts(public_parts)),
+                    "4.2.8",
+                )
+            } else {
+                n(
+                    format!("{w} makes a fresh hybrid key for this connection only: an ML-KEM-768 key pair and an elliptic-curve key pair. Both public halves go into its hello, {} bytes in one key share; the private halves never leave.", public_key.0.len()),
+                    format!("{group} key share: {}. {post_quantum}", parts(public_parts)),
+                    "4.2.8",
+                )
+            }
+        }
         Event::KeyPair { group, public_key, .. } => n(
             format!("{w} makes a fresh key pair for this connection only. The public half goes into its hello; the private half never leaves."),
-            format!("Ephemeral {group} key; public key 04 || x || y = {} ({} bytes).", short(&public_key.0), public_key.0.len()),
+            if *group == NamedGroup::x25519 {
+                format!("Ephemeral X25519 key (RFC 7748): a random 32-byte private scalar; public key X25519(private, 9) = {} ({} bytes).", short(&public_key.0), public_key.0.len())
+            } else {
+                format!("Ephemeral {group} key; public key 04 || x || y = {} ({} bytes).", short(&public_key.0), public_key.0.len())
+            },
+            "4.2.8.2",
+        ),
+        Event::PeerPublicKey { group, public_key, parts: ps } if !ps.is_empty() => n(
+            format!("{w} checks each part of the other side's {group} key share before using it."),
+            format!("{}: an encapsulation key must pass FIPS 203's modulus check, a ciphertext must be 1088 bytes, a P-256 point must be on the curve; anything else gets illegal_parameter. {} bytes in all.", parts(ps), public_key.0.len()),
+            "4.2.8",
+        ),
+        Event::PeerPublicKey { group, public_key, .. } if *group == NamedGroup::x25519 => n(
+            format!("{w} checks that the other side's X25519 public key is 32 bytes."),
+            format!("Public key {} accepted; any other length gets illegal_parameter. A key of small order would give an all-zero shared secret, which is refused next (RFC 8446 §7.4.2).", short(&public_key.0)),
             "4.2.8.2",
         ),
         Event::PeerPublicKey { group, public_key, .. } => n(
             format!("{w} checks that the other side's public key is a valid point on the {group} curve."),
             format!("Uncompressed point {} accepted; compressed, truncated or off-curve points get illegal_parameter.", short(&public_key.0)),
             "4.2.8.2",
+        ),
+        Event::SharedSecret { group, value, parts: ps } if !ps.is_empty() => n(
+            format!("{w} gets the shared secret from both halves: ML-KEM-768 (the client decapsulates what the server encapsulated) and elliptic-curve Diffie-Hellman. The other side gets the same value; it was never sent. An attacker would have to break both."),
+            format!("{group}: the two secrets joined in the draft's order, {} ({} bytes): {}.", short(&value.0), value.0.len(), parts(ps)),
+            "7.4",
+        ),
+        Event::SharedSecret { group, value, .. } if *group == NamedGroup::x25519 => n(
+            format!("{w} combines its private key with the other's public key and gets the shared secret. The other side gets the same value; it was never sent."),
+            format!("X25519(private key, the other's public key) = {} ({} bytes), which must not be all zeros (RFC 8446 §7.4.2); it is the input keying material of the handshake secret.", short(&value.0), value.0.len()),
+            "7.4.2",
         ),
         Event::SharedSecret { value, .. } => n(
             format!("{w} combines its private key with the other's public key and gets the shared secret. The other side gets the same value; it was never sent."),

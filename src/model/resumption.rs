@@ -219,10 +219,11 @@ pub fn conclude(t: &Trace) -> Conclusion {
         return Conclusion { ok: false, title: "The second connection failed: the server refused the altered binder".into(), lines };
     }
     let (age, lifetime) = checked.unwrap_or_default();
+    let group = o2.agreed.as_ref().map(|a| a.group);
     lines.push(format!(
         "Second connection: the client offered the ticket with a binder made from its PSK. The server unsealed it, {} old and within its lifetime of {lifetime} s, checked the binder ✓ and resumed{}.",
         seconds(age),
-        mode.map(|m| format!(" ({m}: the PSK and a fresh P-256 key exchange)")).unwrap_or_default()
+        mode.map(|m| format!(" ({m}: the PSK and a fresh {} key exchange)", group.map(|g| g.to_string()).unwrap_or_else(|| "(EC)DHE".into()))).unwrap_or_default()
     ));
     lines.push("It skipped the certificate and the signature. What proves the server then is possession of the PSK: it comes from the first connection's resumption_master_secret, which only that server and the client could compute, and the server's Finished, keyed from it, verified ✓. The client trusts that because it checked the certificate in the first connection.".into());
     if let Some(b) = early_bytes {

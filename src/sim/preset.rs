@@ -296,11 +296,11 @@ mod tests {
         let (groups, suites) = o.left_out();
         assert_eq!(groups, vec![NamedGroup::secp384r1, NamedGroup::secp521r1, NamedGroup::ffdhe2048, NamedGroup::ffdhe3072]);
         assert!(suites.is_empty());
-        let chosen = ClientOffer { preset: Preset::Chrome, group: Some(NamedGroup::x25519), suite: Some(CipherSuite::TLS_AES_256_GCM_SHA384) };
-        assert_eq!((chosen.groups(), chosen.key_shares(), chosen.suites()), (
-            vec![NamedGroup::x25519],
-            vec![NamedGroup::x25519],
-            vec![CipherSuite::TLS_AES_256_GCM_SHA384]
-        ));
+        let chosen =
+            ClientOffer { preset: Preset::Chrome, group: Some(NamedGroup::x25519), suite: Some(CipherSuite::TLS_AES_256_GCM_SHA384) };
+        assert_eq!(
+            (chosen.groups(), chosen.key_shares(), chosen.suites()),
+            (vec![NamedGroup::x25519], vec![NamedGroup::x25519], vec![CipherSuite::TLS_AES_256_GCM_SHA384])
+        );
     }
 }

@@ -179,6 +179,7 @@ impl State {
             record,
             embed: self.embed,
             key_update: o.key_update,
+            client: o.client,
         }
     }
 

@@ -1,6 +1,8 @@
-//! Play, pause, step, jump to a step, speed, new handshake, scenario; and the progress bar.
+//! Play, pause, step, jump to a step, speed, new handshake, scenario, client; and the progress
+//! bar.
 
 use tlsviz::model::playback::Step;
+use tlsviz::sim::preset::{self, ClientOffer, Preset};
 use tlsviz::sim::{Options, Scenario};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -14,6 +16,26 @@ pub fn focus_player() {
         if let Ok(el) = el.dyn_into::<web_sys::HtmlElement>() {
             let _ = el.focus();
         }
+    }
+}
+
+/// Run with another client offer. The page's default build runs only its own client's offer
+/// (P-256, AES-128-GCM): for any other it loads the page again at the same address with the new
+/// `client`, `group` and `suite`, which index.html answers with the full build.
+fn run_offer(d: &UseReducerDispatcher<crate::ui::state::State>, opts: &Options, client: ClientOffer) {
+    let opts = Options { seed: None, client, ..opts.clone() };
+    if cfg!(feature = "mlkem") || client.is_page_default() {
+        d.dispatch(Action::Run(opts));
+        focus_player();
+        return;
+    }
+    let m =
+        tlsviz::model::moment::Moment { scenario: Some(opts.scenario.clone()), key_update: opts.key_update, client, ..Default::default() };
+    if let (Some(w), Ok(q)) = (web_sys::window(), web_sys::UrlSearchParams::new()) {
+        for (k, v) in m.pairs() {
+            q.append(k, &v);
+        }
+        let _ = w.location().set_search(&String::from(q.to_string()));
     }
 }
 
@@ -70,6 +92,36 @@ pub fn controls(p: &Props) -> Html {
             }
         })
     };
+    let offer = s.trace.options.client;
+    let client = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                if let Some(p) = Preset::from_key(&sel.value()) {
+                    run_offer(&d, &opts, ClientOffer { preset: p, ..opts.client });
+                }
+            }
+        })
+    };
+    let group = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                run_offer(&d, &opts, ClientOffer { group: preset::group_named(&sel.value()), ..opts.client });
+            }
+        })
+    };
+    let suite = {
+        let d = d.clone();
+        let opts = s.trace.options.clone();
+        Callback::from(move |e: Event| {
+            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
+                run_offer(&d, &opts, ClientOffer { suite: preset::suite_named(&sel.value()), ..opts.client });
+            }
+        })
+    };
     let fresh = {
         let d = d.clone();
         let opts = s.trace.options.clone();
@@ -107,6 +159,23 @@ pub fn controls(p: &Props) -> Html {
                 <label class="scenario">{ "Scenario " }
                     <select onchange={scenario} aria-label="Scenario">
                         { for Scenario::ALL.iter().map(|sc| html! { <option value={sc.key()} selected={sc.key() == scenario_key}>{ sc.title() }</option> }) }
+                    </select>
+                </label>
+                <label class="client">{ "Client " }
+                    <select onchange={client} aria-label="Whose ClientHello the client sends">
+                        { for Preset::ALL.iter().map(|p| html! { <option value={p.key()} selected={*p == offer.preset}>{ p.title() }</option> }) }
+                    </select>
+                </label>
+                <label class="client">{ "Group " }
+                    <select onchange={group} aria-label="Key-exchange group">
+                        <option value="" selected={offer.group.is_none()}>{ "as the client offers" }</option>
+                        { for preset::GROUP_CHOICES.iter().map(|g| html! { <option value={g.to_string()} selected={offer.group == Some(*g)}>{ g.to_string() }</option> }) }
+                    </select>
+                </label>
+                <label class="client">{ "Suite " }
+                    <select onchange={suite} aria-label="Cipher suite">
+                        <option value="" selected={offer.suite.is_none()}>{ "as the client offers" }</option>
+                        { for preset::SUITE_CHOICES.iter().map(|c| html! { <option value={c.to_string()} selected={offer.suite == Some(*c)}>{ c.to_string() }</option> }) }
                     </select>
                 </label>
                 <label class="keyupdate" title="After the data, the client moves both directions to fresh keys (RFC 8446 §4.6.3)">

@@ -93,20 +93,20 @@ fn tree_node(f: &Field, hl: &UseStateHandle<Option<(usize, usize)>>, range: Opti
     }
 }
 
-fn protection_table(p: &Protection) -> Html {
+fn protection_table(p: &Protection, aead: &str) -> Html {
     let row = |k: &str, v: String, note: &str| html! { <tr><th scope="row">{ k }</th><td><code class="wrap">{ v }</code></td><td class="muted">{ note }</td></tr> };
     html! {
         <table class="protection">
             <caption>{ "How this record was protected (RFC 8446 §5.2–5.3)" }</caption>
             <tbody>
                 { row("traffic secret", p.secret.to_string(), "the key and IV below come from it") }
-                { row("key", hex(&p.key.0), "16-byte AES-128 key") }
+                { row("key", hex(&p.key.0), &format!("{}-byte {} key", p.key.0.len(), aead)) }
                 { row("IV", hex(&p.iv.0), "12-byte static IV") }
                 { row("sequence number", p.sequence_number.to_string(), "counts records sent under this key, from 0") }
                 { row("nonce", hex(&p.nonce.0), "IV XOR the sequence number: never reused") }
                 { row("additional data", hex(&p.additional_data.0), "the record header, authenticated but not encrypted") }
                 { row("plaintext", hex(&p.inner_plaintext.0), "content, then the real content type, then padding zeros") }
-                { row("ciphertext", hex(&p.ciphertext.0), "AES-128-GCM output: as long as the plaintext") }
+                { row("ciphertext", hex(&p.ciphertext.0), &format!("{aead} output: as long as the plaintext")) }
                 { row("tag", hex(&p.tag.0), "16 bytes after the ciphertext: a change to any bit of the header, the ciphertext or the tag makes this check fail") }
             </tbody>
         </table>
@@ -134,7 +134,7 @@ pub fn inspector(p: &Props) -> Html {
                         <div class="segmented" role="group" aria-label="View">{ toggle(false, "As on the wire") }{ toggle(true, "Decrypted") }</div>
                         if decrypted {
                             <HexView bytes={pr.inner_plaintext.0.clone()} fields={pr.inner_fields.clone()} label="Decrypted record" />
-                            { protection_table(pr) }
+                            { protection_table(pr, tlsviz::model::narration::aead_name(tlsviz::model::narration::record_suite(&s.trace, e, pr.secret))) }
                         } else {
                             <HexView bytes={bytes.0.clone()} fields={fields.clone()} label="Record as sent" />
                         }

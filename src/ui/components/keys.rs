@@ -64,6 +64,13 @@ pub fn key_schedule(p: &Props) -> Html {
     let tree = KeyTree::new(&s.trace, &s.shown);
     let trunk = tree.trunk();
     let shared = tree.shared_secret.clone();
+    // How the (EC)DHE input is made in this run's group.
+    let how = match s.trace.outcome().and_then(|o| o.agreed.as_ref()).map(|a| a.group) {
+        Some(tlsviz::tls::enums::NamedGroup::x25519) => "X25519 (RFC 7748): my private key × your public key",
+        Some(tlsviz::tls::enums::NamedGroup::X25519MLKEM768) => "ML-KEM-768 shared secret ‖ X25519 shared secret",
+        Some(tlsviz::tls::enums::NamedGroup::SecP256r1MLKEM768) => "P-256 ECDH shared secret ‖ ML-KEM-768 shared secret",
+        _ => "P-256 Diffie-Hellman: my private key × your public key",
+    };
     let stage = |st: &Stage| {
         html! {
             <>
@@ -72,7 +79,7 @@ pub fn key_schedule(p: &Props) -> Html {
                         if st.ikm == KeyInput::SharedSecret {
                             <div class={classes!("knode", "input", shared.is_some().then_some("lit"))}>
                                 <div class="kname">{ "(EC)DHE shared secret" }</div>
-                                <div class="kfn">{ "P-256 Diffie-Hellman: my private key × your public key" }</div>
+                                <div class="kfn">{ how }</div>
                                 <code class="kval">{ shared.clone().unwrap_or_else(|| "not yet computed".into()) }</code>
                                 <div class="karrow" aria-hidden="true">{ "↓ IKM" }</div>
                             </div>

@@ -291,6 +291,15 @@ fn peer_command(t: &tlsviz::sim::Trace) -> String {
     if o.key_update {
         cmd.push_str(" --key-update");
     }
+    if o.client.preset != tlsviz::sim::preset::Preset::Page {
+        cmd.push_str(&format!(" --client {}", o.client.preset.key()));
+    }
+    if let Some(g) = o.client.group {
+        cmd.push_str(&format!(" --group {g}"));
+    }
+    if let Some(c) = o.client.suite {
+        cmd.push_str(&format!(" --suite {c}"));
+    }
     let default = tlsviz::sim::Options::default().client_messages;
     if o.client_messages != default {
         for m in &o.client_messages {
