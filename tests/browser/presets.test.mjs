@@ -1,0 +1,88 @@
+// Client presets and the page's two builds, in Debian's Chromium against the release build in
+// dist/ served under a subpath: a link with a preset loads the full build, whose run plays to a
+// conclusion naming the group and suite; the default link loads the lighter one; the menu moves
+// from one to the other.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { harness, playAll } from './serve.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.join(here, 'artifacts');
+const h = harness({ before, after });
+const open = query => h.open(query, { reducedMotion: 'reduce' });
+
+const presets = [
+  {
+    query: '?seed=5&client=chrome',
+    beats: [
+      /As Chrome sends it: TLS 1\.3, the cipher suites TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, the groups X25519MLKEM768, x25519, secp256r1\./,
+      /fresh public keys for X25519MLKEM768, x25519 \(key shares\)/,
+      /makes a fresh hybrid key for this connection only: an ML-KEM-768 key pair and an elliptic-curve key pair\. Both public halves go into its hello, 1216 bytes/,
+      /encapsulates a fresh secret to the client's ML-KEM-768 key, and makes a fresh X25519 key pair\. Its key share is the ciphertext and its public key, 1120 bytes/,
+      /gets the shared secret from both halves/,
+    ],
+    conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256'],
+  },
+  {
+    query: '?seed=5&client=firefox&suite=TLS_CHACHA20_POLY1305_SHA256',
+    beats: [/fresh public keys for X25519MLKEM768, x25519, secp256r1 \(key shares\)/, /encrypts a record with ChaCha20-Poly1305/],
+    conclusion: ['X25519MLKEM768', 'TLS_CHACHA20_POLY1305_SHA256'],
+  },
+  {
+    query: '?seed=5&client=curl',
+    beats: [
+      /As curl with OpenSSL 3\.0 sends it: TLS 1\.3, the cipher suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, the groups x25519, secp256r1\./,
+      /Ephemeral X25519 key/,
+    ],
+    conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256'],
+  },
+  {
+    query: '?seed=5&group=SecP256r1MLKEM768&suite=TLS_AES_256_GCM_SHA384',
+    beats: [/encrypts a record with AES-256-GCM/],
+    conclusion: ['SecP256r1MLKEM768', 'TLS_AES_256_GCM_SHA384'],
+  },
+];
+
+test('each client preset loads the full build and plays to a conclusion naming its group and suite', async () => {
+  for (const { query, beats, conclusion } of presets) {
+    const { page, errors, context } = await open(query);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.build), 'full', query);
+    const { told } = await playAll(page);
+    for (const b of beats) assert.ok(told.some(t => b.test(t)), `${query}: no beat says ${b}: ${told.join(' | ')}`);
+    const c = await page.textContent('.conclusion');
+    assert.match(c, /The connection worked/, query);
+    for (const w of conclusion) assert.ok(c.includes(w), `${query}: the conclusion lacks "${w}": ${c}`);
+    assert.deepEqual(errors, [], query);
+    await page.screenshot({ path: path.join(artifacts, `preset-${query.replace(/[^a-z0-9]+/gi, '-')}-1400.png`), fullPage: true });
+    await context.close();
+  }
+});
+
+test('the default page loads the lighter build, and choosing a preset moves to the full one', async () => {
+  const { page, errors, context } = await open('?seed=5');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.build), 'default');
+  const loaded = [];
+  page.on('request', r => loaded.push(new URL(r.url()).pathname));
+  await Promise.all([page.waitForURL(/client=chrome/), page.selectOption('select[aria-label="Whose ClientHello the client sends"]', 'chrome')]);
+  await page.waitForSelector('.controls');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.build), 'full');
+  assert.ok(loaded.some(p => p.endsWith('tlsviz-page-full_bg.wasm')), `the full build was loaded: ${loaded.join(', ')}`);
+  assert.equal(await page.$eval('select[aria-label="Whose ClientHello the client sends"]', s => s.value), 'chrome');
+  // Back to the page's own client: the full build runs it in place.
+  await page.selectOption('select[aria-label="Whose ClientHello the client sends"]', 'page');
+  await page.waitForFunction(() => !location.search.includes('client='));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a link with an unknown client, group or suite says so and runs the page\'s own client', async () => {
+  const { page, context } = await open('?seed=5&client=netscape&group=ffdhe2048');
+  const notice = await page.textContent('.notice');
+  assert.match(notice, /there is no client "netscape"/);
+  assert.match(notice, /there is no group "ffdhe2048" to choose/);
+  await page.keyboard.press('End');
+  assert.match(await page.textContent('.conclusion'), /secp256r1/);
+  await context.close();
+});
