@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use tlsviz::sim::preset::{self, ClientOffer};
 use tlsviz::sim::{self, Options};
 
 const RUNS: usize = 200;
@@ -62,8 +63,6 @@ fn main() {
     println!("native, {RUNS} runs each (profile {profile}):");
     print("full connection, certificates generated", &f);
     print("full connection, certificates reused", &h);
-    let json =
-        format!("{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{}}}\n", f.median, h.median);
     // How long a reader takes through the page's normal run, at each speed (the beats' reading
     // times, computed by the same code the page runs).
     let play = tlsviz::model::playback::playback(&sim::run(&Options { seed: Some(1), ..opts.clone() }));
@@ -73,6 +72,39 @@ fn main() {
         play.total_ms(1) as f64 / 1000.0,
         play.total_ms(2) as f64 / 1000.0,
         play.total_ms(4) as f64 / 1000.0
+    );
+    // Each group (with TLS_AES_128_GCM_SHA256) and each suite (with secp256r1), certificates
+    // generated: what a key exchange or a record protection costs beside the others.
+    println!("by group and by suite, {RUNS} runs each:");
+    let mut by = Vec::new();
+    let offers = preset::GROUP_CHOICES
+        .iter()
+        .filter(|g| tlsviz::tls::kx::supports(**g))
+        .map(|g| (g.to_string(), ClientOffer { group: Some(*g), ..ClientOffer::default() }))
+        .chain(
+            preset::SUITE_CHOICES
+                .iter()
+                .filter(|c| tlsviz::tls::suite::supports(**c))
+                .map(|c| (c.to_string(), ClientOffer { suite: Some(*c), ..ClientOffer::default() })),
+        );
+    for (name, client) in offers {
+        let times: Vec<f64> = (0..RUNS as u64)
+            .map(|i| {
+                let t = Instant::now();
+                let trace = sim::run(&Options { seed: Some(3000 + i), client, ..opts.clone() });
+                assert!(trace.connections[0].handshake_complete, "{name}");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        let s = stats(times);
+        print(&format!("  {name}"), &s);
+        by.push(format!("\"{name}\":{}", s.median));
+    }
+    let json = format!(
+        "{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{},\"by_offer_median_ms\":{{{}}}}}\n",
+        f.median,
+        h.median,
+        by.join(",")
     );
     let _ = std::fs::create_dir_all("target");
     let _ = std::fs::write(format!("target/bench-native-{profile}.json"), json);

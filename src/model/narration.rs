@@ -410,6 +410,12 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
                 Some((s, g, k)) => (s.iter().map(|x| x.to_string()).collect::<Vec<_>>(), g.iter().map(|x| x.to_string()).collect::<Vec<_>>(), k.clone()),
                 None => (Vec::new(), Vec::new(), Vec::new()),
             };
+            let offer = trace.options.client;
+            let w = if offer.preset == crate::sim::preset::Preset::Page || e.side != Side::Client {
+                w.to_string()
+            } else {
+                format!("{w}, as {} sends it,", offer.preset.who())
+            };
             let plain = if shares.is_empty() {
                 format!("{w} says hello: it offers TLS 1.3 and {}, and lists {} among its groups, but sends no public key yet (its key_share is empty).", the("cipher suite", "cipher suites", &suites), list(&groups))
             } else {
@@ -439,7 +445,11 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             let psk = if psk { ", pre_shared_key (the ticket it accepts)" } else { "" };
             n(
                 // The dummy change_cipher_spec (RFC 8446 D.4) is a record, not a handshake message.
-                format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Every handshake message it sends after this is encrypted."),
+                if group.ends_with("MLKEM768") {
+                    format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its {group} key share: an ML-KEM-768 ciphertext and its own elliptic-curve public key. Every handshake message it sends after this is encrypted.")
+                } else {
+                    format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Every handshake message it sends after this is encrypted.")
+                },
                 format!("ServerHello, {len} bytes: supported_versions 0x0304, the chosen cipher_suite, the server's key_share{psk}; legacy_session_id_echo repeats the client's."),
                 "4.1.3",
             )

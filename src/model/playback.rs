@@ -463,17 +463,28 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
     };
     let mut extra = Vec::new();
     if shared {
-        extra.push(format!(
-            "{} combines its own private key with the other side's public key: both get the same shared secret, which never crosses the network.",
-            if matches!(headline_ev, Some(Event::HandshakeReceived { .. })) { "It".to_string() } else { w.to_string() }
-        ));
+        let subject = if matches!(headline_ev, Some(Event::HandshakeReceived { .. })) { "It".to_string() } else { w.to_string() };
+        let hybrid = evs().any(|(_, ev)| matches!(ev, Event::SharedSecret { parts, .. } if !parts.is_empty()));
+        extra.push(if hybrid {
+            format!("{subject} gets the shared secret from both halves of the hybrid: ML-KEM-768 (the server encapsulated a secret to the client's key, the client decapsulates it) and the elliptic-curve key exchange. Both sides get the same value, which never crosses the network.")
+        } else {
+            format!("{subject} combines its own private key with the other side's public key: both get the same shared secret, which never crosses the network.")
+        });
     }
+    // A client that sent several key shares erases them all, the unused ones too.
+    let erased = evs().filter(|(_, ev)| matches!(ev, Event::EphemeralKeyErased { .. })).count();
+    let mut erased_told = false;
     for (x, ev) in evs() {
         match ev {
             Event::RecordSent { carries: Carries::ChangeCipherSpec, .. } if x.index != headline => extra.push(format!(
                 "{} also sends a dummy change_cipher_spec record, in plaintext: it changes nothing in TLS 1.3 and is there only so old middleboxes see what looks like TLS 1.2.",
                 who(x.side)
             )),
+            Event::EphemeralKeyErased { .. } if erased > 1 => {
+                extra.push(format!("Then it erases its {erased} ephemeral private keys, the ones the server passed over too: nobody can recompute this shared secret later (forward secrecy)."));
+                erased_told = true;
+            }
+            Event::EphemeralKeyErased { .. } if erased_told => {}
             Event::EphemeralKeyErased { .. } => extra.push("Then it erases its ephemeral private key: nobody can recompute this shared secret later (forward secrecy).".to_string()),
             Event::Phase { to: Phase::Connected, .. } => extra.push(format!("The handshake is complete for the {}.", x.side.name())),
             Event::KeysDiscarded { reason: DiscardReason::Closed, .. } if x.index != headline => {

@@ -17,30 +17,29 @@ const presets = [
   {
     query: '?seed=5&client=chrome',
     beats: [
-      /As Chrome sends it: TLS 1\.3, the cipher suites TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, the groups X25519MLKEM768, x25519, secp256r1\./,
-      /fresh public keys for X25519MLKEM768, x25519 \(key shares\)/,
-      /makes a fresh hybrid key for this connection only: an ML-KEM-768 key pair and an elliptic-curve key pair\. Both public halves go into its hello, 1216 bytes/,
-      /encapsulates a fresh secret to the client's ML-KEM-768 key, and makes a fresh X25519 key pair\. Its key share is the ciphertext and its public key, 1120 bytes/,
-      /gets the shared secret from both halves/,
+      /The client, as Chrome sends it, says hello: it offers TLS 1\.3, the cipher suites TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, and fresh public keys for X25519MLKEM768, x25519 \(key shares\)/,
+      /The server receives the ClientHello and chooses what both support: TLS 1\.3, TLS_AES_128_GCM_SHA256 and the group X25519MLKEM768.*gets the shared secret from both halves of the hybrid/,
+      /The server answers: it picks TLS 1\.3 and the cipher suite TLS_AES_128_GCM_SHA256, and sends its X25519MLKEM768 key share: an ML-KEM-768 ciphertext and its own elliptic-curve public key/,
+      /Then it erases its 2 ephemeral private keys, the ones the server passed over too/,
     ],
     conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256'],
   },
   {
     query: '?seed=5&client=firefox&suite=TLS_CHACHA20_POLY1305_SHA256',
-    beats: [/fresh public keys for X25519MLKEM768, x25519, secp256r1 \(key shares\)/, /encrypts a record with ChaCha20-Poly1305/],
+    beats: [/The client, as Firefox sends it, says hello: it offers TLS 1\.3, the cipher suite TLS_CHACHA20_POLY1305_SHA256, and fresh public keys for X25519MLKEM768, x25519, secp256r1 \(key shares\)/],
     conclusion: ['X25519MLKEM768', 'TLS_CHACHA20_POLY1305_SHA256'],
   },
   {
     query: '?seed=5&client=curl',
     beats: [
-      /As curl with OpenSSL 3\.0 sends it: TLS 1\.3, the cipher suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, the groups x25519, secp256r1\./,
-      /Ephemeral X25519 key/,
+      /The client, as curl with OpenSSL 3\.0 sends it, says hello: it offers TLS 1\.3, the cipher suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, and a fresh public key for x25519 \(a key share\)/,
+      /sends its own x25519 public key/,
     ],
     conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256'],
   },
   {
     query: '?seed=5&group=SecP256r1MLKEM768&suite=TLS_AES_256_GCM_SHA384',
-    beats: [/encrypts a record with AES-256-GCM/],
+    beats: [/TLS_AES_256_GCM_SHA384 and the group SecP256r1MLKEM768/],
     conclusion: ['SecP256r1MLKEM768', 'TLS_AES_256_GCM_SHA384'],
   },
 ];
