@@ -259,18 +259,8 @@ fn scenario_keys() -> String {
 }
 
 /// The options of `peer trace`.
-const OPTIONS: [&str; 10] = [
-    "--seed",
-    "--scenario",
-    "--hostname",
-    "--message",
-    "--key-update",
-    "--max-fragment",
-    "--server-key",
-    "--client",
-    "--group",
-    "--suite",
-];
+const OPTIONS: [&str; 10] =
+    ["--seed", "--scenario", "--hostname", "--message", "--key-update", "--max-fragment", "--server-key", "--client", "--group", "--suite"];
 
 /// The run of `peer trace` and `peer capture`: the scenario's setup, with the server's key of
 /// `server_key` (an RSA server holds the simulation's fixed RSA test key).
