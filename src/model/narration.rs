@@ -102,12 +102,10 @@ fn list(items: &[String]) -> String {
     }
 }
 
-/// What the server chose in `e`'s connection (its Chose event), once it has.
+/// What the server chose in `e`'s connection, from its outcome.
 fn agreed(trace: &Trace, e: &TraceEvent) -> Option<(CipherSuite, NamedGroup, SignatureScheme)> {
-    trace.events.iter().filter(|x| x.connection == e.connection).find_map(|x| match x.event() {
-        Some(Event::Chose { suite, group, signature_scheme, .. }) => Some((*suite, *group, *signature_scheme)),
-        _ => None,
-    })
+    let outcome = trace.connections.iter().find(|o| o.connection == e.connection)?;
+    outcome.agreed.as_ref().map(|a| (a.suite, a.group, a.signature_scheme))
 }
 
 /// The suite a record under `secret` is protected with: 0-RTT data goes under the ticket's

@@ -480,12 +480,14 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                 "{} also sends a dummy change_cipher_spec record, in plaintext: it changes nothing in TLS 1.3 and is there only so old middleboxes see what looks like TLS 1.2.",
                 who(x.side)
             )),
-            Event::EphemeralKeyErased { .. } if erased > 1 => {
-                extra.push(format!("Then it erases its {erased} ephemeral private keys, the ones the server passed over too: nobody can recompute this shared secret later (forward secrecy)."));
+            Event::EphemeralKeyErased { .. } if !erased_told => {
                 erased_told = true;
+                extra.push(if erased > 1 {
+                    format!("Then it erases its {erased} ephemeral private keys, the ones the server passed over too: nobody can recompute this shared secret later (forward secrecy).")
+                } else {
+                    "Then it erases its ephemeral private key: nobody can recompute this shared secret later (forward secrecy).".to_string()
+                });
             }
-            Event::EphemeralKeyErased { .. } if erased_told => {}
-            Event::EphemeralKeyErased { .. } => extra.push("Then it erases its ephemeral private key: nobody can recompute this shared secret later (forward secrecy).".to_string()),
             Event::Phase { to: Phase::Connected, .. } => extra.push(format!("The handshake is complete for the {}.", x.side.name())),
             Event::KeysDiscarded { reason: DiscardReason::Closed, .. } if x.index != headline => {
                 extra.push(format!("Both sides have sent close_notify: the {} erases its traffic keys.", x.side.name()))

@@ -93,35 +93,21 @@ pub fn controls(p: &Props) -> Html {
         })
     };
     let offer = s.trace.options.client;
-    let client = {
+    // A menu of the client's offer: `pick` makes the new offer from the option chosen.
+    let offer_menu = |pick: fn(ClientOffer, &str) -> Option<ClientOffer>| {
         let d = d.clone();
         let opts = s.trace.options.clone();
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                if let Some(p) = Preset::from_key(&sel.value()) {
-                    run_offer(&d, &opts, ClientOffer { preset: p, ..opts.client });
+                if let Some(client) = pick(opts.client, &sel.value()) {
+                    run_offer(&d, &opts, client);
                 }
             }
         })
     };
-    let group = {
-        let d = d.clone();
-        let opts = s.trace.options.clone();
-        Callback::from(move |e: Event| {
-            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                run_offer(&d, &opts, ClientOffer { group: preset::group_named(&sel.value()), ..opts.client });
-            }
-        })
-    };
-    let suite = {
-        let d = d.clone();
-        let opts = s.trace.options.clone();
-        Callback::from(move |e: Event| {
-            if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
-                run_offer(&d, &opts, ClientOffer { suite: preset::suite_named(&sel.value()), ..opts.client });
-            }
-        })
-    };
+    let client = offer_menu(|o, v| Preset::from_key(v).map(|preset| ClientOffer { preset, ..o }));
+    let group = offer_menu(|o, v| Some(ClientOffer { group: preset::group_named(v), ..o }));
+    let suite = offer_menu(|o, v| Some(ClientOffer { suite: preset::suite_named(v), ..o }));
     let fresh = {
         let d = d.clone();
         let opts = s.trace.options.clone();
