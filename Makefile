@@ -17,14 +17,15 @@ build:
 	scripts/trunk.sh build --release --offline --public-url ./
 	node scripts/site-url.mjs dist/index.html "$(SITE_URL)"
 
-## Every test: formatting and lints, engine, simulation, OpenSSL interop, bad input, then the page
-## in Chromium.
+## Every test: formatting and lints, engine, simulation, OpenSSL interop, bad input, the engine and
+## model as the page's default build has them (no default features), then the page in Chromium.
 test:
 	scripts/ensure-tools.sh test
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory lint-workflows
 	cargo build --release --examples
 	cargo test --release --all-targets
+	cargo test --release --lib --no-default-features
 	scripts/trunk.sh build --release --offline --public-url ./
 	cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs
 
@@ -45,6 +46,7 @@ lint-workflows:
 test-native:
 	cargo build --release --examples
 	cargo test --release --all-targets
+	cargo test --release --lib --no-default-features
 
 ## Figures, not pass/fail: native handshake timings, peer server under a bounded load on
 ## 127.0.0.1 (2000 connections, 16 at a time, one in four hostile: connections/s, failures, the

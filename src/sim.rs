@@ -67,6 +67,14 @@ impl Default for Options {
 }
 
 impl Options {
+    /// Whether this build of the engine can run these options: the scenario's feature (see
+    /// [`Scenario::feature`]), and for a client offer other than the page's own, every group
+    /// and suite a preset may offer. The page's default build loads the full one otherwise.
+    pub fn runs_here(&self) -> bool {
+        let every_algorithm = cfg!(all(feature = "x25519", feature = "aes256", feature = "chacha20", feature = "mlkem"));
+        self.scenario.runs_here() && (every_algorithm || self.client.is_page_default())
+    }
+
     /// These options as a list of strings, for a message to the page's export worker (which runs
     /// the same connection again and writes its trace as JSON): seed, scenario, key update,
     /// hostname, clock, largest fragment, the client preset, its chosen group and suite (empty
@@ -469,7 +477,9 @@ impl Prepared {
     /// Connect, run the script and close: the trace. A scenario that resumes runs its later
     /// connections into the same trace.
     pub fn run(mut self, opts: &Options) -> Trace {
-        let later = self.setup.resume.take();
+        // A build without resumption runs the first connection only (the page's default build
+        // never runs such a scenario: see Options::runs_here).
+        let later = self.setup.resume.take().filter(|_| cfg!(feature = "resumption"));
         let mut p = pair(opts, self.setup, self.seed, &self.pki, &mut self.rng);
         p.trace.set_pki(&self.pki);
         let keeper = later.as_ref().map(|r| resume::keeper(&mut p, r, opts, &mut self.rng));

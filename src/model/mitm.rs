@@ -22,6 +22,10 @@ fn names(m: &[Message]) -> String {
 
 /// What the attacker did, for the network lane: one sentence, with the bytes.
 pub fn network(n: &NetworkEvent) -> Narration {
+    // An attacker that speaks TLS acts only in a build with one.
+    if !cfg!(feature = "mitm") {
+        return Narration { plain: String::new(), detail: String::new(), section: "8" };
+    }
     let (plain, section) = match n {
         NetworkEvent::Withheld { record, from, messages } => {
             let held = if messages.is_empty() { String::new() } else { format!(" ({})", names(messages)) };
@@ -116,6 +120,9 @@ fn signed_hash(content: &[u8]) -> String {
 
 /// What the attacker did, could and could not do, for the conclusion (nothing without one).
 pub fn lines(t: &Trace) -> Vec<String> {
+    if !cfg!(feature = "mitm") {
+        return Vec::new();
+    }
     let of = |side: Side| t.events.iter().filter(move |e| e.side == side).filter_map(TraceEvent::event);
     let mut out = Vec::new();
     for n in t.events.iter().filter_map(TraceEvent::network) {
@@ -165,7 +172,7 @@ pub fn lines(t: &Trace) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "mitm"))]
 mod tests {
     use super::*;
     use crate::sim::{run, Options, Scenario};

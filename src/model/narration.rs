@@ -443,7 +443,7 @@ fn message_sent(trace: &Trace, e: &TraceEvent, w: &str, message: &Message, bytes
             let psk = if psk { ", pre_shared_key (the ticket it accepts)" } else { "" };
             n(
                 // The dummy change_cipher_spec (RFC 8446 D.4) is a record, not a handshake message.
-                if group.ends_with("MLKEM768") {
+                if cfg!(feature = "mlkem") && group.ends_with("MLKEM768") {
                     format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its {group} key share: an ML-KEM-768 ciphertext and its own elliptic-curve public key. Every handshake message it sends after this is encrypted.")
                 } else {
                     format!("{w} answers: it picks TLS 1.3 and the cipher suite {suite}, and sends its own {group} public key. Every handshake message it sends after this is encrypted.")
@@ -733,7 +733,8 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             Side::Server => n(format!("{w} finds no key share for {group} in the ClientHello, though the client supports it: it asks for one with a HelloRetryRequest."), String::new(), "4.1.4"),
             _ => n(format!("{w} is asked for a {group} key share: it sends a second ClientHello, the same as the first but for the key share."), String::new(), "4.1.4"),
         },
-        Event::KeyPair { group, public_key, public_parts, .. } if !public_parts.is_empty() => {
+        // The words for X25519 and the hybrids go only into a build that has them (cfg!).
+        Event::KeyPair { group, public_key, public_parts, .. } if cfg!(feature = "mlkem") && !public_parts.is_empty() => {
             let post_quantum = "ML-KEM-768 is a key encapsulation mechanism thought to resist a quantum computer, so traffic recorded today cannot be decrypted later by one (\"harvest now, decrypt later\"); the ECDH part keeps the classical guarantee.";
             if public_parts.iter().any(|p| p.kind == KeyPartKind::Ciphertext) {
                 n(
@@ -751,19 +752,19 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
         }
         Event::KeyPair { group, public_key, .. } => n(
             format!("{w} makes a fresh key pair for this connection only. The public half goes into its hello; the private half never leaves."),
-            if *group == NamedGroup::x25519 {
+            if cfg!(feature = "x25519") && *group == NamedGroup::x25519 {
                 format!("Ephemeral X25519 key (RFC 7748): a random 32-byte private scalar; public key X25519(private, 9) = {} ({} bytes).", short(&public_key.0), public_key.0.len())
             } else {
                 format!("Ephemeral {group} key; public key 04 || x || y = {} ({} bytes).", short(&public_key.0), public_key.0.len())
             },
             "4.2.8.2",
         ),
-        Event::PeerPublicKey { group, public_key, parts: ps } if !ps.is_empty() => n(
+        Event::PeerPublicKey { group, public_key, parts: ps } if cfg!(feature = "mlkem") && !ps.is_empty() => n(
             format!("{w} checks each part of the other side's {group} key share before using it."),
             format!("{}: an encapsulation key must pass FIPS 203's modulus check, a ciphertext must be 1088 bytes, a P-256 point must be on the curve; anything else gets illegal_parameter. {} bytes in all.", parts(ps), public_key.0.len()),
             "4.2.8",
         ),
-        Event::PeerPublicKey { group, public_key, .. } if *group == NamedGroup::x25519 => n(
+        Event::PeerPublicKey { group, public_key, .. } if cfg!(feature = "x25519") && *group == NamedGroup::x25519 => n(
             format!("{w} checks that the other side's X25519 public key is 32 bytes."),
             format!("Public key {} accepted; any other length gets illegal_parameter. A key of small order would give an all-zero shared secret, which is refused next (RFC 8446 §7.4.2).", short(&public_key.0)),
             "4.2.8.2",
@@ -773,12 +774,12 @@ pub fn narrate(trace: &Trace, e: &TraceEvent) -> Narration {
             format!("Uncompressed point {} accepted; compressed, truncated or off-curve points get illegal_parameter.", short(&public_key.0)),
             "4.2.8.2",
         ),
-        Event::SharedSecret { group, value, parts: ps } if !ps.is_empty() => n(
+        Event::SharedSecret { group, value, parts: ps } if cfg!(feature = "mlkem") && !ps.is_empty() => n(
             format!("{w} gets the shared secret from both halves: ML-KEM-768 (the client decapsulates what the server encapsulated) and elliptic-curve Diffie-Hellman. The other side gets the same value; it was never sent. An attacker would have to break both."),
             format!("{group}: the two secrets joined in the draft's order, {} ({} bytes): {}.", short(&value.0), value.0.len(), parts(ps)),
             "7.4",
         ),
-        Event::SharedSecret { group, value, .. } if *group == NamedGroup::x25519 => n(
+        Event::SharedSecret { group, value, .. } if cfg!(feature = "x25519") && *group == NamedGroup::x25519 => n(
             format!("{w} combines its private key with the other's public key and gets the shared secret. The other side gets the same value; it was never sent."),
             format!("X25519(private key, the other's public key) = {} ({} bytes), which must not be all zeros (RFC 8446 §7.4.2); it is the input keying material of the handshake secret.", short(&value.0), value.0.len()),
             "7.4.2",
@@ -971,6 +972,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn a_resumed_connection_is_not_said_to_show_a_certificate() {
         let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario: crate::sim::Scenario::Resume, ..Default::default() });
         assert!(!t.resumed(1) && t.resumed(2) && !t.resumed(3) && !t.resumed(0));
@@ -982,6 +984,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn the_replay_opens_one_connection_and_sends_the_rest_on_it() {
         let t = crate::sim::run(&crate::sim::Options { seed: Some(8), scenario: crate::sim::Scenario::Replay, ..Default::default() });
         let told: Vec<String> = t
@@ -1024,6 +1027,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn encrypted_extensions_is_told_from_what_the_message_carries() {
         // The page's server speaks http/1.1 and acknowledges the client's server_name.
         let full = server_sends(crate::sim::Scenario::Normal, 1, HandshakeType::encrypted_extensions);
@@ -1300,6 +1304,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn a_resuming_server_hello_s_detail_names_its_pre_shared_key() {
         // RFC 8446 §4.2.11: the ServerHello that accepts a ticket carries pre_shared_key.
         let t = trace_of(crate::sim::Scenario::Resume, false);
@@ -1320,6 +1325,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn the_attacker_copying_a_first_flight_can_read_its_hello_but_not_its_0_rtt_data() {
         let t = trace_of(crate::sim::Scenario::Replay, false);
         let copies = said(&t, |e| matches!(e.network(), Some(NetworkEvent::Copied { .. })));

@@ -724,6 +724,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "mitm")]
     fn a_client_that_never_saw_the_hello_retry_request_hashes_two_hellos() {
         // MitmForceRetry: the attacker keeps the HelloRetryRequest from the client, so only the
         // server's transcript holds it (RFC 8446 §4.4.1).
@@ -800,6 +801,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn only_a_ticket_a_later_connection_offers_is_said_to_be_kept_for_coming_back() {
         // Resume: the first connection's ticket is offered by the second; the second's by nobody.
         let (_, beats) = beats_of(Scenario::Resume);
@@ -812,6 +814,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "mitm")]
     fn when_the_attacker_answers_the_client_the_server_is_not_said_to_derive_the_same_keys() {
         // MitmOwnCert: the attacker keeps the ClientHello from the server, which derives nothing.
         let (t, beats) = beats_of(Scenario::MitmOwnCert);

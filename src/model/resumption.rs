@@ -35,6 +35,9 @@ fn is_early(t: &Trace, i: usize) -> bool {
 /// Whether a beat belongs to the hello whatever it holds: 0-RTT data, which goes with the
 /// ClientHello, and the binder's derivations, made for it.
 pub fn in_hello(t: &Trace, events: &[usize]) -> bool {
+    if !cfg!(feature = "resumption") {
+        return false;
+    }
     let data = events.iter().any(|&i| {
         matches!(t.events.get(i).and_then(TraceEvent::event), Some(Event::AppDataSent { .. } | Event::AppDataReceived { .. }))
             && is_early(t, i)
@@ -45,6 +48,9 @@ pub fn in_hello(t: &Trace, events: &[usize]) -> bool {
 
 /// The note that opens a later connection.
 pub fn connection_note(t: &Trace, connection: u32) -> Option<&'static str> {
+    if !cfg!(feature = "resumption") {
+        return None;
+    }
     let replayed = t.events.iter().any(|e| e.connection == connection && matches!(e.network(), Some(NetworkEvent::Replayed { .. })));
     match connection {
         1 => None,
@@ -57,6 +63,9 @@ pub fn connection_note(t: &Trace, connection: u32) -> Option<&'static str> {
 
 /// The step notes of a resumed connection.
 pub fn step_note(step: Step) -> Option<&'static str> {
+    if !cfg!(feature = "resumption") {
+        return None;
+    }
     match step {
         Step::SessionKeys => Some("In a resumption the key schedule starts from the ticket's PSK instead of zeros; from here on every handshake message travels encrypted, as before."),
         Step::Authentication => Some("No certificate this time: the server proves it is the server of the first connection by holding the PSK, which its Finished depends on."),
@@ -70,6 +79,9 @@ fn n(plain: String, detail: String, section: &'static str) -> Option<Narration> 
 
 /// The words of a beat of a later connection, where they differ from a full handshake's.
 pub fn beat(t: &Trace, headline: usize, events: &[usize]) -> Option<Narration> {
+    if !cfg!(feature = "resumption") {
+        return None;
+    }
     let e = t.events.get(headline)?;
     if e.connection == 1 {
         return None;
@@ -167,6 +179,9 @@ fn seconds(ms: u64) -> String {
 
 /// The conclusion of a run of several connections.
 pub fn conclude(t: &Trace) -> Conclusion {
+    if !cfg!(feature = "resumption") {
+        return Conclusion { ok: false, title: "This build of the page does not resume connections".into(), lines: Vec::new() };
+    }
     let mut lines = Vec::new();
     let first = t.connections.first();
     let second = t.connections.get(1);
@@ -262,7 +277,7 @@ pub fn conclude(t: &Trace) -> Conclusion {
     Conclusion { ok: clean, title: title.into(), lines }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "resumption"))]
 mod tests {
     use super::*;
     use crate::model::playback::playback;

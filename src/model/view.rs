@@ -330,6 +330,7 @@ mod tests {
     use crate::sim::{run, Options, Scenario};
 
     #[test]
+    #[cfg(feature = "resumption")]
     fn a_resumed_connection_s_key_tree_starts_from_the_psk_with_the_binder_key_and_its_panels_start_empty() {
         let t = run(&Options { seed: Some(2), scenario: Scenario::EarlyData, ..Default::default() });
         let all: Vec<usize> = (0..t.events.len()).collect();

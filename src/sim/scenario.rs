@@ -199,6 +199,24 @@ impl Scenario {
         }
     }
 
+    /// The cargo feature a run of this scenario needs beyond the engine itself: `resumption`
+    /// (a second connection with a ticket, 0-RTT) or `mitm` (an attacker that speaks TLS). The
+    /// page's default build has neither (its weight budget, see README): index.html loads the full
+    /// build for these, by the same keys.
+    pub fn feature(&self) -> Option<&'static str> {
+        match self {
+            Scenario::Resume | Scenario::EarlyData | Scenario::Replay | Scenario::BadBinder => Some("resumption"),
+            Scenario::MitmOwnCert | Scenario::MitmKeyShare | Scenario::MitmForceRetry | Scenario::MitmStripVersions => Some("mitm"),
+            _ => None,
+        }
+    }
+
+    /// Whether this build can run this scenario (see [`Scenario::feature`]).
+    pub fn runs_here(&self) -> bool {
+        const BUILT: [(&str, bool); 2] = [("resumption", cfg!(feature = "resumption")), ("mitm", cfg!(feature = "mitm"))];
+        self.feature().is_none_or(|f| BUILT.iter().any(|(name, on)| *name == f && *on))
+    }
+
     /// The scenario with this key, as the page offers it.
     pub fn from_key(key: &str) -> Option<Scenario> {
         Scenario::ALL.into_iter().find(|s| s.key() == key)
@@ -261,6 +279,27 @@ mod tests {
             assert_eq!(Scenario::from_key(s.key()), Some(s.clone()));
         }
         assert_eq!(Scenario::from_key("nonsense"), None);
+    }
+
+    /// index.html chooses the build before any Rust runs: its list of the scenarios only the full
+    /// build runs must be the engine's.
+    #[test]
+    fn the_page_loader_knows_which_scenarios_need_the_full_build() {
+        let html = include_str!("../../index.html");
+        let start = html.find("const fullScenarios = [").expect("index.html lists the full build's scenarios");
+        let list = &html[start..start + html[start..].find(']').expect("the list ends")];
+        let listed: Vec<&str> = list.split('\'').skip(1).step_by(2).collect();
+        let needed: Vec<&str> = Scenario::ALL.iter().filter(|s| s.feature().is_some()).map(|s| s.key()).collect();
+        assert_eq!(listed, needed);
+        assert_eq!(needed.len(), 8);
+        for s in Scenario::ALL {
+            let built = match s.feature() {
+                None => true,
+                Some("resumption") => cfg!(feature = "resumption"),
+                Some(_) => cfg!(feature = "mitm"),
+            };
+            assert_eq!(s.runs_here(), built, "{}", s.key());
+        }
     }
 
     #[test]

@@ -26,6 +26,10 @@ fn seconds(ms: u64) -> String {
 
 /// The narration of a resumption or 0-RTT event; `None` for any other event.
 pub fn narrate(w: &str, side: Side, ev: &Event) -> Option<Narration> {
+    // These events happen only in a build with resumption.
+    if !cfg!(feature = "resumption") {
+        return None;
+    }
     let n = |plain: String, detail: String, section: &'static str| Some(Narration { plain, detail, section });
     match ev {
         Event::ResumptionOffered { ticket, psk, ticket_age_ms, obfuscated_ticket_age, modes, binder, early_data, .. } => n(

@@ -392,6 +392,7 @@ fn the_same_run_gives_the_same_file() {
 }
 
 #[test]
+#[cfg(feature = "resumption")]
 fn the_key_log_of_a_resumption_holds_each_connections_secrets_under_its_own_client_random() {
     let t = trace(Scenario::EarlyData);
     let text = keylog(&t);
@@ -404,6 +405,7 @@ fn the_key_log_of_a_resumption_holds_each_connections_secrets_under_its_own_clie
 }
 
 #[test]
+#[cfg(feature = "resumption")]
 fn a_resumption_is_captured_as_two_tcp_connections_from_two_client_ports() {
     let t = trace(Scenario::EarlyData);
     let file = pcapng(&t);

@@ -90,6 +90,10 @@ impl Client {
     /// send the ClientHello, a compatibility change_cipher_spec and the data under the early keys.
     /// Returns what the ServerHello must answer.
     pub(super) fn offer_psk(&mut self, hello: &mut ClientHello, retried: bool) -> Option<Offered> {
+        // Built without resumption (the page's default build), the client never offers a PSK.
+        if !cfg!(feature = "resumption") {
+            return None;
+        }
         let r = self.resumption.take()?;
         let offered = self.offer(&r, hello, retried);
         self.resumption = Some(r);

@@ -113,6 +113,12 @@ impl Server {
         } else {
             return Ok(None);
         };
+        // The offer is well formed. Built without resumption, the server declines every PSK and
+        // makes a full handshake, as RFC 8446 §4.2.11 lets it (its own client never offers one
+        // in that build).
+        if !cfg!(feature = "resumption") {
+            return Ok(None);
+        }
         let keeper = self.ticket_keeper();
         for (i, (identity, binder)) in offer.identities.iter().zip(&offer.binders).enumerate().take(MAX_IDENTITIES_TRIED) {
             let index = u16::try_from(i).unwrap_or(u16::MAX);

@@ -188,7 +188,8 @@ fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(Stri
                 r.null("parameters", "this algorithm takes no parameters")?;
                 Parameters::Null
             }
-            Some(SEQUENCE) if oid == RSASSA_PSS => Parameters::Pss(read_pss_params(r)?),
+            // Built without RSA (the page's default build), PSS parameters are shown as bytes.
+            Some(SEQUENCE) if oid == RSASSA_PSS && cfg!(feature = "rsa") => Parameters::Pss(read_pss_params(r)?),
             Some(SEQUENCE) if oid == MGF1 => Parameters::Hash(read_algorithm(r, "parameters", "the hash MGF1 uses")?.0),
             Some(der::OID) => Parameters::Oid(r.oid("parameters", "the named curve")?),
             Some(_) => Parameters::Other(hex(r.any("parameters", "the algorithm's parameters")?.1)),
@@ -397,7 +398,8 @@ pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
             let (key_algorithm, key_parameters, public_key, rsa_key) =
                 r.constructed(SEQUENCE, "subjectPublicKeyInfo", "the subject's public key", |r| {
                     let (alg, params) = read_algorithm(r, "algorithm", "the kind of key")?;
-                    if alg == RSA_ENCRYPTION {
+                    // Built without RSA, an RSA key is read as its bit string (and refused later).
+                    if alg == RSA_ENCRYPTION && cfg!(feature = "rsa") {
                         let (key, bits) =
                             r.bit_string_der("subjectPublicKey", "the public key itself, an RSAPublicKey in DER", read_rsa_public_key)?;
                         return Ok((alg, params, bits, Some(key)));

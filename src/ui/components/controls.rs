@@ -19,18 +19,23 @@ pub fn focus_player() {
     }
 }
 
-/// Run with another client offer. The page's default build runs only its own client's offer
-/// (P-256, AES-128-GCM): for any other it loads the page again at the same address with the new
-/// `client`, `group` and `suite`, which index.html answers with the full build.
-fn run_offer(d: &UseReducerDispatcher<crate::ui::state::State>, opts: &Options, client: ClientOffer) {
-    let opts = Options { seed: None, client, ..opts.clone() };
-    if cfg!(feature = "mlkem") || client.is_page_default() {
+/// Run with new options. The page's default build runs only its own client's offer (P-256,
+/// AES-128-GCM) and no scenario that needs resumption or an attacker that speaks TLS
+/// ([`Options::runs_here`]): for anything else it loads the page again at an address with the
+/// new scenario, `client`, `group` and `suite`, which index.html answers with the full build.
+fn run(d: &UseReducerDispatcher<crate::ui::state::State>, opts: Options) {
+    if opts.runs_here() {
         d.dispatch(Action::Run(opts));
+        // Back to the player, so the arrow keys step instead of changing a menu.
         focus_player();
         return;
     }
-    let m =
-        tlsviz::model::moment::Moment { scenario: Some(opts.scenario.clone()), key_update: opts.key_update, client, ..Default::default() };
+    let m = tlsviz::model::moment::Moment {
+        scenario: Some(opts.scenario.clone()),
+        key_update: opts.key_update,
+        client: opts.client,
+        ..Default::default()
+    };
     if let (Some(w), Ok(q)) = (web_sys::window(), web_sys::UrlSearchParams::new()) {
         for (k, v) in m.pairs() {
             q.append(k, &v);
@@ -79,15 +84,14 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
                 if let Some(sc) = Scenario::from_key(&sel.value()) {
-                    d.dispatch(Action::Run(Options {
+                    let opts = Options {
                         seed: None,
                         scenario: sc,
                         client_messages: Options::default().client_messages,
                         server_replies: Options::default().server_replies,
                         ..opts.clone()
-                    }));
-                    // Back to the player, so the arrow keys step instead of changing the scenario.
-                    focus_player();
+                    };
+                    run(&d, opts);
                 }
             }
         })
@@ -100,7 +104,7 @@ pub fn controls(p: &Props) -> Html {
         Callback::from(move |e: Event| {
             if let Some(sel) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) {
                 if let Some(client) = pick(opts.client, &sel.value()) {
-                    run_offer(&d, &opts, client);
+                    run(&d, Options { seed: None, client, ..opts.clone() });
                 }
             }
         })
