@@ -5,6 +5,7 @@
 //! one record at a time, and [`Pair::drive`] steps until both sides are quiet.
 
 pub mod capture;
+pub mod clock;
 pub mod network;
 pub mod preset;
 mod resume;
@@ -241,10 +242,12 @@ impl Pair {
                 let back = self.network.take_back();
                 let to = arrive.into_iter().map(|p| (from.peer(), p)).chain(back.into_iter().map(|p| (from, p)));
                 for (to, piece) in to {
+                    let start = clock::now_us();
                     match to {
                         Endpoint::Client => self.client.receive(&piece),
                         Endpoint::Server => self.server.receive(&piece),
                     };
+                    self.trace.spent.add(to, clock::now_us().saturating_sub(start));
                     self.collect();
                 }
                 if let Some(sent) = sent {
@@ -500,7 +503,9 @@ pub fn run_pair(p: &mut Pair, opts: &Options) {
 /// [`run_pair`]; with `first_sent_early`, the first message already went as 0-RTT data and only
 /// the server's reply to it is left.
 fn run_script(p: &mut Pair, opts: &Options, first_sent_early: bool) {
+    let start = clock::now_us();
     p.client.start();
+    p.trace.spent.add(Endpoint::Client, clock::now_us().saturating_sub(start));
     p.collect();
     p.drive();
     if p.client.phase() == Phase::Connected && p.server.phase() == Phase::Connected {

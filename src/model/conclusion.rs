@@ -5,8 +5,8 @@
 
 use super::narration::check as check_sentence;
 use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
-use crate::tls::enums::AlertDescription;
-use crate::tls::events::{Check, CheckKind, DiscardReason, Event};
+use crate::tls::enums::{AlertDescription, NamedGroup};
+use crate::tls::events::{Check, CheckKind, DiscardReason, Event, KeyPart, KeyPartKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Conclusion {
@@ -121,6 +121,8 @@ pub fn conclude(t: &Trace) -> Conclusion {
                 o.alpn.as_ref().map(|p| format!(", and {p} as the application protocol")).unwrap_or_default()
             ));
         }
+        lines.extend(offered_and_chosen(t));
+        lines.extend(time_spent(t));
         let anchor = t.trust_anchor.as_ref().map_or_else(|| "the CA it trusts".to_string(), |c| c.subject.clone());
         let name = events(t, Side::Client).find_map(|e| match e {
             Event::Check(Check { kind: CheckKind::Name { asked, .. }, .. }) => Some(asked.clone()),
@@ -206,6 +208,80 @@ pub fn conclude(t: &Trace) -> Conclusion {
     Conclusion { ok: false, title, lines }
 }
 
+/// A count as a reader reads it: 1,216.
+fn count(n: usize) -> String {
+    match n {
+        0..1000 => n.to_string(),
+        _ => format!("{},{:03}", n / 1000, n % 1000),
+    }
+}
+
+fn bytes(n: usize) -> String {
+    format!("{} bytes", count(n))
+}
+
+/// A key share and its size; a hybrid's with the sizes of its two parts.
+fn share(group: NamedGroup, public_key: &[u8], parts: &[KeyPart]) -> String {
+    let size = |k: KeyPartKind| parts.iter().find(|p| p.kind == k).map(|p| (p.component, p.value.0.len()));
+    let ecdh = size(KeyPartKind::PublicKey);
+    let kem = size(KeyPartKind::EncapsulationKey)
+        .map(|(_, n)| format!("a {}-byte ML-KEM-768 encapsulation key", count(n)))
+        .or_else(|| size(KeyPartKind::Ciphertext).map(|(_, n)| format!("a {}-byte ML-KEM-768 ciphertext", count(n))));
+    match (kem, ecdh) {
+        (Some(kem), Some((c, n))) => format!("{group} ({}: {kem} and a {n}-byte {c} public key)", bytes(public_key.len())),
+        _ => format!("{group} ({})", bytes(public_key.len())),
+    }
+}
+
+/// What the client offered, what the server chose, and what the key shares weighed on the wire.
+fn offered_and_chosen(t: &Trace) -> Option<String> {
+    let (groups, suites) = events(t, Side::Client).find_map(|e| match e {
+        Event::Offered { groups, suites, .. } => Some((groups, suites)),
+        _ => None,
+    })?;
+    let a = t.outcome()?.agreed?;
+    let shares = |side: Side| -> Vec<String> {
+        events(t, side)
+            .filter_map(|e| match e {
+                Event::KeyPair { group, public_key, public_parts, .. } => Some(share(*group, &public_key.0, public_parts)),
+                _ => None,
+            })
+            .collect()
+    };
+    let names = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(", ");
+    let (mine, theirs) = (shares(Side::Client), shares(Side::Server));
+    Some(format!(
+        "Offered and chosen: the client offered the {} {} and the {} {}, and sent {} for {}; the server chose {} and {}, and answered with its own key share, {}.",
+        if groups.len() > 1 { "groups" } else { "group" },
+        names(&mut groups.iter().map(|g| g.to_string())),
+        if suites.len() > 1 { "cipher suites" } else { "cipher suite" },
+        names(&mut suites.iter().map(|c| c.to_string())),
+        if mine.len() > 1 { "key shares" } else { "a key share" },
+        mine.join(" and "),
+        a.group,
+        a.suite,
+        theirs.join(", ")
+    ))
+}
+
+/// Milliseconds with one decimal, through integers.
+fn ms(us: u64) -> String {
+    let tenths = (us + 50) / 100;
+    format!("{}.{} ms", tenths / 10, tenths % 10)
+}
+
+/// How long each side computed, where the run measured it.
+fn time_spent(t: &Trace) -> Option<String> {
+    let s = t.spent;
+    (s.client_us > 0 || s.server_us > 0).then(|| {
+        format!(
+            "Time each side spent computing, measured in this run: the client {}, the server {}. The certificates were made before the run and are not counted.",
+            ms(s.client_us),
+            ms(s.server_us)
+        )
+    })
+}
+
 fn ordinal(n: usize) -> String {
     let suffix = match (n % 10, n % 100) {
         (1, x) if x != 11 => "st",
@@ -238,6 +314,54 @@ mod tests {
         assert!(c.lines.iter().any(|l| l.contains("ERR_BAD_SSL_CLIENT_AUTH_CERT")));
         let c = of(Scenario::NoAlpn);
         assert!(c.lines[0].contains("imap") && c.lines[0].contains("no_application_protocol"), "{:?}", c.lines);
+    }
+
+    /// Key share sizes from RFC 8446 §4.2.8.2 (an uncompressed P-256 point: 1 + 2 × 32 bytes) and
+    /// draft-ietf-tls-ecdhe-mlkem §4.1 (X25519MLKEM768: 1184 + 32 from the client, 1088 + 32 from
+    /// the server).
+    #[test]
+    fn the_conclusion_says_what_was_offered_and_chosen_and_what_the_key_shares_weighed() {
+        let c = of(Scenario::Normal);
+        let line = c.lines.iter().find(|l| l.starts_with("Offered and chosen")).expect("an offer line");
+        assert_eq!(
+            line,
+            "Offered and chosen: the client offered the group secp256r1 and the cipher suite TLS_AES_128_GCM_SHA256, and sent a key share for secp256r1 (65 bytes); the server chose secp256r1 and TLS_AES_128_GCM_SHA256, and answered with its own key share, secp256r1 (65 bytes)."
+        );
+        #[cfg(feature = "mlkem")]
+        {
+            use crate::sim::preset::{ClientOffer, Preset};
+            let client = ClientOffer { preset: Preset::Chrome, ..Default::default() };
+            let c = conclude(&run(&Options { seed: Some(5), client, ..Default::default() }));
+            let line = c.lines.iter().find(|l| l.starts_with("Offered and chosen")).expect("an offer line");
+            assert!(
+                line.contains("sent key shares for X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes)"),
+                "{line}"
+            );
+            assert!(
+                line.contains(
+                    "its own key share, X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext and a 32-byte x25519 public key)."
+                ),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_conclusion_says_how_long_each_side_computed_when_it_was_measured() {
+        let mut t = run(&Options { seed: Some(5), ..Default::default() });
+        // The run measured itself: both sides did work that takes a clock's while.
+        assert!(t.spent.client_us > 0 && t.spent.server_us > 0, "{:?}", t.spent);
+        t.spent = crate::sim::trace::Spent { client_us: 1249, server_us: 51 };
+        let c = conclude(&t);
+        assert!(
+            c.lines
+                .iter()
+                .any(|l| l.starts_with("Time each side spent computing, measured in this run: the client 1.2 ms, the server 0.1 ms.")),
+            "{:?}",
+            c.lines
+        );
+        t.spent = crate::sim::trace::Spent::default();
+        assert!(!conclude(&t).lines.iter().any(|l| l.starts_with("Time each side")), "nothing measured, nothing said");
     }
 
     #[test]

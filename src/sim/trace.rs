@@ -128,7 +128,38 @@ pub struct Trace {
     /// Which record arrived where: for each record carried, the RecordSent event it came from
     /// and the events (the network's, then the receiver's) its arrival caused.
     pub deliveries: Vec<Delivery>,
+    /// How long each endpoint spent in its own code (making its hello, handling what arrived).
+    /// Measured, so neither written out nor compared: two runs of one seed are equal without it.
+    #[serde(skip)]
+    pub spent: Spent,
 }
+
+/// Microseconds each endpoint spent in its own code during a run, measured with
+/// [`super::clock::now_us`]; the certificates, made before the run, are not counted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spent {
+    pub client_us: u64,
+    pub server_us: u64,
+}
+
+impl Spent {
+    pub fn add(&mut self, side: Endpoint, us: u64) {
+        match side {
+            Endpoint::Client => self.client_us = self.client_us.saturating_add(us),
+            Endpoint::Server => self.server_us = self.server_us.saturating_add(us),
+        }
+    }
+}
+
+/// Every measurement equals every other: a trace is the record of a run, and its time is not part
+/// of that record.
+impl PartialEq for Spent {
+    fn eq(&self, _: &Spent) -> bool {
+        true
+    }
+}
+
+impl Eq for Spent {}
 
 /// One record carried by the network: `sent` is the index of its RecordSent event, and the
 /// events `first..end` are what its carrying and arrival caused (what the network did to it,
@@ -153,6 +184,7 @@ impl Trace {
             events: Vec::new(),
             connections: Vec::new(),
             deliveries: Vec::new(),
+            spent: Spent::default(),
         }
     }
 

@@ -22,7 +22,7 @@ const presets = [
       /The server answers: it picks TLS 1\.3 and the cipher suite TLS_AES_128_GCM_SHA256, and sends its X25519MLKEM768 key share: an ML-KEM-768 ciphertext and its own elliptic-curve public key/,
       /Then it erases its 2 ephemeral private keys, the ones the server passed over too/,
     ],
-    conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256'],
+    conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256', 'sent key shares for X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes)', 'X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext'],
   },
   {
     query: '?seed=5&client=firefox&suite=TLS_CHACHA20_POLY1305_SHA256',
@@ -35,7 +35,7 @@ const presets = [
       /The client, as curl with OpenSSL 3\.0 sends it, says hello: it offers TLS 1\.3, the cipher suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, and a fresh public key for x25519 \(a key share\)/,
       /sends its own x25519 public key/,
     ],
-    conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256'],
+    conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256', 'sent a key share for x25519 (32 bytes)'],
   },
   {
     query: '?seed=5&group=SecP256r1MLKEM768&suite=TLS_AES_256_GCM_SHA384',
@@ -84,4 +84,40 @@ test('a link with an unknown client, group or suite says so and runs the page\'s
   await page.keyboard.press('End');
   assert.match(await page.textContent('.conclusion'), /secp256r1/);
   await context.close();
+});
+
+test('the conclusion weighs the key shares and says how long each side computed in this browser', async () => {
+  const { page, errors, context } = await open('?seed=5');
+  await page.keyboard.press('End');
+  const c = await page.textContent('.conclusion');
+  assert.match(c, /sent a key share for secp256r1 \(65 bytes\); the server chose secp256r1 and TLS_AES_128_GCM_SHA256/);
+  const m = c.match(/measured in this run: the client (\d+)\.(\d) ms, the server (\d+)\.(\d) ms/);
+  assert.ok(m, `no time line: ${c}`);
+  // A handshake's signatures and key exchanges take the server a measurable while in WebAssembly.
+  assert.ok(Number(m[3]) * 10 + Number(m[4]) > 0, c);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('the scenarios the default build leaves out load the full build, by link and from the menu', async () => {
+  const { page, errors, context } = await open('?seed=5&scenario=resume');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.build), 'full');
+  await page.keyboard.press('End');
+  assert.match(await page.textContent('.conclusion'), /resum/i);
+  await context.close();
+  const d = await open('?seed=5');
+  assert.equal(await d.page.evaluate(() => document.documentElement.dataset.build), 'default');
+  await Promise.all([d.page.waitForURL(/scenario=mitm-key-share/), d.page.selectOption('select[aria-label="Scenario"]', 'mitm-key-share')]);
+  await d.page.waitForSelector('.controls');
+  assert.equal(await d.page.evaluate(() => document.documentElement.dataset.build), 'full');
+  assert.equal(await d.page.$eval('select[aria-label="Scenario"]', s => s.value), 'mitm-key-share');
+  await d.page.keyboard.press('End');
+  assert.match(await d.page.textContent('.conclusion'), /attacker/);
+  // A scenario both builds run stays in place, in the full build.
+  await d.page.selectOption('select[aria-label="Scenario"]', 'expired');
+  await d.page.waitForFunction(() => location.search.includes('scenario=expired'));
+  assert.equal(await d.page.evaluate(() => document.documentElement.dataset.build), 'full');
+  assert.deepEqual(errors, []);
+  assert.deepEqual(d.errors, []);
+  await d.context.close();
 });
