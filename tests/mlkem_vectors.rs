@@ -1,5 +1,6 @@
 //! ML-KEM-768 (FIPS 203) as the engine's hybrid groups use it, against NIST's ACVP known answers
-//! (tests/vectors/mlkem768_acvp.txt says which): encapsulation with a given m. The client's and the server's hybrid key exchange go through these functions.
+//! (tests/vectors/mlkem768_acvp.txt says which): key generation from d and z, and encapsulation with
+//! a given m. The client's and the server's hybrid key exchange go through these functions.
 #![cfg(feature = "mlkem")]
 
 use std::collections::HashMap;
@@ -29,6 +30,20 @@ fn a_key_pair_from_a_seed_decapsulates_what_is_encapsulated_to_it() {
     let mut bad = ct.clone();
     bad[0] ^= 1;
     assert_ne!(kx::mlkem768_decapsulate(&dk, &bad).unwrap(), k);
+}
+
+/// The client's key share from its seed: the engine keeps the decapsulation key as the 64-byte
+/// seed d ‖ z (FIPS 203 §7.1), so the encapsulation key it sends must be ACVP's for that d and z.
+#[test]
+fn key_generation_from_d_and_z_gives_the_acvp_encapsulation_key() {
+    let v = vectors();
+    let seed: [u8; 64] = [v["keygen.d"].as_slice(), v["keygen.z"].as_slice()].concat().try_into().unwrap();
+    let (_, ek) = kx::mlkem768_key_pair(&seed);
+    assert_eq!(ek.len(), kx::MLKEM768_EK_LEN);
+    assert_eq!(ek, v["keygen.ek"]);
+    // The copy of ek is the published one: its hash is the H(ek) inside the published dk.
+    use sha3::Digest;
+    assert_eq!(sha3::Sha3_256::digest(&v["keygen.ek"]).to_vec(), v["keygen.h_ek"]);
 }
 
 #[test]
