@@ -3,6 +3,7 @@
 //! as the protocol lets it: with its own key shares it decrypts the server's whole flight, yet the
 //! client refuses before any application data leaves it.
 
+use tlsviz::sim::preset::{ClientOffer, Preset};
 use tlsviz::sim::{self, NetworkEvent, Options, Scenario, Side, Trace};
 use tlsviz::tls::codec::hex;
 use tlsviz::tls::enums::{AlertDescription as A, ExtensionType, HandshakeType as H, ProtocolVersion};
@@ -12,6 +13,11 @@ use tlsviz::tls::handshake::Handshake;
 
 fn run(s: Scenario, seed: u64) -> Trace {
     sim::run(&Options { seed: Some(seed), scenario: s, ..Default::default() })
+}
+
+/// The same, with the ClientHello of a client preset (its groups, key shares and suites).
+fn run_as(s: Scenario, seed: u64, preset: Preset) -> Trace {
+    sim::run(&Options { seed: Some(seed), scenario: s, client: ClientOffer { preset, ..Default::default() }, ..Default::default() })
 }
 
 fn events(t: &Trace, side: Side) -> impl Iterator<Item = &Event> + '_ {
@@ -47,16 +53,20 @@ fn no_application_data(t: &Trace, side: Side) -> bool {
 
 #[test]
 fn each_attack_ends_with_the_alert_rfc_8446_asks_for_from_the_side_that_must_send_it() {
-    for seed in [1, 2, 3] {
+    // Whatever the client offers: P-256 only, or Chrome's, Firefox's and curl's X25519 and hybrid
+    // key shares, which the attacker replaces just the same.
+    for (seed, preset) in
+        [(1, Preset::Page), (2, Preset::Page), (3, Preset::Page), (1, Preset::Chrome), (2, Preset::Firefox), (3, Preset::Curl)]
+    {
         for (s, alerts) in [
             (Scenario::MitmOwnCert, vec![(Side::Client, A::unknown_ca)]),
             (Scenario::MitmKeyShare, vec![(Side::Client, A::decrypt_error)]),
             (Scenario::MitmForceRetry, vec![(Side::Client, A::bad_record_mac), (Side::Server, A::bad_record_mac)]),
             (Scenario::MitmStripVersions, vec![(Side::Server, A::protocol_version)]),
         ] {
-            let t = run(s.clone(), seed);
+            let t = run_as(s.clone(), seed, preset);
             let o = &t.connections[0];
-            assert_eq!(o.alerts, alerts, "{s:?}, seed {seed}");
+            assert_eq!(o.alerts, alerts, "{s:?}, seed {seed}, {preset:?}");
             assert!(!o.handshake_complete, "{s:?}");
             assert!(no_application_data(&t, Side::Client) && no_application_data(&t, Side::Server), "{s:?}: data flowed");
         }
@@ -89,8 +99,28 @@ fn an_attacker_with_its_own_certificate_is_refused_as_unknown_ca_and_the_server_
 
 #[test]
 fn an_attacker_with_its_own_key_shares_decrypts_the_server_s_flight_but_cannot_sign_the_client_s_transcript() {
-    let t = run(Scenario::MitmKeyShare, 5);
+    for preset in Preset::ALL {
+        its_own_key_shares(preset);
+    }
+}
+
+fn its_own_key_shares(preset: Preset) {
+    let t = run_as(Scenario::MitmKeyShare, 5, preset);
     let net = network(&t);
+    // Every key share the client sent reached the server as the attacker's, of the same size.
+    let sent: Vec<usize> = events(&t, Side::Client)
+        .filter_map(|e| if let Event::KeyPair { public_key, .. } = e { Some(public_key.0.len()) } else { None })
+        .collect();
+    let swapped: Vec<usize> = net
+        .iter()
+        .filter_map(|n| match n {
+            NetworkEvent::Rewritten { towards: Endpoint::Server, removed, inserted, .. } if removed.0.len() == inserted.0.len() => {
+                Some(removed.0.len())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(swapped, sent, "{preset:?}");
     // It holds each side's handshake keys: the secrets it reports are the ones each endpoint derived.
     let (with_client, with_server) = net
         .iter()

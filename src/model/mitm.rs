@@ -4,10 +4,28 @@
 use super::narration::Narration;
 use crate::sim::{NetworkEvent, Side, Trace, TraceEvent};
 use crate::tls::codec::hex;
-use crate::tls::enums::{AlertDescription, ContentType, ExtensionType, HandshakeType};
+use crate::tls::enums::{AlertDescription, ContentType, ExtensionType, HandshakeType, NamedGroup};
 use crate::tls::events::{Check, CheckKind, Endpoint, Event, Hkdf, Message, Output, Secret};
+use crate::tls::extensions::Extension;
+use crate::tls::handshake::Handshake;
 
 /// The first bytes of a value in hex (`nothing` for none).
+/// The group of the key share in a rewritten hello (its records, as the receiver gets them) whose
+/// key_exchange is `inserted`.
+fn share_group(records: &[u8], inserted: &[u8]) -> Option<NamedGroup> {
+    let message: Vec<u8> = crate::sim::split_records(records).iter().flat_map(|r| r.get(5..).unwrap_or_default().to_vec()).collect();
+    let exts = match Handshake::decode(&message).0.ok()? {
+        Handshake::ClientHello(ch) => ch.extensions,
+        Handshake::ServerHello(sh) => sh.extensions,
+        _ => return None,
+    };
+    exts.into_iter().find_map(|e| match e {
+        Extension::KeyShareOffered(v) => v.into_iter().find(|s| s.key_exchange == inserted).map(|s| s.group),
+        Extension::KeyShareChosen(s) if s.key_exchange == inserted => Some(s.group),
+        _ => None,
+    })
+}
+
 fn head(b: &[u8]) -> String {
     match b.get(..8) {
         Some(h) if b.len() > 8 => format!("{}…", hex(h)),
@@ -31,13 +49,14 @@ pub fn network(n: &NetworkEvent) -> Narration {
             let held = if messages.is_empty() { String::new() } else { format!(" ({})", names(messages)) };
             (format!("On the network, the attacker keeps record {record}{held} from the {}: it never arrives.", from.peer()), "5")
         }
-        NetworkEvent::Rewritten { towards, message, extension, removed, inserted, .. } => {
+        NetworkEvent::Rewritten { towards, message, extension, removed, inserted, bytes, .. } => {
             let (what, section) = if *extension == ExtensionType::supported_versions {
-                ("deletes supported_versions, which says the client speaks TLS 1.3, so the hello reads like a TLS 1.2 client's (its legacy_version is 0x0303)", "4.2.1")
+                ("deletes supported_versions, which says the client speaks TLS 1.3, so the hello reads like a TLS 1.2 client's (its legacy_version is 0x0303)".to_string(), "4.2.1")
             } else if inserted.0.is_empty() {
-                ("deletes the key share, so the server has no public key to answer with and must ask for one", "4.2.8")
+                ("deletes the key share, so the server has no public key to answer with and must ask for one".to_string(), "4.2.8")
             } else {
-                ("swaps the public key in the key share for one of its own", "4.2.8")
+                let group = share_group(&bytes.0, &inserted.0).map(|g| format!("{g} ")).unwrap_or_default();
+                (format!("swaps the {}'s {group}key share ({} bytes) for one of its own of the same size", towards.peer(), removed.0.len()), "4.2.8")
             };
             (
                 format!("On the network, the attacker rewrites the {message} on its way to the {towards}: it {what}. Taken out: {}; put in: {}. Hellos are not encrypted, so nothing stops it.", head(&removed.0), head(&inserted.0)),
@@ -176,6 +195,27 @@ pub fn lines(t: &Trace) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::sim::{run, Options, Scenario};
+
+    /// Chrome's two key shares, both swapped: each sentence names its group and size
+    /// (draft-ietf-tls-ecdhe-mlkem: 1216 bytes from the client, 1120 from the server; RFC 7748:
+    /// 32), and no beat says the real server made what the client received.
+    #[cfg(feature = "mlkem")]
+    #[test]
+    fn swapped_hybrid_key_shares_are_named_and_the_client_is_not_told_the_server_made_them() {
+        use crate::sim::preset::{ClientOffer, Preset};
+        let client = ClientOffer { preset: Preset::Chrome, ..Default::default() };
+        let t = run(&Options { seed: Some(9), scenario: Scenario::MitmKeyShare, client, ..Default::default() });
+        let told: Vec<String> = crate::model::playback::playback(&t).beats.into_iter().map(|b| b.narration.plain).collect();
+        for swap in [
+            "swaps the client's X25519MLKEM768 key share (1216 bytes) for one of its own",
+            "swaps the client's x25519 key share (32 bytes) for one of its own",
+            "swaps the server's X25519MLKEM768 key share (1120 bytes) for one of its own",
+        ] {
+            assert_eq!(told.iter().filter(|p| p.contains(swap)).count(), 1, "{swap}: {told:?}");
+        }
+        assert!(told.iter().all(|p| !p.contains("the server encapsulated")), "{told:?}");
+        assert!(told.iter().any(|p| p.starts_with("The client receives a ServerHello it takes for the server's")), "{told:?}");
+    }
 
     #[test]
     fn each_attacker_action_has_its_own_sentence_with_its_bytes() {

@@ -9,7 +9,7 @@
 use super::narration::{check, narrate, who, Narration};
 use crate::sim::{Side, Trace, TraceEvent};
 use crate::tls::enums::{AlertDescription, HandshakeType};
-use crate::tls::events::{Carries, Check, CheckKind, DiscardReason, Event, Output, Phase};
+use crate::tls::events::{Carries, Check, CheckKind, DiscardReason, Event, KeyPartKind, Output, Phase};
 use serde::{Deserialize, Serialize};
 
 /// Reading speed: words a minute at 1×.
@@ -465,8 +465,14 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
     if shared {
         let subject = if matches!(headline_ev, Some(Event::HandshakeReceived { .. })) { "It".to_string() } else { w.to_string() };
         let hybrid = evs().any(|(_, ev)| matches!(ev, Event::SharedSecret { parts, .. } if !parts.is_empty()));
-        extra.push(if hybrid {
-            format!("{subject} gets the shared secret from both halves of the hybrid: ML-KEM-768 (the server encapsulated a secret to the client's key, the client decapsulates it) and the elliptic-curve key exchange. Both sides get the same value, which never crosses the network.")
+        // Told from this side's own view, so it stays true when the other side is an attacker.
+        let encapsulates = evs().any(
+            |(_, ev)| matches!(ev, Event::KeyPair { public_parts, .. } if public_parts.iter().any(|p| p.kind == KeyPartKind::Ciphertext)),
+        );
+        extra.push(if hybrid && encapsulates {
+            format!("{subject} gets the shared secret from both halves of the hybrid: it encapsulates a fresh ML-KEM-768 secret to the other side's encapsulation key, and combines its own elliptic-curve private key with the other side's public key. Whoever holds the matching private keys gets the same value, which never crosses the network.")
+        } else if hybrid {
+            format!("{subject} gets the shared secret from both halves of the hybrid: it decapsulates the ML-KEM-768 ciphertext with its own private key, and combines its own elliptic-curve private key with the other side's public key. The other side got the same value, which never crosses the network.")
         } else {
             format!("{subject} combines its own private key with the other side's public key: both get the same shared secret, which never crosses the network.")
         });

@@ -14,7 +14,7 @@ const open = query => h.open(query, { reducedMotion: 'reduce' });
 test('each man-in-the-middle scenario plays to a conclusion naming the failed check, the alert and what the attacker could and could not do', async () => {
   for (const [scenario, acts, check, alert, browserError] of [
     ['mitm-own-cert', /the attacker keeps the ClientHello from the server and answers the client itself: .*CN=Attacker CA/, /which is not the CA it trusts/, 'The client sent the alert unknown_ca', 'NET::ERR_CERT_AUTHORITY_INVALID'],
-    ['mitm-key-share', /the attacker rewrites the ClientHello on its way to the server: it swaps the public key in the key share/, /CertificateVerify signature .* does not verify/, 'The server received the alert decrypt_error', 'ERR_SSL_PROTOCOL_ERROR'],
+    ['mitm-key-share', /the attacker rewrites the ClientHello on its way to the server: it swaps the client's secp256r1 key share \(65 bytes\) for one of its own/, /CertificateVerify signature .* does not verify/, 'The server received the alert decrypt_error', 'ERR_SSL_PROTOCOL_ERROR'],
     ['mitm-force-retry', /keeps record 1 \(HelloRetryRequest\) from the client/, /cannot decrypt a record/, 'The client sent the alert bad_record_mac', 'ERR_SSL_PROTOCOL_ERROR'],
     ['mitm-strip-versions', /deletes supported_versions/, /must then abort with protocol_version/, 'The server sent the alert protocol_version', 'ERR_SSL_VERSION_OR_CIPHER_MISMATCH'],
   ]) {

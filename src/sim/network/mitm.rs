@@ -95,12 +95,12 @@ struct Relay {
 }
 
 /// [`Attack::KeyShare`] between the hellos: the ClientHello as the client sent it and as the server
-/// got it, the client's public key, and the attacker's key pairs for the server and the client.
+/// got it, and for each key share the client sent, its public key and the attacker's own key pair
+/// of that group, offered to the server in its place.
 struct Pending {
     original: Vec<u8>,
     forwarded: Vec<u8>,
-    client_share: Vec<u8>,
-    keys: [KeyExchange; 2],
+    shares: Vec<(Vec<u8>, KeyExchange)>,
 }
 
 /// The attacker's state during a run.
@@ -141,12 +141,10 @@ fn encoded(e: &Extension) -> Vec<u8> {
     w.buf
 }
 
-/// The secp256r1 key_exchange of a ClientHello's or ServerHello's key_share, and a way to
-/// replace it.
-fn share_of(exts: &mut [Extension]) -> Option<&mut Vec<u8>> {
+/// The key share a ServerHello answers with: its group and its key_exchange, to replace.
+fn chosen_share(exts: &mut [Extension]) -> Option<(NamedGroup, &mut Vec<u8>)> {
     exts.iter_mut().find_map(|e| match e {
-        Extension::KeyShareOffered(v) => v.iter_mut().find(|s| s.group == NamedGroup::secp256r1).map(|s| &mut s.key_exchange),
-        Extension::KeyShareChosen(s) if s.group == NamedGroup::secp256r1 => Some(&mut s.key_exchange),
+        Extension::KeyShareChosen(s) => Some((s.group, &mut s.key_exchange)),
         _ => None,
     })
 }
@@ -248,24 +246,26 @@ impl Attacker {
                 }
             }
             (Attack::KeyShare, Endpoint::Client, Handshake::ClientHello(ch)) => {
-                // A key pair for each side, made before either is needed.
-                let keys = [
-                    KeyExchange::generate(&mut self.scratch, NamedGroup::secp256r1),
-                    KeyExchange::generate(&mut self.scratch, NamedGroup::secp256r1),
-                ];
-                if let Some(share) = share_of(&mut ch.extensions) {
-                    let client_share = std::mem::replace(share, keys[0].public.clone());
-                    out.events.push(rewritten(
-                        n,
-                        Endpoint::Server,
-                        &hs,
-                        ExtensionType::key_share,
-                        client_share.clone(),
-                        keys[0].public.clone(),
-                    ));
-                    self.pending = Some(Pending { original: msg.clone(), forwarded: hs.encode(), client_share, keys });
-                } else {
+                // Every key share the client sent, of a group the attacker can do too, replaced by
+                // the attacker's own of the same group: whichever the server picks is the attacker's.
+                let mut shares = Vec::new();
+                for e in &mut ch.extensions {
+                    if let Extension::KeyShareOffered(v) = e {
+                        for share in v.iter_mut().filter(|s| kx::supports(s.group)) {
+                            let key = KeyExchange::generate(&mut self.scratch, share.group);
+                            let client_share = std::mem::replace(&mut share.key_exchange, key.public.clone());
+                            shares.push((client_share, key));
+                        }
+                    }
+                }
+                if shares.is_empty() {
                     self.done = true;
+                } else {
+                    for (client_share, key) in &shares {
+                        let (removed, inserted) = (client_share.clone(), key.public.clone());
+                        out.events.push(rewritten(n, Endpoint::Server, &hs, ExtensionType::key_share, removed, inserted));
+                    }
+                    self.pending = Some(Pending { original: msg.clone(), forwarded: hs.encode(), shares });
                 }
             }
             (Attack::KeyShare, Endpoint::Server, Handshake::ServerHello(_)) => {
@@ -286,15 +286,20 @@ impl Attacker {
     fn swap_server_share(&mut self, n: usize, hs: &mut Handshake, server_hello: &[u8]) -> Option<Vec<NetworkEvent>> {
         let Handshake::ServerHello(sh) = hs else { return None };
         let suite = crate::tls::suite::lookup(sh.cipher_suite)?;
-        let Pending { original, forwarded, client_share, keys: [to_server, to_client] } = self.pending.take()?;
-        kx::check_public(NamedGroup::secp256r1, &client_share).ok()?;
-        let removed = std::mem::replace(share_of(&mut sh.extensions)?, to_client.public.clone());
-        kx::check_public(NamedGroup::secp256r1, &removed).ok()?;
-        let server_share = removed.clone();
-        let rewritten = rewritten(n, Endpoint::Client, hs, ExtensionType::key_share, removed, to_client.public.clone());
+        let Pending { original, forwarded, shares } = self.pending.take()?;
+        let (group, share) = chosen_share(&mut sh.extensions)?;
+        // The server answered the attacker's key of the group it chose: the attacker agrees on a
+        // secret with the server with it, and answers the client's key of that group as a server
+        // would (for a hybrid, an encapsulation to the client's ML-KEM key).
+        let (client_share, to_server) = shares.into_iter().find(|(_, k)| k.group == group)?;
+        kx::check_public(group, &client_share).ok()?;
+        to_server.check_peer(share).ok()?;
+        let with_server_secret = to_server.agree(&mut self.scratch, share).ok()?;
+        let (to_client, with_client_secret) = kx::respond(&mut self.scratch, group, &client_share).ok()?;
+        let removed = std::mem::replace(share, to_client.clone());
+        let rewritten = rewritten(n, Endpoint::Client, hs, ExtensionType::key_share, removed, to_client);
         // Each side's handshake keys, over the hellos that side saw (RFC 8446 §7.1).
-        let mut leg = |key: KeyExchange, peer: &[u8], hellos: [&[u8]; 2]| {
-            let shared = key.agree(&mut self.scratch, peer).ok()?;
+        let leg = |shared: Vec<u8>, hellos: [&[u8]; 2]| {
             let mut t = Transcript::default();
             t.set_hash(suite.hash);
             t.add(Message::new(HandshakeType::client_hello), Endpoint::Client, hellos[0]);
@@ -311,8 +316,8 @@ impl Attacker {
             };
             Some((told, RecordCipher::new(c.keys(&mut log)), RecordCipher::new(s.keys(&mut log))))
         };
-        let (with_server, to_server_c, from_server_s) = leg(to_server, &server_share, [&forwarded, server_hello])?;
-        let (with_client, from_client_c, to_client_s) = leg(to_client, &client_share, [&original, &hs.encode()])?;
+        let (with_server, to_server_c, from_server_s) = leg(with_server_secret, [&forwarded, server_hello])?;
+        let (with_client, from_client_c, to_client_s) = leg(with_client_secret, [&original, &hs.encode()])?;
         self.relay = Some(Relay {
             from_server: from_server_s,
             to_client: to_client_s,
@@ -391,8 +396,9 @@ impl Attacker {
             alpn: vec![b"http/1.1".to_vec()],
             tickets: 0,
             records: RecordOptions::default(),
-            groups: vec![crate::tls::enums::NamedGroup::secp256r1],
-            suites: vec![crate::tls::enums::CipherSuite::TLS_AES_128_GCM_SHA256],
+            // Whatever the client offers, as the page's server would take it.
+            groups: crate::sim::preset::server_groups(),
+            suites: crate::sim::preset::server_suites(),
             client_auth: None,
             signature_schemes: crate::tls::auth::SUPPORTED.to_vec(),
         };
