@@ -115,8 +115,10 @@ pub fn conclude(t: &Trace) -> Conclusion {
         let mut lines = Vec::new();
         if let Some(a) = &o.agreed {
             lines.push(format!(
-                "Agreed: TLS 1.3 with the cipher suite {}, a {} key exchange{}.",
+                "Agreed: TLS 1.3 with the cipher suite {}, {} {} key exchange{}.",
                 a.suite,
+                // "an x25519", "an X25519MLKEM768": the letter is said "ex".
+                if a.group.to_string().starts_with(['x', 'X']) { "an" } else { "a" },
                 a.group,
                 o.alpn.as_ref().map(|p| format!(", and {p} as the application protocol")).unwrap_or_default()
             ));

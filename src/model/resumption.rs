@@ -111,7 +111,22 @@ pub fn beat(t: &Trace, headline: usize, events: &[usize]) -> Option<Narration> {
     }
     if let Some((x, _)) = find(&|ev| matches!(ev, Event::ResumptionOffered { .. })) {
         let mut r = narrate(t, x);
-        r.plain = format!("{w} says hello again, with a fresh key share. It{}", r.plain.strip_prefix(w).unwrap_or(&r.plain));
+        // The key shares of this hello (its Offered event comes before the PSK's).
+        let shares = t
+            .events
+            .iter()
+            .filter(|o| o.connection == e.connection && o.side == e.side)
+            .find_map(|o| match o.event() {
+                Some(Event::Offered { key_shares, .. }) => Some(key_shares.len()),
+                _ => None,
+            })
+            .unwrap_or(1);
+        let fresh = match shares {
+            0 => "with no key share (the PSK alone)",
+            1 => "with a fresh key share",
+            _ => "with fresh key shares",
+        };
+        r.plain = format!("{w} says hello again, {fresh}. It{}", r.plain.strip_prefix(w).unwrap_or(&r.plain));
         return Some(r);
     }
     if let Some((x, _)) = find(&|ev| matches!(ev, Event::TicketChecked { .. })) {
@@ -285,6 +300,26 @@ mod tests {
 
     fn trace(s: Scenario) -> Trace {
         run(&Options { seed: Some(4), scenario: s, ..Default::default() })
+    }
+
+    /// A client that sends several key shares (Firefox sends three) is not said to send one.
+    #[cfg(feature = "mlkem")]
+    #[test]
+    fn the_second_hello_counts_its_key_shares() {
+        use crate::sim::preset::{ClientOffer, Preset};
+        for (preset, said) in
+            [(Preset::Page, "says hello again, with a fresh key share."), (Preset::Firefox, "says hello again, with fresh key shares.")]
+        {
+            let client = ClientOffer { preset, ..Default::default() };
+            let t = crate::sim::run(&crate::sim::Options {
+                seed: Some(5),
+                scenario: crate::sim::Scenario::Resume,
+                client,
+                ..Default::default()
+            });
+            let told: Vec<String> = crate::model::playback::playback(&t).beats.into_iter().map(|b| b.narration.plain).collect();
+            assert!(told.iter().any(|p| p.contains(said)), "{preset:?}: {told:?}");
+        }
     }
 
     #[test]
