@@ -250,7 +250,10 @@ fn app() -> Html {
             </section>
             { trace_tools(&Props { handle: state.clone() }) }
             <footer class="foot">
-                <p>{ "TLS_AES_128_GCM_SHA256 · secp256r1 · ecdsa_secp256r1_sha256 · " }
+                // What this run agreed on (nothing, if it failed before the server chose).
+                <p>{ state.trace.connections.first().and_then(|o| o.agreed).map_or_else(
+                        || "TLS 1.3 · ".to_string(),
+                        |a| format!("{} · {} · {} · ", a.suite, a.group, a.signature_scheme)) }
                    <a href="https://www.rfc-editor.org/rfc/rfc8446" target="_blank" rel="noopener">{ "RFC 8446" }</a>
                    { " · Nothing leaves this page: the client, the server and the network between them all run here." }</p>
             </footer>

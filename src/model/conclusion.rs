@@ -230,18 +230,43 @@ fn share(group: NamedGroup, public_key: &[u8], parts: &[KeyPart]) -> String {
         .map(|(_, n)| format!("a {}-byte ML-KEM-768 encapsulation key", count(n)))
         .or_else(|| size(KeyPartKind::Ciphertext).map(|(_, n)| format!("a {}-byte ML-KEM-768 ciphertext", count(n))));
     match (kem, ecdh) {
-        (Some(kem), Some((c, n))) => format!("{group} ({}: {kem} and a {n}-byte {c} public key)", bytes(public_key.len())),
+        (Some(kem), Some((c, n))) => format!("{group} ({}: {kem} and a {}-byte {c} public key)", bytes(public_key.len()), count(n)),
         _ => format!("{group} ({})", bytes(public_key.len())),
     }
 }
 
-/// What the client offered, what the server chose, and what the key shares weighed on the wire.
-fn offered_and_chosen(t: &Trace) -> Option<String> {
-    let (groups, suites) = events(t, Side::Client).find_map(|e| match e {
+/// "a", "a and b", "a, b and c".
+fn and_list(v: &[String]) -> String {
+    match v {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What the client offered and the server chose, where there was a choice, and what the key
+/// shares weighed on the wire.
+fn offered_and_chosen(t: &Trace) -> Vec<String> {
+    let mut lines = Vec::new();
+    let Some((groups, suites)) = events(t, Side::Client).find_map(|e| match e {
         Event::Offered { groups, suites, .. } => Some((groups, suites)),
         _ => None,
-    })?;
-    let a = t.outcome()?.agreed?;
+    }) else {
+        return lines;
+    };
+    let Some(a) = t.outcome().and_then(|o| o.agreed) else { return lines };
+    if groups.len() > 1 || suites.len() > 1 {
+        let names = |v: Vec<String>| and_list(&v);
+        lines.push(format!(
+            "Offered: the {} {} and the {} {}; the server chose {} and {}.",
+            if groups.len() > 1 { "groups" } else { "group" },
+            names(groups.iter().map(|g| g.to_string()).collect()),
+            if suites.len() > 1 { "cipher suites" } else { "cipher suite" },
+            names(suites.iter().map(|c| c.to_string()).collect()),
+            a.group,
+            a.suite
+        ));
+    }
     let shares = |side: Side| -> Vec<String> {
         events(t, side)
             .filter_map(|e| match e {
@@ -250,20 +275,14 @@ fn offered_and_chosen(t: &Trace) -> Option<String> {
             })
             .collect()
     };
-    let names = |v: &mut dyn Iterator<Item = String>| v.collect::<Vec<_>>().join(", ");
-    let (mine, theirs) = (shares(Side::Client), shares(Side::Server));
-    Some(format!(
-        "Offered and chosen: the client offered the {} {} and the {} {}, and sent {} for {}; the server chose {} and {}, and answered with its own key share, {}.",
-        if groups.len() > 1 { "groups" } else { "group" },
-        names(&mut groups.iter().map(|g| g.to_string())),
-        if suites.len() > 1 { "cipher suites" } else { "cipher suite" },
-        names(&mut suites.iter().map(|c| c.to_string())),
-        if mine.len() > 1 { "key shares" } else { "a key share" },
-        mine.join(" and "),
-        a.group,
-        a.suite,
-        theirs.join(", ")
-    ))
+    let retried = events(t, Side::Client).any(|e| matches!(e, Event::HelloRetry { .. }));
+    lines.push(format!(
+        "Key shares on the wire: the client sent {}{}; the server answered with {}.",
+        if retried { "none at first, then, after the HelloRetryRequest, " } else { "" },
+        and_list(&shares(Side::Client)),
+        and_list(&shares(Side::Server))
+    ));
+    lines
 }
 
 /// Milliseconds with one decimal, through integers.
@@ -277,7 +296,7 @@ fn time_spent(t: &Trace) -> Option<String> {
     let s = t.spent;
     (s.client_us > 0 || s.server_us > 0).then(|| {
         format!(
-            "Time each side spent computing, measured in this run: the client {}, the server {}. The certificates were made before the run and are not counted.",
+            "Time each side spent computing, measured in this run: the client {}, the server {} (it varies from run to run; the certificates, made before the run, are not counted).",
             ms(s.client_us),
             ms(s.server_us)
         )
@@ -324,26 +343,24 @@ mod tests {
     #[test]
     fn the_conclusion_says_what_was_offered_and_chosen_and_what_the_key_shares_weighed() {
         let c = of(Scenario::Normal);
-        let line = c.lines.iter().find(|l| l.starts_with("Offered and chosen")).expect("an offer line");
-        assert_eq!(
-            line,
-            "Offered and chosen: the client offered the group secp256r1 and the cipher suite TLS_AES_128_GCM_SHA256, and sent a key share for secp256r1 (65 bytes); the server chose secp256r1 and TLS_AES_128_GCM_SHA256, and answered with its own key share, secp256r1 (65 bytes)."
-        );
+        // One group and one suite: no choice to tell beside the Agreed line, only the sizes.
+        assert!(!c.lines.iter().any(|l| l.starts_with("Offered")), "{:?}", c.lines);
+        let line = c.lines.iter().find(|l| l.starts_with("Key shares")).expect("a key share line");
+        assert_eq!(line, "Key shares on the wire: the client sent secp256r1 (65 bytes); the server answered with secp256r1 (65 bytes).");
+        let c = of(Scenario::HelloRetry);
+        let line = c.lines.iter().find(|l| l.starts_with("Key shares")).expect("a key share line");
+        assert!(line.contains("the client sent none at first, then, after the HelloRetryRequest, secp256r1 (65 bytes)"), "{line}");
         #[cfg(feature = "mlkem")]
         {
             use crate::sim::preset::{ClientOffer, Preset};
             let client = ClientOffer { preset: Preset::Chrome, ..Default::default() };
             let c = conclude(&run(&Options { seed: Some(5), client, ..Default::default() }));
-            let line = c.lines.iter().find(|l| l.starts_with("Offered and chosen")).expect("an offer line");
-            assert!(
-                line.contains("sent key shares for X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes)"),
-                "{line}"
-            );
-            assert!(
-                line.contains(
-                    "its own key share, X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext and a 32-byte x25519 public key)."
-                ),
-                "{line}"
+            let offered = c.lines.iter().find(|l| l.starts_with("Offered")).expect("an offer line");
+            assert!(offered.contains("the server chose X25519MLKEM768 and TLS_AES_128_GCM_SHA256."), "{offered}");
+            let line = c.lines.iter().find(|l| l.starts_with("Key shares")).expect("a key share line");
+            assert_eq!(
+                line,
+                "Key shares on the wire: the client sent X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes); the server answered with X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext and a 32-byte x25519 public key)."
             );
         }
     }
@@ -358,7 +375,7 @@ mod tests {
         assert!(
             c.lines
                 .iter()
-                .any(|l| l.starts_with("Time each side spent computing, measured in this run: the client 1.2 ms, the server 0.1 ms.")),
+                .any(|l| l.starts_with("Time each side spent computing, measured in this run: the client 1.2 ms, the server 0.1 ms (")),
             "{:?}",
             c.lines
         );

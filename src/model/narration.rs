@@ -915,9 +915,16 @@ pub fn log_line(e: &TraceEvent) -> Option<String> {
     let s = match e.event()? {
         Event::HandshakeSent { message, .. } => format!("sent {message}"),
         Event::HandshakeReceived { message: Some(m), .. } => format!("received {m}"),
+        // A hybrid server makes no ML-KEM key pair: it encapsulates to the client's key.
+        Event::KeyPair { group, public_parts, .. } if public_parts.iter().any(|p| p.kind == KeyPartKind::Ciphertext) => {
+            format!(
+                "encapsulated to the client's ML-KEM-768 key and made a fresh {} key pair ({group})",
+                component(public_parts.iter().find(|p| p.kind == KeyPartKind::PublicKey).map_or(NamedGroup::x25519, |p| p.component))
+            )
+        }
         Event::KeyPair { group, .. } => format!("made a fresh {group} key pair"),
         Event::SharedSecret { .. } => "computed the shared secret".into(),
-        Event::EphemeralKeyErased { .. } => "erased its ephemeral private key".into(),
+        Event::EphemeralKeyErased { group } => format!("erased its {group} ephemeral private key"),
         Event::KeysInstalled { direction, secret, .. } => {
             format!("{} keys: {secret}", if *direction == Direction::Write { "write" } else { "read" })
         }

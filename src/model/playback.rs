@@ -60,12 +60,15 @@ pub struct Beat {
     pub flight: bool,
     /// Words a beginner meets here for the first time in the run, with their explanations.
     pub terms: Vec<&'static super::glossary::Term>,
+    /// The words of the step's introduction, which the page shows above the narration: counted
+    /// in the reading time of the step's first beat, where the reader meets it (0 elsewhere).
+    pub intro_words: usize,
 }
 
 impl Beat {
     /// Words on screen for this beat.
     pub fn words(&self) -> usize {
-        self.narration.plain.split_whitespace().count() + self.step_note.map_or(0, |n| n.split_whitespace().count())
+        self.narration.plain.split_whitespace().count() + self.step_note.map_or(0, |n| n.split_whitespace().count()) + self.intro_words
     }
 
     /// How long the beat stays on screen at speed `speed` (1, 2, 4): its reading time at
@@ -228,6 +231,14 @@ fn natural_step(e: &TraceEvent) -> Option<Step> {
     }
 }
 
+/// Whether the connection of event `index` agreed on a hybrid group, whose ServerHello carries an
+/// ML-KEM-768 ciphertext beside the public key.
+fn hybrid_share(t: &Trace, index: usize) -> bool {
+    let connection = t.events.get(index).map_or(1, |e| e.connection);
+    let agreed = t.connections.iter().find(|o| o.connection == connection).and_then(|o| o.agreed);
+    cfg!(feature = "mlkem") && agreed.is_some_and(|a| a.group.to_string().ends_with("MLKEM768"))
+}
+
 /// What TLS 1.3 does differently from the classic story, said when the reader enters a step.
 fn step_note(step: Step, resumed: bool) -> Option<&'static str> {
     if resumed {
@@ -310,7 +321,21 @@ pub fn playback(t: &Trace) -> Playback {
         };
         let narration = super::resumption::beat(t, headline, &events).unwrap_or_else(|| beat_narration(t, headline, &events));
         let flight = events.iter().any(|&i| matches!(t.events[i].event(), Some(Event::RecordSent { .. })));
-        beats.push(Beat { events, headline, side: e.side, connection, step, narration, step_note: note, flight, terms: Vec::new() });
+        let first_of_step = new_connection || step != before || beats.is_empty();
+        // The introduction, and its heading ("Step 2 of 5 · Session keys —"), about five words.
+        let intro_words = if first_of_step { super::narration::step_intro(step, resumed).split_whitespace().count() + 5 } else { 0 };
+        beats.push(Beat {
+            events,
+            headline,
+            side: e.side,
+            connection,
+            step,
+            narration,
+            step_note: note,
+            flight,
+            terms: Vec::new(),
+            intro_words,
+        });
     }
     // Each term is explained where it first appears.
     let mut met: Vec<&str> = Vec::new();
@@ -373,7 +398,14 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
                     n.plain = if super::mitm::server_hello_is_forged(t, headline) {
                         format!("{w} receives a ServerHello it takes for the server's; the public key in it is the attacker's.")
                     } else {
-                        format!("{w} receives the ServerHello: the server agreed to TLS 1.3 and sent its public key.")
+                        format!(
+                            "{w} receives the ServerHello: the server agreed to TLS 1.3 and sent its {}.",
+                            if hybrid_share(t, headline) {
+                                "key share, an ML-KEM-768 ciphertext and its own public key"
+                            } else {
+                                "public key"
+                            }
+                        )
                     };
                     n
                 }
@@ -489,7 +521,7 @@ fn beat_narration(t: &Trace, headline: usize, events: &[usize]) -> Narration {
             Event::EphemeralKeyErased { .. } if !erased_told => {
                 erased_told = true;
                 extra.push(if erased > 1 {
-                    format!("Then it erases its {erased} ephemeral private keys, the ones the server passed over too: nobody can recompute this shared secret later (forward secrecy).")
+                    format!("Then it erases {} of its ephemeral private keys, for the group the server chose and for what it passed over: nobody can recompute this shared secret later (forward secrecy).", if erased == 2 { "both".to_string() } else { format!("all {erased}") })
                 } else {
                     "Then it erases its ephemeral private key: nobody can recompute this shared secret later (forward secrecy).".to_string()
                 });
@@ -584,6 +616,18 @@ mod tests {
 
     fn all_runs() -> Vec<(Scenario, Trace)> {
         Scenario::ALL.iter().map(|s| (s.clone(), run(&Options { seed: Some(3), scenario: s.clone(), ..Default::default() }))).collect()
+    }
+
+    #[test]
+    fn the_first_beat_of_each_step_gives_time_to_read_the_step_s_introduction() {
+        let p = playback(&run(&Options { seed: Some(5), ..Default::default() }));
+        for (i, b) in p.beats.iter().enumerate() {
+            let first = i == 0 || p.beats[i - 1].step != b.step;
+            let intro = crate::model::narration::step_intro(b.step, false).split_whitespace().count();
+            assert_eq!(b.intro_words > intro, first, "beat {i}");
+            assert!(b.duration_ms(1) >= u32::try_from(b.words() * 60_000).unwrap() / WORDS_PER_MINUTE, "beat {i}");
+        }
+        assert_eq!(p.beats.iter().filter(|b| b.intro_words > 0).count(), 5);
     }
 
     #[test]

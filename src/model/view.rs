@@ -103,20 +103,26 @@ pub fn panel(trace: &Trace, shown: &[usize], side: Side) -> Panel {
         None => waiting_for(phase).to_string(),
     };
     let mut holds: Vec<Hold> = Vec::new();
-    let mut private_key_row = None;
+    // Each private key's row, by group: a client that sent several key shares erases each.
+    let mut private_key_rows = Vec::new();
+    let several = events().filter(|e| matches!(e, Event::KeyPair { .. })).count() > 1;
     let mut discarded = false;
     for e in events() {
         match e {
-            Event::KeyPair { private_key, public_key, .. } => {
-                private_key_row = Some(holds.len());
-                holds.push(hold("my private key", short(&private_key.0), true));
-                holds.push(hold("my public key", short(&public_key.0), false));
+            Event::KeyPair { group, private_key, public_key, .. } => {
+                private_key_rows.push((*group, holds.len()));
+                let of = if several { format!("{group} ") } else { String::new() };
+                holds.push(hold(format!("my {of}private key"), short(&private_key.0), true));
+                holds.push(hold(format!("my {of}public key"), short(&public_key.0), false));
             }
             Event::PeerPublicKey { public_key, .. } => holds.push(hold("peer's public key", short(&public_key.0), false)),
             Event::SharedSecret { value, .. } => holds.push(hold("shared secret", short(&value.0), true)),
-            Event::EphemeralKeyErased { .. } => {
-                if let Some(row) = private_key_row.and_then(|i| holds.get_mut(i)) {
-                    row.value = "erased".into();
+            Event::EphemeralKeyErased { group } => {
+                if let Some(i) = private_key_rows.iter().position(|(g, _)| g == group) {
+                    let (_, row) = private_key_rows.remove(i);
+                    if let Some(row) = holds.get_mut(row) {
+                        row.value = "erased".into();
+                    }
                 }
             }
             Event::Certificate { info } => {
@@ -396,6 +402,19 @@ mod tests {
         assert!(rows[0].readable.contains("shop.example"), "{}", rows[0].readable);
         assert!(rows.iter().filter(|r| r.encrypted).all(|r| r.readable.starts_with("nothing")));
         assert!(rows.iter().filter(|r| r.encrypted).all(|r| r.summary.starts_with("application_data")));
+    }
+
+    #[test]
+    #[cfg(feature = "mlkem")]
+    fn a_client_with_two_key_shares_shows_each_private_key_erased() {
+        use crate::sim::preset::{ClientOffer, Preset};
+        let client = ClientOffer { preset: Preset::Chrome, ..Default::default() };
+        let t = run(&Options { seed: Some(7), client, ..Default::default() });
+        let all: Vec<usize> = (0..t.events.len()).collect();
+        let p = panel(&t, &all, Side::Client);
+        for label in ["my X25519MLKEM768 private key", "my x25519 private key"] {
+            assert_eq!(p.holds.iter().find(|h| h.label == label).map(|h| h.value.as_str()), Some("erased"), "{label}: {:?}", p.holds);
+        }
     }
 
     #[test]

@@ -293,7 +293,7 @@ impl<'a> Reader<'a> {
     ) -> Result<(Reader<'a>, OpenVector), Error> {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
-        let len_raw = self.read_uint(len_size, "length", |v| format!("{v} bytes follow"))?;
+        let len_raw = self.read_uint(len_size, "length", |v| format!("{v} {} follow", if v == 1 { "byte" } else { "bytes" }))?;
         let len = usize::try_from(len_raw).map_err(|_| Error::Decode("length"))?;
         if len < min || len > max {
             return Err(Error::Decode("vector length out of range"));
@@ -313,7 +313,7 @@ impl<'a> Reader<'a> {
         let mut group = self.stack.pop().unwrap_or_else(|| Field::new("vector", open.name_start, 0, String::new(), ""));
         group.children.extend(fields);
         group.len = open.len_size + open.avail;
-        group.value = format!("{} bytes", open.len);
+        group.value = format!("{} {}", open.len, if open.len == 1 { "byte" } else { "bytes" });
         self.push(group);
         if open.avail < open.len {
             return Err(Error::Decode("message truncated"));

@@ -105,11 +105,27 @@ impl KeyShareEntry {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, Error> {
-        r.group("KeyShareEntry", "one Diffie-Hellman public key", |r| {
+        r.group("KeyShareEntry", "one key share: a group and its key exchange value", |r| {
             let group = r.wire::<NamedGroup>("group")?;
-            let key_exchange = r.opaque_vector(2, 1, 0xffff, "key_exchange", "the public key: 04 || x || y for P-256")?.to_vec();
+            let key_exchange = r.opaque_vector(2, 1, 0xffff, "key_exchange", share_meaning(group))?.to_vec();
             Ok(KeyShareEntry { group, key_exchange })
         })
+    }
+}
+
+/// What a key share's key_exchange holds, by group (RFC 8446 §4.2.8.2, RFC 7748 §6.1,
+/// draft-ietf-tls-ecdhe-mlkem §3).
+fn share_meaning(group: NamedGroup) -> &'static str {
+    match group {
+        NamedGroup::secp256r1 => "the public key: 04 || x || y, an uncompressed P-256 point (65 bytes)",
+        NamedGroup::x25519 if cfg!(feature = "x25519") => "the public key: an X25519 u-coordinate (32 bytes)",
+        NamedGroup::X25519MLKEM768 if cfg!(feature = "mlkem") => {
+            "ML-KEM-768's part, then the X25519 public key (32 bytes): from a client the encapsulation key (1184 bytes), from a server the ciphertext (1088 bytes)"
+        }
+        NamedGroup::SecP256r1MLKEM768 if cfg!(feature = "mlkem") => {
+            "the P-256 point 04 || x || y (65 bytes), then ML-KEM-768's part: from a client the encapsulation key (1184 bytes), from a server the ciphertext (1088 bytes)"
+        }
+        _ => "the key exchange value, in the group's own format",
     }
 }
 

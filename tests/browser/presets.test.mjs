@@ -20,9 +20,9 @@ const presets = [
       /The client, as Chrome sends it, says hello: it offers TLS 1\.3, the cipher suites TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, and fresh public keys for X25519MLKEM768, x25519 \(key shares\)/,
       /The server receives the ClientHello and chooses what both support: TLS 1\.3, TLS_AES_128_GCM_SHA256 and the group X25519MLKEM768.*gets the shared secret from both halves of the hybrid/,
       /The server answers: it picks TLS 1\.3 and the cipher suite TLS_AES_128_GCM_SHA256, and sends its X25519MLKEM768 key share: an ML-KEM-768 ciphertext and its own elliptic-curve public key/,
-      /Then it erases its 2 ephemeral private keys, the ones the server passed over too/,
+      /Then it erases both of its ephemeral private keys, for the group the server chose and for what it passed over/,
     ],
-    conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256', 'sent key shares for X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes)', 'X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext'],
+    conclusion: ['X25519MLKEM768', 'TLS_AES_128_GCM_SHA256', 'the client sent X25519MLKEM768 (1,216 bytes: a 1,184-byte ML-KEM-768 encapsulation key and a 32-byte x25519 public key) and x25519 (32 bytes)', 'X25519MLKEM768 (1,120 bytes: a 1,088-byte ML-KEM-768 ciphertext'],
   },
   {
     query: '?seed=5&client=firefox&suite=TLS_CHACHA20_POLY1305_SHA256',
@@ -35,7 +35,7 @@ const presets = [
       /The client, as curl with OpenSSL 3\.0 sends it, says hello: it offers TLS 1\.3, the cipher suites TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256, and a fresh public key for x25519 \(a key share\)/,
       /sends its own x25519 public key/,
     ],
-    conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256', 'sent a key share for x25519 (32 bytes)'],
+    conclusion: ['x25519', 'TLS_AES_128_GCM_SHA256', 'the client sent x25519 (32 bytes)'],
   },
   {
     query: '?seed=5&group=SecP256r1MLKEM768&suite=TLS_AES_256_GCM_SHA384',
@@ -53,6 +53,9 @@ test('each client preset loads the full build and plays to a conclusion naming i
     const c = await page.textContent('.conclusion');
     assert.match(c, /The connection worked/, query);
     for (const w of conclusion) assert.ok(c.includes(w), `${query}: the conclusion lacks "${w}": ${c}`);
+    // The footer names what this run agreed on, not the default build's choice.
+    const foot = await page.textContent('.foot');
+    assert.ok(foot.includes(`${conclusion[1]} · ${conclusion[0]} · `), `${query}: the footer says ${foot}`);
     assert.deepEqual(errors, [], query);
     await page.screenshot({ path: path.join(artifacts, `preset-${query.replace(/[^a-z0-9]+/gi, '-')}-1400.png`), fullPage: true });
     await context.close();
@@ -90,7 +93,7 @@ test('the conclusion weighs the key shares and says how long each side computed 
   const { page, errors, context } = await open('?seed=5');
   await page.keyboard.press('End');
   const c = await page.textContent('.conclusion');
-  assert.match(c, /sent a key share for secp256r1 \(65 bytes\); the server chose secp256r1 and TLS_AES_128_GCM_SHA256/);
+  assert.match(c, /Key shares on the wire: the client sent secp256r1 \(65 bytes\); the server answered with secp256r1 \(65 bytes\)/);
   const m = c.match(/measured in this run: the client (\d+)\.(\d) ms, the server (\d+)\.(\d) ms/);
   assert.ok(m, `no time line: ${c}`);
   // A handshake's signatures and key exchanges take the server a measurable while in WebAssembly.
