@@ -163,6 +163,17 @@ fn app() -> Html {
         });
     }
 
+    // `play=1`: the page was loaded again with the full build for a choice made in the menu, and
+    // plays at once as it would have in place. Read before the address is rewritten below.
+    {
+        let dispatcher = state.dispatcher();
+        use_effect_with((), move |_| {
+            if url_param("play").as_deref() == Some("1") {
+                dispatcher.dispatch(Action::TogglePlay);
+            }
+        });
+    }
+
     // Keep the address a permalink to this run.
     {
         let query = state.moment().pairs();

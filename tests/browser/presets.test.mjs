@@ -114,6 +114,9 @@ test('the scenarios the default build leaves out load the full build, by link an
   await d.page.waitForSelector('.controls');
   assert.equal(await d.page.evaluate(() => document.documentElement.dataset.build), 'full');
   assert.equal(await d.page.$eval('select[aria-label="Scenario"]', s => s.value), 'mitm-key-share');
+  // It plays at once, as a choice made in place does, and the address keeps no `play`.
+  await d.page.waitForFunction(() => document.querySelector('#play').textContent.includes('Pause'));
+  assert.ok(!(await d.page.evaluate(() => location.search)).includes('play='));
   await d.page.keyboard.press('End');
   assert.match(await d.page.textContent('.conclusion'), /attacker/);
   // A scenario both builds run stays in place, in the full build.

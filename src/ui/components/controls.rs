@@ -22,7 +22,8 @@ pub fn focus_player() {
 /// Run with new options. The page's default build runs only its own client's offer (P-256,
 /// AES-128-GCM) and no scenario that needs resumption or an attacker that speaks TLS
 /// ([`Options::runs_here`]): for anything else it loads the page again at an address with the
-/// new scenario, `client`, `group` and `suite`, which index.html answers with the full build.
+/// new scenario, `client`, `group` and `suite`, which index.html answers with the full build, and
+/// `play=1`, so that it plays at once.
 fn run(d: &UseReducerDispatcher<crate::ui::state::State>, opts: Options) {
     if opts.runs_here() {
         d.dispatch(Action::Run(opts));
@@ -40,6 +41,9 @@ fn run(d: &UseReducerDispatcher<crate::ui::state::State>, opts: Options) {
         for (k, v) in m.pairs() {
             q.append(k, &v);
         }
+        // The run starts playing, as a choice in place does (the page drops `play` from the
+        // address once it has read it).
+        q.append("play", "1");
         let _ = w.location().set_search(&String::from(q.to_string()));
     }
 }
