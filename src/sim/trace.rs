@@ -210,8 +210,10 @@ impl Trace {
     }
 
     pub fn set_pki(&mut self, pki: &Pki) {
-        self.ca = crate::tls::x509::describe::describe(&pki.ca.der).ok();
-        self.trust_anchor = crate::tls::x509::describe::describe(&pki.anchor.der).ok();
+        use crate::tls::x509::describe::describe;
+        self.ca = describe(&pki.ca.der).ok();
+        // The client trusts the root itself unless the scenario gave it another CA.
+        self.trust_anchor = if pki.anchor.der == pki.ca.der { self.ca.clone() } else { describe(&pki.anchor.der).ok() };
     }
 
     fn push_happening(&mut self, connection: u32, side: Side, happening: Happening) {

@@ -467,8 +467,8 @@ impl Server {
     /// RFC 8446 §4.3.2: an empty request context, the signature schemes the server checks, and
     /// the name of the CA it trusts for client certificates.
     fn send_certificate_request(&mut self, auth: &ClientAuth) -> Result<(), Error> {
-        let anchor =
-            super::x509::parse::parse(&auth.trust_anchor).map_err(|_| Error::Internal("the client-CA certificate does not parse"))?;
+        let anchor = super::x509::parse::parse_unannotated(&auth.trust_anchor)
+            .map_err(|_| Error::Internal("the client-CA certificate does not parse"))?;
         let schemes = self.verify_schemes();
         self.common.events.push(Event::CertificateRequested {
             signature_schemes: schemes.clone(),

@@ -139,12 +139,16 @@ impl DerWriter {
     }
 }
 
-/// A strict DER decoder over one buffer that records each element it reads.
+/// A strict DER decoder over one buffer that records each element it reads (or, made by
+/// [`DerReader::unannotated`], checks the same and records nothing).
 pub(crate) struct DerReader<'a> {
     buf: &'a [u8],
     pos: usize,
     /// Offset of `buf[0]` in the annotated buffer.
     base: usize,
+    /// Whether elements are recorded as fields: a signature check needs the values, not the
+    /// names, texts and byte ranges a reader sees.
+    annotate: bool,
     fields: Vec<Field>,
     /// The whole encoding (tag, length, content) of the element read last.
     last: &'a [u8],
@@ -154,7 +158,22 @@ pub(crate) struct DerReader<'a> {
 
 impl<'a> DerReader<'a> {
     pub fn new(buf: &'a [u8], base: usize) -> Self {
-        DerReader { buf, pos: 0, base, fields: Vec::new(), last: &[], head: 0 }
+        DerReader { buf, pos: 0, base, annotate: true, fields: Vec::new(), last: &[], head: 0 }
+    }
+
+    /// A reader that makes every check [`DerReader::new`]'s does and records no field.
+    pub fn unannotated(buf: &'a [u8]) -> Self {
+        DerReader { annotate: false, ..DerReader::new(buf, 0) }
+    }
+
+    /// A reader of part of this one's buffer, which begins at `base`, annotating as this one does.
+    fn inner(&self, buf: &'a [u8], base: usize) -> Self {
+        DerReader { annotate: self.annotate, ..DerReader::new(buf, base) }
+    }
+
+    /// Whether this reader records fields (a caller can skip making a value no one will see).
+    pub fn annotates(&self) -> bool {
+        self.annotate
     }
 
     pub fn is_empty(&self) -> bool {
@@ -220,6 +239,9 @@ impl<'a> DerReader<'a> {
     /// length: its tree covers every byte, the tag, the length, then the content (`children` for a
     /// constructed element, one leaf for a primitive one).
     fn record(&mut self, name: &str, start: usize, head: usize, value: String, meaning: &str, children: Option<Vec<Field>>) {
+        if !self.annotate {
+            return;
+        }
         let at = self.base + start;
         let whole = self.pos - start;
         let tag = self.buf.get(start).copied().unwrap_or(0);
@@ -247,18 +269,22 @@ impl<'a> DerReader<'a> {
         self.fields.push(f);
     }
 
-    /// A primitive element: `show` turns its content into the value shown (and may reject it).
+    /// A primitive element: `check` may reject its content, and `show` turns it into the value
+    /// shown (only when annotating).
     pub fn primitive(
         &mut self,
         tag: u8,
         name: &str,
         meaning: &str,
-        show: impl FnOnce(&'a [u8]) -> Result<String, Error>,
+        check: impl FnOnce(&'a [u8]) -> Result<(), Error>,
+        show: impl FnOnce(&'a [u8]) -> String,
     ) -> Result<&'a [u8], Error> {
         let (start, content) = self.element(tag)?;
-        let value = show(content)?;
-        let head = self.head;
-        self.record(name, start, head, value, meaning, None);
+        check(content)?;
+        if self.annotate {
+            let head = self.head;
+            self.record(name, start, head, show(content), meaning, None);
+        }
         Ok(content)
     }
 
@@ -279,14 +305,17 @@ impl<'a> DerReader<'a> {
     fn open(&mut self, tag: u8) -> Result<(usize, &'a [u8], DerReader<'a>), Error> {
         let (start, content) = self.element(tag)?;
         let inner = self.base + self.pos - content.len();
-        Ok((start, content, DerReader::new(content, inner)))
+        let sub = self.inner(content, inner);
+        Ok((start, content, sub))
     }
 
     fn close(&mut self, start: usize, content: &'a [u8], sub: DerReader<'a>, name: &str, meaning: &str, ok: bool) -> Result<(), Error> {
         let consumed = sub.is_empty();
         let last = self.last;
-        let head = self.pos - start - content.len();
-        self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(sub.into_fields()));
+        if self.annotate {
+            let head = self.pos - start - content.len();
+            self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(sub.into_fields()));
+        }
         self.last = last;
         if ok && !consumed {
             return Err(malformed(&format!("trailing bytes inside {name}")));
@@ -296,41 +325,48 @@ impl<'a> DerReader<'a> {
 
     /// An OBJECT IDENTIFIER, returned in dotted form and shown with its name.
     pub fn oid(&mut self, name: &str, meaning: &str) -> Result<String, Error> {
-        let content = self.primitive(OID, name, meaning, |c| {
-            let dotted = oid_decode(c).ok_or_else(|| malformed("a bad object identifier"))?;
-            Ok(oid_name(&dotted))
-        })?;
-        oid_decode(content).ok_or_else(|| malformed("a bad object identifier"))
+        let (start, content) = self.element(OID)?;
+        let dotted = oid_decode(content).ok_or_else(|| malformed("a bad object identifier"))?;
+        if self.annotate {
+            let head = self.head;
+            self.record(name, start, head, oid_name(&dotted), meaning, None);
+        }
+        Ok(dotted)
     }
 
     /// A non-negative INTEGER in its minimal encoding, returned without the sign byte.
     pub fn uint(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
-        let content = self.primitive(INTEGER, name, meaning, |c| {
-            check_integer(c)?;
-            Ok(match c {
-                [b] => b.to_string(),
-                _ => hex(c),
-            })
+        let content = self.primitive(INTEGER, name, meaning, check_integer, |c| match c {
+            [b] => b.to_string(),
+            _ => hex(c),
         })?;
         Ok(if content.len() > 1 && content[0] == 0 { &content[1..] } else { content })
     }
 
     pub fn boolean(&mut self, name: &str, meaning: &str) -> Result<bool, Error> {
-        let content = self.primitive(BOOLEAN, name, meaning, |c| match c {
-            [0] => Ok("FALSE".into()),
-            [0xff] => Ok("TRUE".into()),
-            _ => Err(malformed("a BOOLEAN that is not 00 or ff")),
-        })?;
+        let content = self.primitive(
+            BOOLEAN,
+            name,
+            meaning,
+            |c| if matches!(c, [0] | [0xff]) { Ok(()) } else { Err(malformed("a BOOLEAN that is not 00 or ff")) },
+            |c| if c == [0xff] { "TRUE" } else { "FALSE" }.into(),
+        )?;
         Ok(content == [0xff])
     }
 
     /// A BIT STRING: the unused-bit count and the bits.
     pub fn bit_string(&mut self, name: &str, meaning: &str) -> Result<(u8, &'a [u8]), Error> {
-        let content = self.primitive(BIT_STRING, name, meaning, |c| match c {
-            [] => Err(malformed("an empty BIT STRING")),
-            [u, ..] if *u > 7 || (c.len() == 1 && *u != 0) => Err(malformed("a bad BIT STRING")),
-            [_, rest @ ..] => Ok(opaque_value(rest)),
-        })?;
+        let content = self.primitive(
+            BIT_STRING,
+            name,
+            meaning,
+            |c| match c {
+                [] => Err(malformed("an empty BIT STRING")),
+                [u, ..] if *u > 7 || (c.len() == 1 && *u != 0) => Err(malformed("a bad BIT STRING")),
+                _ => Ok(()),
+            },
+            |c| opaque_value(c.get(1..).unwrap_or(&[])),
+        )?;
         Ok((content[0], &content[1..]))
     }
 
@@ -350,12 +386,14 @@ impl<'a> DerReader<'a> {
             [0, bits @ ..] if !bits.is_empty() => bits,
             _ => return Err(malformed("a BIT STRING of DER that is not whole bytes")),
         };
-        let mut sub = DerReader::new(bits, at + 1);
+        let mut sub = self.inner(bits, at + 1);
         let out = body(&mut sub);
         let consumed = sub.is_empty();
-        let mut kids = vec![Field::new("unused bits", at, 1, "0".into(), "how many bits of the last byte are not part of the value")];
-        kids.extend(sub.into_fields());
-        self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(kids));
+        if self.annotate {
+            let mut kids = vec![Field::new("unused bits", at, 1, "0".into(), "how many bits of the last byte are not part of the value")];
+            kids.extend(sub.into_fields());
+            self.record(name, start, head, format!("{} bytes", content.len()), meaning, Some(kids));
+        }
         let out = out?;
         if !consumed {
             return Err(malformed(&format!("trailing bytes inside {name}")));
@@ -365,12 +403,18 @@ impl<'a> DerReader<'a> {
 
     /// A NULL (X.690 §8.8): no content.
     pub fn null(&mut self, name: &str, meaning: &str) -> Result<(), Error> {
-        self.primitive(NULL, name, meaning, |c| if c.is_empty() { Ok("NULL".into()) } else { Err(malformed("a NULL with content")) })?;
+        self.primitive(
+            NULL,
+            name,
+            meaning,
+            |c| if c.is_empty() { Ok(()) } else { Err(malformed("a NULL with content")) },
+            |_| "NULL".into(),
+        )?;
         Ok(())
     }
 
     pub fn octet_string(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
-        self.primitive(OCTET_STRING, name, meaning, |c| Ok(opaque_value(c)))
+        self.primitive(OCTET_STRING, name, meaning, |_| Ok(()), opaque_value)
     }
 
     /// A string of one of the types RFC 5280 names use, returned as text.
@@ -388,10 +432,16 @@ impl<'a> DerReader<'a> {
     }
 
     fn text(&mut self, tag: u8, ascii: bool, name: &str, meaning: &str) -> Result<String, Error> {
-        let content = self.primitive(tag, name, meaning, |c| match std::str::from_utf8(c) {
-            Ok(s) if !ascii || s.is_ascii() => Ok(s.to_string()),
-            _ => Err(malformed(if ascii { "a string that is not ASCII" } else { "a string that is not UTF-8" })),
-        })?;
+        let content = self.primitive(
+            tag,
+            name,
+            meaning,
+            |c| match std::str::from_utf8(c) {
+                Ok(s) if !ascii || s.is_ascii() => Ok(()),
+                _ => Err(malformed(if ascii { "a string that is not ASCII" } else { "a string that is not UTF-8" })),
+            },
+            |c| String::from_utf8_lossy(c).into_owned(),
+        )?;
         Ok(String::from_utf8_lossy(content).into_owned())
     }
 
@@ -401,8 +451,13 @@ impl<'a> DerReader<'a> {
         if tag != UTC_TIME && tag != GENERALIZED_TIME {
             return Err(malformed("a time that is not a UTCTime or GeneralizedTime"));
         }
-        let content = self.primitive(tag, name, meaning, |c| Ok(DateTime::parse(tag == UTC_TIME, c)?.to_string()))?;
-        Ok(DateTime::parse(tag == UTC_TIME, content)?.unix())
+        let (start, content) = self.element(tag)?;
+        let t = DateTime::parse(tag == UTC_TIME, content)?;
+        if self.annotate {
+            let head = self.head;
+            self.record(name, start, head, t.to_string(), meaning, None);
+        }
+        Ok(t.unix())
     }
 
     /// The rest of the content as one opaque field (an extension this code does not decode).
@@ -410,7 +465,9 @@ impl<'a> DerReader<'a> {
         let start = self.pos;
         self.pos = self.buf.len();
         let b = &self.buf[start..];
-        self.fields.push(Field::new(name, self.base + start, b.len(), opaque_value(b), meaning));
+        if self.annotate {
+            self.fields.push(Field::new(name, self.base + start, b.len(), opaque_value(b), meaning));
+        }
         b
     }
 
@@ -420,7 +477,7 @@ impl<'a> DerReader<'a> {
         if tag & 0x1f == 0x1f {
             return Err(malformed("a high tag number"));
         }
-        let content = self.primitive(tag, name, meaning, |c| Ok(opaque_value(c)))?;
+        let content = self.primitive(tag, name, meaning, |_| Ok(()), opaque_value)?;
         Ok((tag, content))
     }
 }

@@ -16,7 +16,7 @@ pub(crate) fn ecdsa_signature_to_der(sig: &p256::ecdsa::Signature) -> Vec<u8> {
 
 /// The inverse of [`ecdsa_signature_to_der`]: strict DER, each integer in 1..n.
 pub(crate) fn ecdsa_signature_from_der(der: &[u8]) -> Option<p256::ecdsa::Signature> {
-    let mut r = DerReader::new(der, 0);
+    let mut r = DerReader::unannotated(der);
     let mut rs = [0u8; 64];
     r.constructed(SEQUENCE, "ECDSA-Sig-Value", "", |r| {
         for half in rs.chunks_mut(32) {

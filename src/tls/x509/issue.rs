@@ -15,7 +15,7 @@ use super::oid::{
     AUTHORITY_KEY_IDENTIFIER, BASIC_CONSTRAINTS, CLIENT_AUTH, COMMON_NAME, ECDSA_SHA256, EC_PUBLIC_KEY, EXT_KEY_USAGE, KEY_USAGE,
     ORGANIZATION, PRIME256V1, SERVER_AUTH, SUBJECT_ALT_NAME, SUBJECT_KEY_IDENTIFIER,
 };
-use super::parse::parse;
+use super::parse::parse_unannotated;
 use crate::tls::auth::{KeyType, PublicKey, SigningKey};
 use crate::tls::error::Error;
 use crate::tls::time::DateTime;
@@ -318,7 +318,7 @@ pub fn issue_cert_for<R: CryptoRng + ?Sized>(
     let subject = encode_name(&attrs);
     let (issuer_name, authority_key_id, signer) = match issuer {
         Some(ca) => {
-            let c = parse(&ca.der).map_err(|_| Error::Usage("the issuing certificate does not parse"))?;
+            let c = parse_unannotated(&ca.der).map_err(|_| Error::Usage("the issuing certificate does not parse"))?;
             let id = c.extensions.subject_key_id.as_deref().and_then(|i| <[u8; 20]>::try_from(i).ok());
             (c.subject.der.to_vec(), Some(id.unwrap_or_else(|| key_identifier(c.public_key))), &ca.key)
         }

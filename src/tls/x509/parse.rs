@@ -245,8 +245,10 @@ fn read_pss_params(r: &mut DerReader) -> Result<PssParams, Error> {
 fn read_rsa_public_key<'a>(r: &mut DerReader<'a>) -> Result<RsaKey<'a>, Error> {
     r.constructed(SEQUENCE, "RSAPublicKey", "an RSA public key (RFC 8017 appendix A.1.1)", |r| {
         let modulus = r.uint("modulus", "n, the product of two secret primes")?;
-        let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(8, |b| b.leading_zeros() as usize));
-        r.describe_last(format!("{bits} bits"));
+        if r.annotates() {
+            let bits = (modulus.len() * 8).saturating_sub(modulus.first().map_or(8, |b| b.leading_zeros() as usize));
+            r.describe_last(format!("{bits} bits"));
+        }
         let public_exponent = r.uint("publicExponent", "e, usually 65537")?;
         Ok(RsaKey { modulus, public_exponent })
     })
@@ -273,9 +275,13 @@ fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut E
         }
         AUTHORITY_KEY_IDENTIFIER => r.constructed(SEQUENCE, "AuthorityKeyIdentifier", "which key signed this certificate", |r| {
             if r.peek_tag() == Some(context(0, false)) {
-                let id = r.primitive(context(0, false), "keyIdentifier", "the issuer's subjectKeyIdentifier", |c| {
-                    Ok(crate::tls::codec::opaque_value(c))
-                })?;
+                let id = r.primitive(
+                    context(0, false),
+                    "keyIdentifier",
+                    "the issuer's subjectKeyIdentifier",
+                    |_| Ok(()),
+                    crate::tls::codec::opaque_value,
+                )?;
                 ext.authority_key_id = Some(id.to_vec());
             }
             // authorityCertIssuer [1] and authorityCertSerialNumber [2], which come together.
@@ -296,7 +302,9 @@ fn read_extension_value(r: &mut DerReader, id: &str, critical: bool, ext: &mut E
                     set.push(KEY_USAGE_BITS[i]);
                 }
             }
-            r.describe_last(set.join(", "));
+            if r.annotates() {
+                r.describe_last(set.join(", "));
+            }
             ext.key_usage = Some(set);
             Ok(())
         }
@@ -370,7 +378,16 @@ fn read_extensions(r: &mut DerReader) -> Result<Extensions, Error> {
 /// Decode a certificate (RFC 5280 §4.1), annotating every element; byte offsets in the fields
 /// are relative to `base`.
 pub(crate) fn parse_at(der: &[u8], base: usize) -> Result<Parsed<'_>, Error> {
-    let mut r = DerReader::new(der, base);
+    parse_with(DerReader::new(der, base))
+}
+
+/// [`parse`] without the fields (empty): the same checks, the same values, for code that checks a
+/// certificate and shows nothing of it (a chain's signatures, an issuer's name).
+pub fn parse_unannotated(der: &[u8]) -> Result<Parsed<'_>, Error> {
+    parse_with(DerReader::unannotated(der))
+}
+
+fn parse_with(mut r: DerReader<'_>) -> Result<Parsed<'_>, Error> {
     let mut cert = r.constructed(SEQUENCE, "Certificate", "an X.509 certificate (RFC 5280 §4.1)", |r| {
         let mut cert = r.constructed(SEQUENCE, "tbsCertificate", "everything the issuer signs", |r| {
             let version = if r.peek_tag() == Some(context(0, true)) {
@@ -543,6 +560,39 @@ mod tests {
         let mut w = DerWriter::new();
         w.tlv(context(3, true), |w| w.tlv(SEQUENCE, |w| extension(w, "1.2.3.4", true, |w| w.primitive(der::INTEGER, &[1]))));
         assert!(matches!(read_extensions(&mut DerReader::new(&w.buf, 0)), Err(Error::BadCertificate(_))));
+    }
+
+    /// A parse's values and error, its fields left out.
+    fn outcome(r: Result<Parsed<'_>, Error>) -> String {
+        format!("{:?}", r.map(|c| Parsed { fields: Vec::new(), ..c }))
+    }
+
+    #[test]
+    fn the_unannotated_parse_agrees_with_the_annotated_one_on_every_altered_byte() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let ca = generate_ca(&mut rng, NOW).unwrap();
+        let leaf = generate_leaf(&mut rng, &ca, "example.com", NOW).unwrap();
+        let good = parse_unannotated(&leaf.der).unwrap();
+        assert!(good.fields.is_empty());
+        assert_eq!(good.subject.text, "CN=example.com");
+        assert_eq!(good.extensions.dns_names, ["example.com"]);
+        let (mut refused, mut accepted) = (0, 0);
+        for i in 0..leaf.der.len() {
+            for bits in [0x01, 0x80, 0xff] {
+                let mut der = leaf.der.clone();
+                der[i] ^= bits;
+                let annotated = outcome(parse(&der));
+                assert_eq!(outcome(parse_unannotated(&der)), annotated, "byte {i} ^ {bits:#x}");
+                if annotated.starts_with("Err") {
+                    refused += 1;
+                } else {
+                    accepted += 1;
+                }
+            }
+        }
+        // Both kinds of outcome were compared: a changed key or signature byte still parses, a
+        // changed tag or length does not.
+        assert!(refused > 100 && accepted > 100, "{refused} refused, {accepted} accepted");
     }
 
     #[test]

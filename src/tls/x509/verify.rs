@@ -12,7 +12,7 @@ use p256::ecdsa::VerifyingKey;
 use super::describe::{extended_key_usage_list, key_usage_list};
 use super::ecdsa;
 use super::oid::{self, CLIENT_AUTH, ECDSA_SHA256, EC_PUBLIC_KEY, PRIME256V1, RSASSA_PSS, RSA_ENCRYPTION, SERVER_AUTH, SHA256_WITH_RSA};
-use super::parse::{parse, Parameters, Parsed};
+use super::parse::{parse_unannotated, Parameters, Parsed};
 use crate::tls::auth::PublicKey;
 use crate::tls::error::Error;
 use crate::tls::events::{Check, CheckKind, Failure, UnixTime};
@@ -42,7 +42,7 @@ pub(crate) fn public_key(cert: &Parsed) -> Result<PublicKey, Error> {
 /// The public key of the certificate `der` (for a test's known answers): what
 /// [`verify_server_chain`] returns for a leaf.
 pub fn certificate_key(der: &[u8]) -> Result<PublicKey, Error> {
-    public_key(&parse(der)?)
+    public_key(&parse_unannotated(der)?)
 }
 
 #[cfg(feature = "rsa")]
@@ -247,13 +247,13 @@ fn verify_chain(chain: &[Vec<u8>], anchor: &[u8], hostname: Option<&str>, now: u
     };
     record(checks, kind, res)?;
     let anchor_der = anchor;
-    let anchor = parse(anchor).map_err(|_| Error::BadCertificate("the trust anchor does not parse".into()))?;
+    let anchor = parse_unannotated(anchor).map_err(|_| Error::BadCertificate("the trust anchor does not parse".into()))?;
     // The trust anchor itself, if the server sent it too, is the anchor and not a link.
     let certs = chain
         .iter()
         .enumerate()
         .filter(|(i, c)| *i == 0 || c.as_slice() != anchor_der)
-        .map(|(_, c)| parse(c))
+        .map(|(_, c)| parse_unannotated(c))
         .collect::<Result<Vec<_>, _>>()?;
 
     // 1. The path, from the leaf up to the anchor.
