@@ -76,18 +76,18 @@ fn main() {
     // Each group (with TLS_AES_128_GCM_SHA256) and each suite (with secp256r1), certificates
     // generated: what a key exchange or a record protection costs beside the others.
     println!("by group and by suite, {RUNS} runs each:");
-    let mut by = Vec::new();
     let offers = preset::GROUP_CHOICES
         .iter()
         .filter(|g| tlsviz::tls::kx::supports(**g))
-        .map(|g| (g.to_string(), ClientOffer { group: Some(*g), ..ClientOffer::default() }))
+        .map(|g| (true, g.to_string(), ClientOffer { group: Some(*g), ..ClientOffer::default() }))
         .chain(
             preset::SUITE_CHOICES
                 .iter()
                 .filter(|c| tlsviz::tls::suite::supports(**c))
-                .map(|c| (c.to_string(), ClientOffer { suite: Some(*c), ..ClientOffer::default() })),
+                .map(|c| (false, c.to_string(), ClientOffer { suite: Some(*c), ..ClientOffer::default() })),
         );
-    for (name, client) in offers {
+    let (mut by_group, mut by_suite) = (Vec::new(), Vec::new());
+    for (is_group, name, client) in offers {
         let times: Vec<f64> = (0..RUNS as u64)
             .map(|i| {
                 let t = Instant::now();
@@ -98,13 +98,17 @@ fn main() {
             .collect();
         let s = stats(times);
         print(&format!("  {name}"), &s);
+        let by = if is_group { &mut by_group } else { &mut by_suite };
         by.push(format!("\"{name}\":{}", s.median));
     }
+    // The browser half (tests/browser/bench.mjs) times the same groups and suites in WebAssembly
+    // and sets them beside these.
     let json = format!(
-        "{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{},\"by_offer_median_ms\":{{{}}}}}\n",
+        "{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{},\"by_group_median_ms\":{{{}}},\"by_suite_median_ms\":{{{}}}}}\n",
         f.median,
         h.median,
-        by.join(",")
+        by_group.join(","),
+        by_suite.join(",")
     );
     let _ = std::fs::create_dir_all("target");
     let _ = std::fs::write(format!("target/bench-native-{profile}.json"), json);

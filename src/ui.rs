@@ -54,18 +54,21 @@ fn url_param(name: &str) -> Option<String> {
 }
 
 /// `?bench=N`: time N full connections in WebAssembly and leave the figures in the page for the
-/// benchmark script.
+/// benchmark script. The link's `client`, `group` and `suite` choose what the client offers, as
+/// for a run shown (`make bench` times each group and each suite this way, in the full build).
 fn run_bench() {
     let Some(n) = url_param("bench").and_then(|n| n.parse::<u32>().ok()) else { return };
     let n = n.clamp(1, 1000);
+    let client = moment_from_url().0.client;
+    let opts = |seed: u64| Options { seed: Some(seed), client, ..Options::default() };
     // Warm up first: the browser compiles WebAssembly in tiers, and the first runs are slower.
     for i in 0..5u64 {
-        let _ = sim::run(&Options { seed: Some(i), ..Options::default() });
+        let _ = sim::run(&opts(i));
     }
     let mut times = Vec::new();
     for i in 0..n {
         let t = now_ms();
-        let trace = sim::run(&Options { seed: Some(u64::from(i) + 1000), ..Options::default() });
+        let trace = sim::run(&opts(u64::from(i) + 1000));
         times.push(now_ms() - t);
         assert!(trace.outcome().is_some_and(|o| o.handshake_complete), "benchmark handshake failed");
     }

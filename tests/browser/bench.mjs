@@ -1,7 +1,7 @@
 // `make bench`, browser half: the gzipped size of every file the page loads, the median time of
 // a full connection in WebAssembly in headless Chromium beside the native median, and the time
-// from navigation start to the first handshake rendered, and the longest task at load. Figures,
-// not pass/fail.
+// from navigation start to the first handshake rendered, and the longest task at load; then each
+// group's and each suite's time in WebAssembly beside the native figures. Figures, not pass/fail.
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -62,20 +62,47 @@ try {
   console.log(`longest task at load: ${worst ? worst.toFixed(0) + ' ms' : 'none over 50 ms'} (worst of ${longest.length} loads; budget 50 ms: ${worst <= 50 ? 'within' : 'OVER'})`);
 
   // 3. A full connection in WebAssembly, RUNS times, timed inside the page.
-  const b = await browser.newPage();
-  await b.goto(site.url + `?bench=${RUNS}`);
-  await b.waitForFunction(() => document.getElementById('bench-result').textContent.length > 0, null, { timeout: 120000 });
-  const wasm = JSON.parse(await b.textContent('#bench-result'));
+  const timed = async query => {
+    const b = await browser.newPage();
+    await b.goto(site.url + `?bench=${RUNS}${query}`);
+    await b.waitForFunction(() => document.getElementById('bench-result').textContent.length > 0, null, { timeout: 300000 });
+    const result = JSON.parse(await b.textContent('#bench-result'));
+    await b.close();
+    return result;
+  };
+  const native = {};
+  for (const profile of ['bench-native', 'release']) {
+    const file = path.resolve(dist, `../target/bench-native-${profile}.json`);
+    if (fs.existsSync(file)) native[profile] = JSON.parse(fs.readFileSync(file, 'utf8'));
+  }
+  const wasm = await timed('');
   console.log(`WebAssembly in Chromium: median ${wasm.median_ms.toFixed(3)} ms per full connection (min ${wasm.min_ms.toFixed(3)}, max ${wasm.max_ms.toFixed(3)}, ${wasm.runs} runs, certificates generated)`);
   for (const [profile, what] of [['bench-native', 'native, opt-level 3'], ['release', 'native, the page\'s own profile (release)']]) {
-    const file = path.resolve(dist, `../target/bench-native-${profile}.json`);
-    if (!fs.existsSync(file)) {
+    if (!native[profile]) {
       console.log(`${what}: missing (run make bench)`);
       continue;
     }
-    const native = JSON.parse(fs.readFileSync(file, 'utf8'));
-    const ratio = wasm.median_ms / native.full_median_ms;
-    console.log(`${what}: median ${native.full_median_ms.toFixed(3)} ms; WebAssembly / native = ${ratio.toFixed(2)}× (budget 3×: ${ratio <= 3 ? 'within' : 'OVER'})`);
+    const ratio = wasm.median_ms / native[profile].full_median_ms;
+    console.log(`${what}: median ${native[profile].full_median_ms.toFixed(3)} ms; WebAssembly / native = ${ratio.toFixed(2)}× (budget 3×: ${ratio <= 3 ? 'within' : 'OVER'})`);
+  }
+
+  // 4. Each group (with TLS_AES_128_GCM_SHA256) and each suite (with secp256r1), as the native
+  //    half timed them: a link with `group` or `suite` loads the page's full build.
+  const fast = native['bench-native'] ?? {};
+  const own = native.release ?? {};
+  const groups = Object.keys(fast.by_group_median_ms ?? { X25519MLKEM768: 0, SecP256r1MLKEM768: 0, x25519: 0, secp256r1: 0 });
+  const suites = Object.keys(fast.by_suite_median_ms ?? { TLS_AES_128_GCM_SHA256: 0, TLS_AES_256_GCM_SHA384: 0, TLS_CHACHA20_POLY1305_SHA256: 0 });
+  const cell = (x, w = 10) => (x === undefined ? '–' : x.toFixed(3)).padStart(w);
+  const times = (x, n) => (x === undefined || !n ? '–' : (x / n).toFixed(2) + '×').padStart(8);
+  console.log(`by group and by suite in the full build, median of ${RUNS} full connections each (ms; WebAssembly / native):`);
+  console.log(`  ${''.padEnd(30)} ${'wasm'.padStart(10)} ${'opt-3'.padStart(10)} ${'ratio'.padStart(8)} ${'release'.padStart(10)} ${'ratio'.padStart(8)}`);
+  for (const [kind, names] of [['group', groups], ['suite', suites]]) {
+    for (const name of names) {
+      const w = (await timed(`&${kind}=${encodeURIComponent(name)}`)).median_ms;
+      const n3 = fast[`by_${kind}_median_ms`]?.[name];
+      const nr = own[`by_${kind}_median_ms`]?.[name];
+      console.log(`  ${name.padEnd(30)} ${cell(w)} ${cell(n3)} ${times(w, n3)} ${cell(nr)} ${times(w, nr)}`);
+    }
   }
 } finally {
   await browser.close();
