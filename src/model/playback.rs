@@ -236,7 +236,7 @@ fn natural_step(e: &TraceEvent) -> Option<Step> {
 fn hybrid_share(t: &Trace, index: usize) -> bool {
     let connection = t.events.get(index).map_or(1, |e| e.connection);
     let agreed = t.connections.iter().find(|o| o.connection == connection).and_then(|o| o.agreed);
-    cfg!(feature = "mlkem") && agreed.is_some_and(|a| a.group.to_string().ends_with("MLKEM768"))
+    cfg!(feature = "mlkem") && agreed.is_some_and(|a| crate::tls::kx::hybrid(a.group).is_some())
 }
 
 /// What TLS 1.3 does differently from the classic story, said when the reader enters a step.
