@@ -804,6 +804,29 @@ mod tests {
     }
 
     #[test]
+    fn the_server_is_said_to_be_done_where_it_verifies_the_clients_finished_not_where_it_issues_a_ticket() {
+        // RFC 8446 §4.4.4: the client's Finished ends the handshake for the server; a
+        // NewSessionTicket is a post-handshake message (§4.6.1).
+        let (t, beats) = beats_of(Scenario::Normal);
+        let done = "The handshake is complete for the server.";
+        let finished = t
+            .events
+            .iter()
+            .position(|e| {
+                e.side == Side::Server
+                    && matches!(e.event(), Some(Event::HandshakeReceived { message: Some(m), .. }) if m.typ == HandshakeType::finished)
+            })
+            .expect("the server receives the client's Finished");
+        let ticket = t.events.iter().position(|e| sends(e, Side::Server, HandshakeType::new_session_ticket, false)).expect("a ticket");
+        let said: Vec<usize> = beats.iter().filter(|b| b.narration.plain.contains(done)).map(|b| b.headline).collect();
+        assert_eq!(said, vec![finished], "said on the beats headed by {said:?}; the ticket is {ticket}");
+        let connected = t.events.iter().position(|e| {
+            e.side == Side::Server && matches!(e.event(), Some(Event::Phase { to: crate::tls::events::Phase::Connected, .. }))
+        });
+        assert!(connected.is_some_and(|c| finished < c && c < ticket), "the server's phase changes between the Finished and the ticket");
+    }
+
+    #[test]
     fn after_a_hello_retry_request_the_server_hello_promises_no_plaintext_record_to_come() {
         // RFC 8446 D.4: the server sends its one dummy change_cipher_spec after its first flight,
         // here the HelloRetryRequest, so nothing in plaintext follows its ServerHello.

@@ -602,6 +602,10 @@ impl Server {
         self.common.log_derivations(log);
         self.common.handshake_keys_discarded();
         self.common.connected();
+        // RFC 8446 §4.4.4: with the client's Finished verified the handshake is over; the
+        // tickets that follow are post-handshake messages (§4.6.1), so the trace says so first.
+        self.state = State::Connected;
+        self.report();
         if send_tickets && self.config.tickets > 0 {
             self.issue_tickets(&rms, self.config.tickets);
         }
