@@ -574,6 +574,33 @@ test('at 390 px the client, the record in flight and the server are on screen to
   await context.close();
 });
 
+test('at 390 px the playback buttons stay on screen as the narration grows and as the reader scrolls; in a frame they stay in their row', async () => {
+  const { page, context } = await open('?seed=12', { width: 390, height: 844, reducedMotion: 'reduce' });
+  const reachable = () => page.evaluate(() => {
+    const b = document.getElementById('play');
+    const r = b.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return r.top >= 0 && r.bottom <= innerHeight && (hit === b || b.contains(hit));
+  });
+  const [, total] = await counter(page);
+  for (let i = 1; i <= total; i++) {
+    await press(page, 'ArrowRight', 1);
+    assert.ok(await reachable(), `Play is out of reach at beat ${i}`);
+  }
+  for (const y of [400, 1e6, 0]) {
+    await page.evaluate(y => scrollTo(0, y), y);
+    assert.ok(await reachable(), `Play is out of reach scrolled to ${y}`);
+  }
+  // Nothing of the page is left under the bar at the very end.
+  await page.evaluate(() => scrollTo(0, 1e6));
+  const [foot, bar] = await page.evaluate(() => ['.foot', '.player'].map(s => document.querySelector(s).getBoundingClientRect()));
+  assert.ok(foot.bottom <= bar.top, `the footer ends under the bar: ${foot.bottom} > ${bar.top}`);
+  await context.close();
+  const embedded = await open('?seed=12&embed=1', { width: 390, height: 844, reducedMotion: 'reduce' });
+  assert.equal(await embedded.page.$eval('.player', el => getComputedStyle(el).display), 'contents', 'the embed layout keeps the buttons in the controls');
+  await embedded.context.close();
+});
+
 test('Home and End go to the start and the conclusion; choosing a scenario gives the keyboard back to the player', async () => {
   const { page, context } = await open('?seed=13', { reducedMotion: 'reduce' });
   await page.keyboard.press('End');

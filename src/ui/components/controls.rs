@@ -134,21 +134,28 @@ pub fn controls(p: &Props) -> Html {
         let opts = s.trace.options.clone();
         Callback::from(move |_: Event| d.dispatch(Action::Run(Options { key_update: !opts.key_update, ..opts.clone() })))
     };
+    // On a phone the playback buttons are a bar at the bottom of the screen (style.css), so that
+    // they stay under the reader's thumb however long the narration above them grows.
+    let player = html! {
+        <div class="player">
+            <button onclick={click(|| Action::Prev)} disabled={s.beat == 0} aria-label="Step back" title="Step back (←)">{ "◀" }</button>
+            <button id="play" class="primary" onclick={click(|| Action::TogglePlay)} aria-label={if s.playing { "Pause" } else { "Play" }} title="Play or pause (space)">
+                { if s.playing { "❚❚ Pause" } else if s.at_end() { "↺ Replay" } else { "▶ Play" } }
+            </button>
+            <button onclick={click(|| Action::Next)} disabled={s.at_end()} aria-label="Step forward" title="Step forward (→)">{ "▶" }</button>
+            <label class="speed">{ "Speed " }
+                <select onchange={speed} aria-label="Playback speed">
+                    { for [1u32, 2, 4].iter().map(|x| html! { <option value={x.to_string()} selected={s.speed == *x}>{ format!("{x}×") }</option> }) }
+                </select>
+            </label>
+        </div>
+    };
     // Tenths of a percent, in integers: float formatting would add its tables to the page.
     let permille = (s.beat * 1000).checked_div(len).unwrap_or(0);
     html! {
         <div class="controls" role="group" aria-label="Playback">
             <div class="buttons">
-                <button onclick={click(|| Action::Prev)} disabled={s.beat == 0} aria-label="Step back" title="Step back (←)">{ "◀" }</button>
-                <button id="play" class="primary" onclick={click(|| Action::TogglePlay)} aria-label={if s.playing { "Pause" } else { "Play" }} title="Play or pause (space)">
-                    { if s.playing { "❚❚ Pause" } else if s.at_end() { "↺ Replay" } else { "▶ Play" } }
-                </button>
-                <button onclick={click(|| Action::Next)} disabled={s.at_end()} aria-label="Step forward" title="Step forward (→)">{ "▶" }</button>
-                <label class="speed">{ "Speed " }
-                    <select onchange={speed} aria-label="Playback speed">
-                        { for [1u32, 2, 4].iter().map(|x| html! { <option value={x.to_string()} selected={s.speed == *x}>{ format!("{x}×") }</option> }) }
-                    </select>
-                </label>
+                { player }
                 <button onclick={fresh} title="Run a new handshake with fresh keys">{ "New handshake" }</button>
                 <label class="scenario">{ "Scenario " }
                     <select onchange={scenario} aria-label="Scenario">
