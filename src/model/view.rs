@@ -28,7 +28,8 @@ fn carried(c: &Carries) -> String {
 /// encrypted record, what is inside.
 pub fn record_label(len: usize, carries: &Carries, protection: Option<&Protection>) -> (String, Option<String>) {
     match protection {
-        Some(_) => (format!("encrypted record, {len} bytes"), Some(carried(carries))),
+        // A no-break space: a narrow lane wraps before the size, never between it and its unit.
+        Some(_) => (format!("encrypted record, {len}\u{a0}bytes"), Some(carried(carries))),
         None => (carried(carries), None),
     }
 }

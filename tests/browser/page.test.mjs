@@ -601,6 +601,25 @@ test('at 390 px the playback buttons stay on screen as the narration grows and a
   await embedded.context.close();
 });
 
+test('at 390 px names wrap between their words, never inside one, and copy as they are; a record size stays on one line', async () => {
+  const { page, context } = await open('?seed=12', { width: 390, height: 844, reducedMotion: 'reduce' });
+  const [, total] = await counter(page);
+  for (let i = 1; i <= total; i++) {
+    await press(page, 'ArrowRight', 1);
+    // No record's label spills out of its button (change_cipher_spec was cut off beside its arrow).
+    const spilled = await page.$$eval('.rec-btn', els => els.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent));
+    assert.deepEqual(spilled, [], `beat ${i}`);
+  }
+  await page.keyboard.press('Home');
+  await press(page, 'ArrowRight', 9);
+  const state = await page.$eval('.panel-client .phase strong', el => [el.textContent, el.querySelectorAll('wbr').length]);
+  assert.equal(state[0], 'waiting for EncryptedExtensions', 'the text is whole');
+  assert.ok(state[1] >= 1, 'EncryptedExtensions may wrap as Encrypted·Extensions');
+  await page.keyboard.press('End');
+  assert.match(await page.textContent('.rec.enc .rec-label'), /^encrypted record, \d+\u00a0bytes$/);
+  await context.close();
+});
+
 test('Home and End go to the start and the conclusion; choosing a scenario gives the keyboard back to the player', async () => {
   const { page, context } = await open('?seed=13', { reducedMotion: 'reduce' });
   await page.keyboard.press('End');

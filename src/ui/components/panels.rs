@@ -5,6 +5,8 @@ use tlsviz::sim::Side;
 use tlsviz::tls::events::Phase;
 use yew::prelude::*;
 
+use super::breakable;
+
 #[derive(Properties, PartialEq)]
 pub struct PanelProps {
     pub side: Side,
@@ -24,7 +26,7 @@ pub fn side_panel(p: &PanelProps) -> Html {
     html! {
         <section class={classes!("panel", format!("panel-{}", p.side.name()), me.then_some("acting"), (view.phase == Phase::Failed).then_some("failed"))} aria-label={name}>
             <h2>{ name }<span class="role">{ role }</span></h2>
-            <p class="phase"><span class="label">{ "State: " }</span><strong>{ view.state }</strong></p>
+            <p class="phase"><span class="label">{ "State: " }</span><strong>{ breakable(&view.state) }</strong></p>
             <h3>{ "Holds" }</h3>
             if view.holds.is_empty() {
                 <p class="muted">{ "nothing yet" }</p>
@@ -37,7 +39,7 @@ pub fn side_panel(p: &PanelProps) -> Html {
                 if view.discarded { <p class="muted">{ "Keys erased." }</p> }
             }
             <h3>{ "Log" }</h3>
-            <ol class="log">{ for view.log.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+            <ol class="log">{ for view.log.iter().map(|l| html! { <li>{ breakable(l) }</li> }) }</ol>
         </section>
     }
 }

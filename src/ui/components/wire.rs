@@ -6,7 +6,7 @@ use tlsviz::sim::{NetworkEvent, Side, TraceEvent};
 use tlsviz::tls::events::Event;
 use yew::prelude::*;
 
-use super::Props;
+use super::{breakable, Props};
 use crate::ui::state::Action;
 
 fn lock_icon() -> Html {
@@ -57,8 +57,8 @@ pub fn wire(p: &Props) -> Html {
                     <span class="sr-only">{ format!("{} from the {}: ", if protection.is_some() { "Encrypted record" } else { "Plaintext record" }, e.side.name()) }</span>
                     <span class="arrow" aria-hidden="true">{ if to_right { "→" } else { "←" } }</span>
                     <span class="lock" aria-hidden="true">{ if protection.is_some() { lock_icon() } else { html! { <span class="tag">{ "plain" }</span> } } }</span>
-                    <span class="rec-label">{ label }</span>
-                    if let Some(x) = inside { <span class="inside">{ x }</span> }
+                    <span class="rec-label">{ breakable(&label) }</span>
+                    if let Some(x) = inside { <span class="inside">{ breakable(&x) }</span> }
                 </button>
                 <span class="packet" aria-hidden="true"></span>
             </li>
