@@ -191,6 +191,13 @@ impl State {
         self.beat >= self.play.beats.len()
     }
 
+    /// Whether playback has shown how the run ends: the end itself, or an error that ends a
+    /// connection. Until then a failing run looks as a working one does, so that the page does
+    /// not give its ending away before the reader gets there.
+    pub fn ending_shown(&self) -> bool {
+        self.at_end() || self.shown.iter().any(|&i| matches!(self.trace.events.get(i).and_then(|e| e.event()), Some(Event::Error { .. })))
+    }
+
     /// Whether the event at this trace index belongs to the beat on screen.
     pub fn in_current(&self, index: usize) -> bool {
         self.current().is_some_and(|b| b.events.contains(&index))
@@ -252,10 +259,10 @@ impl Reducible for State {
                 }
             }
             Action::JumpStep(step) => {
-                if let Some(Some(b)) = step_starts(&s.play).into_iter().find(|(st, _)| *st == step).map(|(_, b)| b) {
-                    s.go(b + 1);
-                    s.playing = false;
-                }
+                // A step the run never reaches: as far as it goes, its end and conclusion.
+                let start = step_starts(&s.play).into_iter().find(|(st, _)| *st == step).and_then(|(_, b)| b);
+                s.go(start.map_or(len, |b| b + 1));
+                s.playing = false;
             }
             Action::Speed(x) => s.speed = x.clamp(1, 8),
             Action::Select(i) => {

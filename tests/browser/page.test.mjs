@@ -620,6 +620,38 @@ test('at 390 px names wrap between their words, never inside one, and copy as th
   await context.close();
 });
 
+test('a failing run does not give its ending away before playback reaches it', async () => {
+  const beat0 = async query => {
+    const { page, context } = await open(query, { reducedMotion: 'reduce' });
+    const seen = await page.evaluate(() => ({
+      chips: [...document.querySelectorAll('.chip')].map(c => [c.disabled, c.title]),
+      message: [document.querySelector('#msg').disabled, /failed/.test(document.querySelector('.message').textContent)],
+      failed: document.querySelectorAll('.failed, .conclusion').length,
+    }));
+    return { page, context, seen };
+  };
+  const normal = await beat0('?seed=18');
+  await normal.context.close();
+  for (const scenario of ['wrong-name', 'tamper', 'no-alpn']) {
+    const { page, context, seen } = await beat0(`?seed=18&scenario=${scenario}`);
+    assert.deepEqual(seen, normal.seen, `${scenario} at beat 0 looks as a working run does`);
+    // A step the run never reaches takes the reader to where it ends, which then says so.
+    await page.click('.chip:has-text("Secure connection")');
+    await page.waitForSelector('.conclusion');
+    const [end, total] = await counter(page);
+    assert.equal(end, total, scenario);
+    assert.ok(await page.locator('.conclusion.bad').isVisible(), scenario);
+    assert.equal(await page.$eval('.chip:has-text("Secure connection")', c => [c.disabled, c.title].join(' ')), 'true This run never got there');
+    assert.equal(await page.$eval('#msg', el => el.disabled), true);
+    assert.match(await page.textContent('.message'), /handshake failed, so there is no secure connection/);
+    // Back at the start, nothing of it shows again.
+    await page.keyboard.press('Home');
+    await waitCount(page, 0);
+    assert.equal(await page.$$eval('.chip:disabled', els => els.length), 0, scenario);
+    await context.close();
+  }
+});
+
 test('Home and End go to the start and the conclusion; choosing a scenario gives the keyboard back to the player', async () => {
   const { page, context } = await open('?seed=13', { reducedMotion: 'reduce' });
   await page.keyboard.press('End');

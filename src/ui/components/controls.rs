@@ -60,14 +60,17 @@ pub fn controls(p: &Props) -> Html {
     };
     let current = s.current().map(|b| b.step);
     let starts = tlsviz::model::playback::step_starts(&s.play);
+    // A step the run never reaches looks like any other until playback has shown how it ends:
+    // before that, its chip goes to the end of the run, where the conclusion says what happened.
+    let ended = s.ending_shown();
     let steps = Step::ALL.iter().map(|step| {
         let step = *step;
         let d = d.clone();
         let present = starts.iter().any(|(st, b)| *st == step && b.is_some());
         let active = current == Some(step);
         html! {
-            <button class={classes!("chip", active.then_some("active"))} disabled={!present} aria-pressed={active.to_string()}
-                title={if present { format!("Jump to {}", step.title()) } else { "This run never got there".to_string() }}
+            <button class={classes!("chip", active.then_some("active"))} disabled={!present && ended} aria-pressed={active.to_string()}
+                title={if present || !ended { format!("Jump to {}", step.title()) } else { "This run never got there".to_string() }}
                 onclick={Callback::from(move |_| d.dispatch(Action::JumpStep(step)))}>
                 <span class="chip-n">{ Step::ALL.iter().position(|x| *x == step).map(|i| i + 1).unwrap_or(0) }</span>{ step.title() }
             </button>

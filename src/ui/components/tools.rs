@@ -125,7 +125,9 @@ pub fn message_box(p: &Props) -> Html {
             d.dispatch(Action::Send(text.clone()));
         })
     };
-    let complete = s.trace.outcome().is_some_and(|o| o.handshake_complete);
+    // A failed run's box looks as a working run's does until playback shows the failure; a
+    // message sent before that gets the notice that says why it cannot go (state.rs).
+    let complete = s.trace.outcome().is_some_and(|o| o.handshake_complete) || !s.ending_shown();
     html! {
         <section class="message" aria-label="Send your own message">
             <form {onsubmit}>
