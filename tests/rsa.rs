@@ -76,7 +76,7 @@ fn openssl_rsa_certificates_signed_with_pkcs1_and_with_pss_verify_up_to_the_open
 fn the_annotated_view_of_an_openssl_rsa_certificate_names_its_rsa_fields() {
     let info = tlsviz::tls::x509::describe::describe(LEAF_PSS).unwrap();
     fn all(f: &tlsviz::tls::codec::Field, out: &mut Vec<(String, String)>) {
-        out.push((f.name.clone(), f.value.clone()));
+        out.push((f.name.to_string(), f.value.clone()));
         for c in &f.children {
             all(c, out);
         }

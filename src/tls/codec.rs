@@ -6,6 +6,8 @@
 //! [`Writer`] fills in length prefixes after the body is written (like rustls'
 //! `LengthPrefixedBuffer`), so the nesting of the code follows the nesting on the wire.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use super::enums::Wire;
@@ -15,7 +17,7 @@ use super::error::Error;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     /// The RFC's name for the field (`legacy_version`, `cipher_suites`, …).
-    pub name: String,
+    pub name: Cow<'static, str>,
     /// Offset of the first byte, relative to the start of the annotated buffer.
     pub start: usize,
     /// Number of bytes.
@@ -23,14 +25,19 @@ pub struct Field {
     /// The value as shown to a reader of the RFC (`0x0303`, `TLS_AES_128_GCM_SHA256`, `32 bytes`).
     pub value: String,
     /// A short sentence for someone who has never read the RFC.
-    pub meaning: String,
+    pub meaning: Cow<'static, str>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<Field>,
 }
 
 impl Field {
-    pub fn new(name: &str, start: usize, len: usize, value: String, meaning: &str) -> Self {
-        Field { name: name.to_string(), start, len, value, meaning: meaning.to_string(), children: Vec::new() }
+    pub fn new(name: &'static str, start: usize, len: usize, value: String, meaning: &'static str) -> Self {
+        Field::explained(name, start, len, value, Cow::Borrowed(meaning))
+    }
+
+    /// A field whose meaning is worked out from its value (names are always the RFC's, fixed).
+    pub fn explained(name: &'static str, start: usize, len: usize, value: String, meaning: Cow<'static, str>) -> Self {
+        Field { name: Cow::Borrowed(name), start, len, value, meaning, children: Vec::new() }
     }
 
     /// Shift this field and all its children by `by` bytes (used when a message is placed inside a
@@ -214,45 +221,48 @@ impl<'a> Reader<'a> {
         Ok(b.iter().fold(0u32, |acc, &x| (acc << 8) | u32::from(x)))
     }
 
-    /// Read an unsigned big-endian integer of `n` bytes and record it.
-    pub fn read_uint(&mut self, n: usize, name: &str, meaning: impl FnOnce(u32) -> String) -> Result<u32, Error> {
+    /// Read an unsigned big-endian integer of `n` bytes and record it, with a meaning worked out
+    /// from its value.
+    pub fn read_uint(&mut self, n: usize, name: &'static str, meaning: impl FnOnce(u32) -> String) -> Result<u32, Error> {
+        let v = self.uint(n)?;
+        self.pos -= n;
+        self.uint_field(n, name, Cow::Owned(meaning(v)))
+    }
+
+    fn uint_field(&mut self, n: usize, name: &'static str, meaning: Cow<'static, str>) -> Result<u32, Error> {
         let start = self.position();
         let v = self.uint(n)?;
         let value = format!("0x{:0width$x} ({v})", v, width = n * 2);
-        let m = meaning(v);
-        self.push(Field::new(name, start, n, value, &m));
+        self.push(Field::explained(name, start, n, value, meaning));
         Ok(v)
     }
 
-    pub fn u8(&mut self, name: &str, meaning: &str) -> Result<u8, Error> {
-        let m = meaning.to_string();
-        let v = self.read_uint(1, name, |_| m)?;
+    pub fn u8(&mut self, name: &'static str, meaning: &'static str) -> Result<u8, Error> {
+        let v = self.uint_field(1, name, Cow::Borrowed(meaning))?;
         u8::try_from(v).map_err(|_| Error::Decode("u8"))
     }
 
-    pub fn u16(&mut self, name: &str, meaning: &str) -> Result<u16, Error> {
-        let m = meaning.to_string();
-        let v = self.read_uint(2, name, |_| m)?;
+    pub fn u16(&mut self, name: &'static str, meaning: &'static str) -> Result<u16, Error> {
+        let v = self.uint_field(2, name, Cow::Borrowed(meaning))?;
         u16::try_from(v).map_err(|_| Error::Decode("u16"))
     }
 
-    pub fn u32(&mut self, name: &str, meaning: &str) -> Result<u32, Error> {
-        let m = meaning.to_string();
-        self.read_uint(4, name, |_| m)
+    pub fn u32(&mut self, name: &'static str, meaning: &'static str) -> Result<u32, Error> {
+        self.uint_field(4, name, Cow::Borrowed(meaning))
     }
 
     /// Read a wire enum (a newtype over an integer) and record its RFC name as the value.
-    pub fn wire<T: Wire>(&mut self, name: &str) -> Result<T, Error> {
+    pub fn wire<T: Wire>(&mut self, name: &'static str) -> Result<T, Error> {
         let start = self.position();
         let raw = self.uint(T::SIZE)?;
         let v = T::from_raw(raw);
         let value = format!("0x{:0width$x} {}", raw, v.name(), width = T::SIZE * 2);
-        self.push(Field::new(name, start, T::SIZE, value, &v.meaning()));
+        self.push(Field::new(name, start, T::SIZE, value, v.meaning()));
         Ok(v)
     }
 
     /// Read `n` opaque bytes and record them.
-    pub fn opaque(&mut self, n: usize, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
+    pub fn opaque(&mut self, n: usize, name: &'static str, meaning: &'static str) -> Result<&'a [u8], Error> {
         let start = self.position();
         let b = self.take(n)?;
         self.push(Field::new(name, start, n, opaque_value(b), meaning));
@@ -266,13 +276,13 @@ impl<'a> Reader<'a> {
         len_size: usize,
         min: usize,
         max: usize,
-        name: &str,
-        meaning: &str,
+        name: &'static str,
+        meaning: impl Into<Cow<'static, str>>,
         body: impl FnOnce(&mut Reader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         // The bookkeeping lives in two non-generic halves, so each call site adds only the call
         // of its body to the page's WebAssembly.
-        let (mut sub, open) = self.vector_begin(len_size, min, max, name, meaning)?;
+        let (mut sub, open) = self.vector_begin(len_size, min, max, name, meaning.into())?;
         let result = body(&mut sub);
         let consumed_all = self.vector_end(sub, open)?;
         let value = result?;
@@ -288,11 +298,11 @@ impl<'a> Reader<'a> {
         len_size: usize,
         min: usize,
         max: usize,
-        name: &str,
-        meaning: &str,
+        name: &'static str,
+        meaning: Cow<'static, str>,
     ) -> Result<(Reader<'a>, OpenVector), Error> {
         let start = self.position();
-        self.stack.push(Field::new(name, start, 0, String::new(), meaning));
+        self.stack.push(Field::explained(name, start, 0, String::new(), meaning));
         let len_raw = self.read_uint(len_size, "length", |v| format!("{v} {} follow", if v == 1 { "byte" } else { "bytes" }))?;
         let len = usize::try_from(len_raw).map_err(|_| Error::Decode("length"))?;
         if len < min || len > max {
@@ -322,7 +332,14 @@ impl<'a> Reader<'a> {
     }
 
     /// Read a length-prefixed opaque vector and record its content as one field.
-    pub fn opaque_vector(&mut self, len_size: usize, min: usize, max: usize, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
+    pub fn opaque_vector(
+        &mut self,
+        len_size: usize,
+        min: usize,
+        max: usize,
+        name: &'static str,
+        meaning: &'static str,
+    ) -> Result<&'a [u8], Error> {
         self.vector(len_size, min, max, name, meaning, |r| {
             let n = r.remaining();
             r.opaque(n, "data", meaning)
@@ -330,14 +347,19 @@ impl<'a> Reader<'a> {
     }
 
     /// Group the fields read by `body` under one named node (no length prefix on the wire).
-    pub fn group<T>(&mut self, name: &str, meaning: &str, body: impl FnOnce(&mut Self) -> Result<T, Error>) -> Result<T, Error> {
+    pub fn group<T>(
+        &mut self,
+        name: &'static str,
+        meaning: &'static str,
+        body: impl FnOnce(&mut Self) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let depth = self.group_begin(name, meaning);
         let result = body(self);
         self.group_end(depth, result.is_ok());
         result
     }
 
-    fn group_begin(&mut self, name: &str, meaning: &str) -> usize {
+    fn group_begin(&mut self, name: &'static str, meaning: &'static str) -> usize {
         let start = self.position();
         self.stack.push(Field::new(name, start, 0, String::new(), meaning));
         self.stack.len()
@@ -368,9 +390,9 @@ impl<'a> Reader<'a> {
     }
 
     /// Set the plain-language meaning of the most recently completed field at the current depth.
-    pub fn explain_last(&mut self, meaning: &str) {
+    pub fn explain_last(&mut self, meaning: &'static str) {
         if let Some(f) = self.last_mut() {
-            f.meaning = meaning.to_string();
+            f.meaning = Cow::Borrowed(meaning);
         }
     }
 
@@ -476,7 +498,7 @@ mod tests {
         let f = r.into_fields();
         assert_eq!(f.len(), 1);
         assert_eq!((f[0].start, f[0].len), (0, 5));
-        let names: Vec<_> = f[0].children.iter().map(|c| (c.name.as_str(), c.start, c.len)).collect();
+        let names: Vec<_> = f[0].children.iter().map(|c| (&*c.name, c.start, c.len)).collect();
         assert_eq!(names, vec![("length", 0, 2), ("a", 2, 1), ("b", 3, 2)]);
     }
 

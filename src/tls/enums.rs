@@ -10,7 +10,7 @@ pub trait Wire: Copy {
     fn raw(self) -> u32;
     /// The RFC's name, or `unknown` for a code point this engine does not know.
     fn name(self) -> String;
-    fn meaning(self) -> String;
+    fn meaning(self) -> &'static str;
 }
 
 macro_rules! wire_enum {
@@ -71,10 +71,10 @@ macro_rules! wire_enum {
             fn name(self) -> String {
                 self.to_string()
             }
-            fn meaning(self) -> String {
+            fn meaning(self) -> &'static str {
                 match self.0 {
-                    $($val => $meaning.to_string(),)*
-                    _ => format!("a value this engine does not know (ignored where RFC 8446 allows)"),
+                    $($val => $meaning,)*
+                    _ => "a value this engine does not know (ignored where RFC 8446 allows)",
                 }
             }
         }

@@ -187,7 +187,8 @@ fn read_one(r: &mut Reader<'_>, ctx: ExtContext) -> Result<Extension, Error> {
     if allowed(t, ctx) == Some(false) {
         return Err(Error::IllegalParameter("an extension this message may not carry"));
     }
-    r.vector(2, 0, 0xffff, "extension_data", &t.to_string(), |r| read_body(r, t, ctx))
+    let name = t.known_name().map_or_else(|| std::borrow::Cow::Owned(t.to_string()), std::borrow::Cow::Borrowed);
+    r.vector(2, 0, 0xffff, "extension_data", name, |r| read_body(r, t, ctx))
 }
 
 fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Extension, Error> {
@@ -305,7 +306,7 @@ fn read_body(r: &mut Reader<'_>, t: ExtensionType, ctx: ExtContext) -> Result<Ex
 }
 
 /// Read a list of 2-byte code points; an odd number of bytes is a decode_error (RFC 8446 §6).
-fn read_list<T: super::enums::Wire>(r: &mut Reader<'_>, size: usize, name: &str) -> Result<Vec<T>, Error> {
+fn read_list<T: super::enums::Wire>(r: &mut Reader<'_>, size: usize, name: &'static str) -> Result<Vec<T>, Error> {
     if !r.remaining().is_multiple_of(size) {
         return Err(Error::Decode("a list of pairs with an odd length"));
     }
@@ -316,7 +317,7 @@ fn read_list<T: super::enums::Wire>(r: &mut Reader<'_>, size: usize, name: &str)
     Ok(v)
 }
 
-pub fn read_code_points<T: super::enums::Wire>(r: &mut Reader<'_>, name: &str) -> Result<Vec<T>, Error> {
+pub fn read_code_points<T: super::enums::Wire>(r: &mut Reader<'_>, name: &'static str) -> Result<Vec<T>, Error> {
     read_list(r, T::SIZE, name)
 }
 

@@ -257,7 +257,7 @@ impl Handshake {
     }
 }
 
-fn read_random(r: &mut Reader<'_>, meaning: &str) -> Result<[u8; 32], Error> {
+fn read_random(r: &mut Reader<'_>, meaning: &'static str) -> Result<[u8; 32], Error> {
     let b = r.opaque(32, "random", meaning)?;
     let mut out = [0u8; 32];
     out.copy_from_slice(b);
@@ -389,7 +389,7 @@ mod tests {
     fn a_failed_decode_still_reports_the_fields_read() {
         let bytes = hello().encode();
         let (_, fields) = Handshake::decode(&bytes[..40]);
-        let names: Vec<String> = fields[0].leaves().iter().map(|f| f.name.clone()).collect();
+        let names: Vec<String> = fields[0].leaves().iter().map(|f| f.name.to_string()).collect();
         assert!(names.contains(&"random".to_string()), "{names:?}");
     }
 }

@@ -238,7 +238,15 @@ impl<'a> DerReader<'a> {
     /// Record the element read last, which began at `start`, with `head` bytes of tag and
     /// length: its tree covers every byte, the tag, the length, then the content (`children` for a
     /// constructed element, one leaf for a primitive one).
-    fn record(&mut self, name: &str, start: usize, head: usize, value: String, meaning: &str, children: Option<Vec<Field>>) {
+    fn record(
+        &mut self,
+        name: &'static str,
+        start: usize,
+        head: usize,
+        value: String,
+        meaning: &'static str,
+        children: Option<Vec<Field>>,
+    ) {
         if !self.annotate {
             return;
         }
@@ -274,8 +282,8 @@ impl<'a> DerReader<'a> {
     pub fn primitive(
         &mut self,
         tag: u8,
-        name: &str,
-        meaning: &str,
+        name: &'static str,
+        meaning: &'static str,
         check: impl FnOnce(&'a [u8]) -> Result<(), Error>,
         show: impl FnOnce(&'a [u8]) -> String,
     ) -> Result<&'a [u8], Error> {
@@ -292,8 +300,8 @@ impl<'a> DerReader<'a> {
     pub fn constructed<T>(
         &mut self,
         tag: u8,
-        name: &str,
-        meaning: &str,
+        name: &'static str,
+        meaning: &'static str,
         body: impl FnOnce(&mut DerReader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let (start, content, mut sub) = self.open(tag)?;
@@ -309,7 +317,15 @@ impl<'a> DerReader<'a> {
         Ok((start, content, sub))
     }
 
-    fn close(&mut self, start: usize, content: &'a [u8], sub: DerReader<'a>, name: &str, meaning: &str, ok: bool) -> Result<(), Error> {
+    fn close(
+        &mut self,
+        start: usize,
+        content: &'a [u8],
+        sub: DerReader<'a>,
+        name: &'static str,
+        meaning: &'static str,
+        ok: bool,
+    ) -> Result<(), Error> {
         let consumed = sub.is_empty();
         let last = self.last;
         if self.annotate {
@@ -324,7 +340,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// An OBJECT IDENTIFIER, returned in dotted form and shown with its name.
-    pub fn oid(&mut self, name: &str, meaning: &str) -> Result<String, Error> {
+    pub fn oid(&mut self, name: &'static str, meaning: &'static str) -> Result<String, Error> {
         let (start, content) = self.element(OID)?;
         let dotted = oid_decode(content).ok_or_else(|| malformed("a bad object identifier"))?;
         if self.annotate {
@@ -335,7 +351,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// A non-negative INTEGER in its minimal encoding, returned without the sign byte.
-    pub fn uint(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
+    pub fn uint(&mut self, name: &'static str, meaning: &'static str) -> Result<&'a [u8], Error> {
         let content = self.primitive(INTEGER, name, meaning, check_integer, |c| match c {
             [b] => b.to_string(),
             _ => hex(c),
@@ -343,7 +359,7 @@ impl<'a> DerReader<'a> {
         Ok(if content.len() > 1 && content[0] == 0 { &content[1..] } else { content })
     }
 
-    pub fn boolean(&mut self, name: &str, meaning: &str) -> Result<bool, Error> {
+    pub fn boolean(&mut self, name: &'static str, meaning: &'static str) -> Result<bool, Error> {
         let content = self.primitive(
             BOOLEAN,
             name,
@@ -355,7 +371,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// A BIT STRING: the unused-bit count and the bits.
-    pub fn bit_string(&mut self, name: &str, meaning: &str) -> Result<(u8, &'a [u8]), Error> {
+    pub fn bit_string(&mut self, name: &'static str, meaning: &'static str) -> Result<(u8, &'a [u8]), Error> {
         let content = self.primitive(
             BIT_STRING,
             name,
@@ -375,8 +391,8 @@ impl<'a> DerReader<'a> {
     /// unused-bits byte. Returns what `body` returned and the bits.
     pub fn bit_string_der<T>(
         &mut self,
-        name: &str,
-        meaning: &str,
+        name: &'static str,
+        meaning: &'static str,
         body: impl FnOnce(&mut DerReader<'a>) -> Result<T, Error>,
     ) -> Result<(T, &'a [u8]), Error> {
         let (start, content) = self.element(BIT_STRING)?;
@@ -402,7 +418,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// A NULL (X.690 §8.8): no content.
-    pub fn null(&mut self, name: &str, meaning: &str) -> Result<(), Error> {
+    pub fn null(&mut self, name: &'static str, meaning: &'static str) -> Result<(), Error> {
         self.primitive(
             NULL,
             name,
@@ -413,12 +429,12 @@ impl<'a> DerReader<'a> {
         Ok(())
     }
 
-    pub fn octet_string(&mut self, name: &str, meaning: &str) -> Result<&'a [u8], Error> {
+    pub fn octet_string(&mut self, name: &'static str, meaning: &'static str) -> Result<&'a [u8], Error> {
         self.primitive(OCTET_STRING, name, meaning, |_| Ok(()), opaque_value)
     }
 
     /// A string of one of the types RFC 5280 names use, returned as text.
-    pub fn string(&mut self, name: &str, meaning: &str) -> Result<String, Error> {
+    pub fn string(&mut self, name: &'static str, meaning: &'static str) -> Result<String, Error> {
         match self.peek_tag() {
             Some(UTF8_STRING) => self.text(UTF8_STRING, false, name, meaning),
             Some(t @ (PRINTABLE_STRING | IA5_STRING)) => self.text(t, true, name, meaning),
@@ -427,11 +443,11 @@ impl<'a> DerReader<'a> {
     }
 
     /// An ASCII string under `tag` (an IA5String, possibly implicitly tagged as in dNSName).
-    pub fn ascii(&mut self, tag: u8, name: &str, meaning: &str) -> Result<String, Error> {
+    pub fn ascii(&mut self, tag: u8, name: &'static str, meaning: &'static str) -> Result<String, Error> {
         self.text(tag, true, name, meaning)
     }
 
-    fn text(&mut self, tag: u8, ascii: bool, name: &str, meaning: &str) -> Result<String, Error> {
+    fn text(&mut self, tag: u8, ascii: bool, name: &'static str, meaning: &'static str) -> Result<String, Error> {
         let content = self.primitive(
             tag,
             name,
@@ -446,7 +462,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// A UTCTime or GeneralizedTime (RFC 5280 §4.1.2.5), as seconds since 1970.
-    pub fn time(&mut self, name: &str, meaning: &str) -> Result<u64, Error> {
+    pub fn time(&mut self, name: &'static str, meaning: &'static str) -> Result<u64, Error> {
         let tag = self.peek_tag().unwrap_or(0);
         if tag != UTC_TIME && tag != GENERALIZED_TIME {
             return Err(malformed("a time that is not a UTCTime or GeneralizedTime"));
@@ -461,7 +477,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// The rest of the content as one opaque field (an extension this code does not decode).
-    pub fn rest(&mut self, name: &str, meaning: &str) -> &'a [u8] {
+    pub fn rest(&mut self, name: &'static str, meaning: &'static str) -> &'a [u8] {
         let start = self.pos;
         self.pos = self.buf.len();
         let b = &self.buf[start..];
@@ -472,7 +488,7 @@ impl<'a> DerReader<'a> {
     }
 
     /// Skip one element of any tag, recording it as opaque.
-    pub fn any(&mut self, name: &str, meaning: &str) -> Result<(u8, &'a [u8]), Error> {
+    pub fn any(&mut self, name: &'static str, meaning: &'static str) -> Result<(u8, &'a [u8]), Error> {
         let tag = self.peek_tag().ok_or_else(|| malformed("an element is missing"))?;
         if tag & 0x1f == 0x1f {
             return Err(malformed("a high tag number"));

@@ -149,7 +149,7 @@ fn short_name(oid: &str) -> &str {
 }
 
 /// A `Name`: a SEQUENCE of RelativeDistinguishedName SETs of type-value pairs.
-fn read_name<'a>(r: &mut DerReader<'a>, field: &str, meaning: &str) -> Result<Name<'a>, Error> {
+fn read_name<'a>(r: &mut DerReader<'a>, field: &'static str, meaning: &'static str) -> Result<Name<'a>, Error> {
     let rdns = r.constructed(SEQUENCE, field, meaning, |r| {
         let mut rdns = Vec::new();
         while !r.is_empty() {
@@ -179,7 +179,7 @@ fn read_name<'a>(r: &mut DerReader<'a>, field: &str, meaning: &str) -> Result<Na
 
 /// An AlgorithmIdentifier: the algorithm and its parameters, which the algorithm decides how to
 /// read.
-fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(String, Parameters), Error> {
+fn read_algorithm(r: &mut DerReader, field: &'static str, meaning: &'static str) -> Result<(String, Parameters), Error> {
     r.constructed(SEQUENCE, field, meaning, |r| {
         let oid = r.oid("algorithm", "the algorithm's identifier")?;
         let params = match r.peek_tag() {
@@ -199,7 +199,7 @@ fn read_algorithm(r: &mut DerReader, field: &str, meaning: &str) -> Result<(Stri
 }
 
 /// A small non-negative INTEGER (a salt length, a trailer field).
-fn small_uint(r: &mut DerReader, name: &str, meaning: &str) -> Result<u64, Error> {
+fn small_uint(r: &mut DerReader, name: &'static str, meaning: &'static str) -> Result<u64, Error> {
     let b = r.uint(name, meaning)?;
     if b.len() > 8 {
         return Err(malformed("an INTEGER too large"));
@@ -511,9 +511,9 @@ mod tests {
         let c = parse_at(&ca.der, 10).unwrap();
         assert_eq!((c.fields[0].start, c.fields[0].len), (10, ca.der.len()));
         // Every element starts with its tag and its length, then its content.
-        let top: Vec<&str> = c.fields[0].children.iter().map(|c| c.name.as_str()).collect();
+        let top: Vec<&str> = c.fields[0].children.iter().map(|c| &*c.name).collect();
         assert_eq!(top, ["tag", "length", "tbsCertificate", "signatureAlgorithm", "signatureValue"]);
-        let names: Vec<&str> = c.fields[0].children[2].children.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = c.fields[0].children[2].children.iter().map(|c| &*c.name).collect();
         assert_eq!(
             names,
             [

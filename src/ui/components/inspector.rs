@@ -82,9 +82,9 @@ fn tree_node(f: &Field, hl: &UseStateHandle<Option<(usize, usize)>>, range: Opti
                 onmouseleave={Callback::from(move |_: MouseEvent| leave())} onblur={Callback::from(move |_: FocusEvent| blur())}
                 aria-describedby={None::<String>} title={format!("bytes {}–{}", f.start, f.start + f.len.saturating_sub(1))}
                 data-start={f.start.to_string()} data-len={f.len.to_string()}>
-                <span class="fname">{ &f.name }</span>
+                <span class="fname">{ &*f.name }</span>
                 if !f.value.is_empty() { <span class="fvalue">{ &f.value }</span> }
-                if !f.meaning.is_empty() { <span class="fmeaning">{ &f.meaning }</span> }
+                if !f.meaning.is_empty() { <span class="fmeaning">{ &*f.meaning }</span> }
             </button>
             if !f.children.is_empty() {
                 <ul>{ for f.children.iter().map(|c| tree_node(c, hl, range)) }</ul>
