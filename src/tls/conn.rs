@@ -11,7 +11,7 @@ use super::error::Error;
 use super::events::{Carries, Check, CheckKind, Derivation, Direction, DiscardReason, Endpoint, Event, Failure, Message, Phase, Secret};
 use super::handshake::Handshake;
 use super::key_schedule::TrafficSecret;
-use super::record::{annotate_record, plaintext_record, Deframer, RawRecord, RecordCipher, MAX_PLAINTEXT};
+use super::record::{annotate_record, annotate_record_with, plaintext_record, Decoded, Deframer, RawRecord, RecordCipher, MAX_PLAINTEXT};
 use super::transcript::Transcript;
 
 /// Knobs that change how records are cut, for tests and for the page's demonstrations.
@@ -162,6 +162,8 @@ pub struct Common {
     /// Handshake messages written but not yet cut into records, and where each ends in it.
     hs_out: Vec<u8>,
     hs_out_ends: Vec<(Message, usize)>,
+    /// Messages decoded here lately, so the next place that shows them need not decode them again.
+    decoded: Decoded,
     read: Option<Keyed>,
     write: Option<Keyed>,
     out: Vec<u8>,
@@ -224,6 +226,7 @@ impl Common {
             hs_start: 0,
             hs_out: Vec::new(),
             hs_out_ends: Vec::new(),
+            decoded: Decoded::default(),
             read: None,
             write: None,
             out: Vec::new(),
@@ -378,6 +381,8 @@ impl Common {
     pub fn send_handshake(&mut self, msg: &Handshake) -> Vec<u8> {
         let bytes = msg.encode();
         let (_, fields) = Handshake::decode(&bytes);
+        // Shown again in the record that carries it (`flush`), from this decoding.
+        self.decoded.keep(&bytes, None, fields.clone());
         let message = msg.message();
         self.events.push(Event::HandshakeSent { message, bytes: Bytes(bytes.clone()), fields });
         self.transcript.add(message, self.me, &bytes);
@@ -421,7 +426,7 @@ impl Common {
     fn write_record_carrying(&mut self, typ: ContentType, content: &[u8], carries: Carries) -> Result<(), Error> {
         let (bytes, protection) = match self.write.as_mut() {
             Some(k) => {
-                let (b, p) = k.cipher.seal(typ, content, self.options.padding)?;
+                let (b, p) = k.cipher.seal_with(typ, content, self.options.padding, &mut self.decoded)?;
                 (b, Some(p))
             }
             None => (plaintext_record(typ, content), None),
@@ -429,7 +434,7 @@ impl Common {
         self.events.push(Event::RecordSent {
             content_type: typ,
             carries,
-            fields: annotate_record(&bytes),
+            fields: annotate_record_with(&bytes, &mut self.decoded),
             bytes: Bytes(bytes.clone()),
             protection,
         });
@@ -622,7 +627,11 @@ impl Common {
             self.hs_buf.clear();
             self.hs_start = 0;
         }
-        let (res, fields) = Handshake::decode(&raw);
+        // Decoded already if its record's plaintext was shown (`open_with`).
+        let (res, fields) = match self.decoded.take(&raw) {
+            Some((Some(m), fields)) => (Ok(m), fields),
+            _ => Handshake::decode(&raw),
+        };
         let message = res.as_ref().ok().map(Handshake::message);
         self.events.push(Event::HandshakeReceived { message, bytes: Bytes(raw.clone()), fields });
         Ok(Some(Incoming::Handshake(res?, raw)))
@@ -707,7 +716,7 @@ impl Common {
             return Ok(None);
         }
         let (typ, content, protection) = match (self.read.as_mut(), rec.typ) {
-            (Some(k), ContentType::application_data) => match k.cipher.open(&rec) {
+            (Some(k), ContentType::application_data) => match k.cipher.open_with(&rec, &mut self.decoded) {
                 Ok((t, content, p)) => {
                     // The first record that deprotects starts the client's second flight.
                     self.early_data_skip = None;

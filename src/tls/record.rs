@@ -14,6 +14,52 @@ pub const MAX_PLAINTEXT: usize = 1 << 14;
 pub const MAX_CIPHERTEXT: usize = MAX_PLAINTEXT + 256;
 pub const HEADER_LEN: usize = 5;
 
+/// The handshake messages an endpoint has just decoded, kept for the next place that shows the
+/// same bytes. A message sent is decoded for its own event, then shown again inside its record; a
+/// message received is shown inside its record's plaintext, then read. Decoding is a function of
+/// the bytes alone, so the second place takes the first one's result instead of decoding (and
+/// annotating, the costly part) again.
+#[derive(Default)]
+pub struct Decoded(Vec<DecodedMessage>);
+
+struct DecodedMessage {
+    bytes: Vec<u8>,
+    /// The message, when it decoded and the one who kept it will need it.
+    message: Option<Handshake>,
+    fields: Vec<Field>,
+}
+
+impl Decoded {
+    /// Enough for a whole flight in one record; older ones are dropped (and decoded again, if
+    /// they are ever asked for).
+    const KEEP: usize = 8;
+
+    pub fn keep(&mut self, bytes: &[u8], message: Option<Handshake>, fields: Vec<Field>) {
+        if self.0.len() == Self::KEEP {
+            self.0.remove(0);
+        }
+        self.0.push(DecodedMessage { bytes: bytes.to_vec(), message, fields });
+    }
+
+    /// What was kept for exactly these bytes, taken out.
+    pub fn take(&mut self, bytes: &[u8]) -> Option<(Option<Handshake>, Vec<Field>)> {
+        let i = self.0.iter().position(|d| d.bytes == bytes)?;
+        let d = self.0.remove(i);
+        Some((d.message, d.fields))
+    }
+
+    /// The fields of a message about to be shown: what was kept for it, or a fresh decoding,
+    /// kept (with the message) for whoever reads it next.
+    fn fields_of(&mut self, bytes: &[u8]) -> Vec<Field> {
+        if let Some((_, fields)) = self.take(bytes) {
+            return fields;
+        }
+        let (res, fields) = Handshake::decode(bytes);
+        self.keep(bytes, res.ok(), fields.clone());
+        fields
+    }
+}
+
 /// One record as read off the wire.
 #[derive(Clone, Debug)]
 pub struct RawRecord {
@@ -133,6 +179,11 @@ fn checked_length(hdr: &[u8]) -> Result<usize, Error> {
 /// The field tree of a record as it appears on the wire. A plaintext handshake record that holds
 /// whole messages gets their trees nested; anything else is shown as an opaque fragment.
 pub fn annotate_record(bytes: &[u8]) -> Vec<Field> {
+    annotate_record_with(bytes, &mut Decoded::default())
+}
+
+/// [`annotate_record`], taking the fields of messages already decoded from `decoded`.
+pub fn annotate_record_with(bytes: &[u8], decoded: &mut Decoded) -> Vec<Field> {
     let mut r = Reader::new(bytes);
     let mut payload_field = None;
     let _ = r.group("record", "one TLS record: a 5-byte header and its payload", |r| {
@@ -173,7 +224,7 @@ pub fn annotate_record(bytes: &[u8]) -> Vec<Field> {
                 }
                 f
             }
-            ContentType::handshake => annotate_handshake_payload(payload, start),
+            ContentType::handshake => annotate_handshake_payload(payload, start, decoded),
             _ => {
                 let mut pr = Reader::with_base(payload, start);
                 let _ = annotate_plain_payload(&mut pr, typ);
@@ -206,7 +257,7 @@ fn annotate_plain_payload(r: &mut Reader<'_>, typ: ContentType) -> Result<(), Er
 }
 
 /// Nest the trees of whole handshake messages in a payload; a partial one stays opaque.
-pub fn annotate_handshake_payload(payload: &[u8], start: usize) -> Field {
+fn annotate_handshake_payload(payload: &[u8], start: usize, decoded: &mut Decoded) -> Field {
     let mut f = Field::new("fragment", start, payload.len(), format!("{} bytes", payload.len()), "handshake messages");
     let mut at = 0;
     while at < payload.len() {
@@ -226,7 +277,7 @@ pub fn annotate_handshake_payload(payload: &[u8], start: usize) -> Field {
             break;
         }
         let len = (usize::from(rest[1]) << 16) | (usize::from(rest[2]) << 8) | usize::from(rest[3]);
-        let (_, fields) = Handshake::decode(&rest[..4 + len]);
+        let fields = decoded.fields_of(&rest[..4 + len]);
         f.children.extend(fields.into_iter().map(|x| x.shifted(start + at)));
         at += 4 + len;
     }
@@ -266,6 +317,17 @@ impl RecordCipher {
 
     /// Seal `content` of type `typ` with `padding` zero bytes into a whole TLSCiphertext record.
     pub fn seal(&mut self, typ: ContentType, content: &[u8], padding: usize) -> Result<(Vec<u8>, Protection), Error> {
+        self.seal_with(typ, content, padding, &mut Decoded::default())
+    }
+
+    /// [`RecordCipher::seal`], taking the fields of messages already decoded from `decoded`.
+    pub fn seal_with(
+        &mut self,
+        typ: ContentType,
+        content: &[u8],
+        padding: usize,
+        decoded: &mut Decoded,
+    ) -> Result<(Vec<u8>, Protection), Error> {
         let mut inner = content.to_vec();
         inner.push(typ.0);
         inner.extend(std::iter::repeat_n(0u8, padding));
@@ -275,13 +337,18 @@ impl RecordCipher {
         let mut rec = hdr.to_vec();
         rec.extend_from_slice(&ct);
         rec.extend_from_slice(&tag);
-        let p = self.protection(nonce, &hdr, inner, typ, padding, ct, tag.to_vec());
+        let p = self.protection(nonce, &hdr, inner, typ, padding, ct, tag.to_vec(), decoded);
         self.next_seq()?;
         Ok((rec, p))
     }
 
     /// Open a TLSCiphertext; returns the inner content type and content.
     pub fn open(&mut self, rec: &RawRecord) -> Result<(ContentType, Vec<u8>, Protection), Error> {
+        self.open_with(rec, &mut Decoded::default())
+    }
+
+    /// [`RecordCipher::open`], keeping the messages it decodes to show the plaintext in `decoded`.
+    pub fn open_with(&mut self, rec: &RawRecord, decoded: &mut Decoded) -> Result<(ContentType, Vec<u8>, Protection), Error> {
         let payload = rec.payload();
         if payload.len() < TAG_LEN {
             return Err(Error::BadRecordMac);
@@ -301,7 +368,7 @@ impl RecordCipher {
         let typ = ContentType(inner[pos]);
         let padding = inner.len() - pos - 1;
         let content = inner[..pos].to_vec();
-        let p = self.protection(nonce, hdr, inner, typ, padding, ct.to_vec(), tag.to_vec());
+        let p = self.protection(nonce, hdr, inner, typ, padding, ct.to_vec(), tag.to_vec(), decoded);
         self.next_seq()?;
         Ok((typ, content, p))
     }
@@ -316,8 +383,9 @@ impl RecordCipher {
         padding: usize,
         ct: Vec<u8>,
         tag: Vec<u8>,
+        decoded: &mut Decoded,
     ) -> Protection {
-        let inner_fields = annotate_inner(&inner, typ, padding);
+        let inner_fields = annotate_inner(&inner, typ, padding, decoded);
         Protection {
             secret: self.keys.secret,
             suite: self.keys.suite.wire,
@@ -337,12 +405,12 @@ impl RecordCipher {
 }
 
 /// RFC 8446 §5.2 TLSInnerPlaintext, annotated.
-fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize) -> Vec<Field> {
+fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize, decoded: &mut Decoded) -> Vec<Field> {
     let content_len = inner.len().saturating_sub(1 + padding);
     let content = &inner[..content_len];
     let mut top = Field::new("TLSInnerPlaintext", 0, inner.len(), format!("{} bytes", inner.len()), "the record before encryption");
     let mut c = match typ {
-        ContentType::handshake => annotate_handshake_payload(content, 0),
+        ContentType::handshake => annotate_handshake_payload(content, 0, decoded),
         _ => {
             let mut pr = Reader::new(content);
             let _ = annotate_plain_payload(&mut pr, typ);
@@ -374,4 +442,66 @@ fn annotate_inner(inner: &[u8], typ: ContentType, padding: usize) -> Vec<Field> 
         ));
     }
     vec![top]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{self, Options, Scenario};
+    use crate::tls::events::Event;
+
+    /// Each message is decoded once per endpoint and its fields reused where it is shown again:
+    /// every annotation in a run must still be what decoding its bytes afresh gives, in every
+    /// scenario, with messages split across records and with many messages in one record.
+    #[test]
+    fn every_annotation_in_a_run_is_what_a_fresh_decoding_of_its_bytes_gives() {
+        let mut runs: Vec<Options> =
+            Scenario::ALL.iter().map(|s| Options { seed: Some(5), scenario: s.clone(), ..Options::default() }).collect();
+        runs.push(Options { seed: Some(6), max_fragment: 37, ..Options::default() });
+        runs.push(Options { seed: Some(7), key_update: true, ..Options::default() });
+        let (mut records, mut plaintexts, mut messages) = (0, 0, 0);
+        for opts in &runs {
+            let trace = sim::run(opts);
+            for e in &trace.events {
+                match e.event() {
+                    Some(Event::RecordSent { bytes, fields, protection, .. }) => {
+                        assert_eq!(fields, &annotate_record(&bytes.0), "{:?}: a record's fields", opts.scenario);
+                        records += 1;
+                        if let Some(p) = protection {
+                            let fresh = annotate_inner(&p.inner_plaintext.0, p.content_type, p.padding, &mut Decoded::default());
+                            assert_eq!(p.inner_fields, fresh, "{:?}: a sealed record's plaintext", opts.scenario);
+                            plaintexts += 1;
+                        }
+                    }
+                    Some(Event::RecordReceived { protection: Some(p), .. }) => {
+                        let fresh = annotate_inner(&p.inner_plaintext.0, p.content_type, p.padding, &mut Decoded::default());
+                        assert_eq!(p.inner_fields, fresh, "{:?}: an opened record's plaintext", opts.scenario);
+                        plaintexts += 1;
+                    }
+                    Some(Event::HandshakeSent { bytes, fields, .. } | Event::HandshakeReceived { bytes, fields, .. }) => {
+                        assert_eq!(fields, &Handshake::decode(&bytes.0).1, "{:?}: a message's fields", opts.scenario);
+                        messages += 1;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // The runs above have hundreds of each; a trace that lost its events would pass vacuously.
+        assert!(records > 200 && plaintexts > 200 && messages > 200, "{records} records, {plaintexts} plaintexts, {messages} messages");
+    }
+
+    #[test]
+    fn a_message_kept_is_given_once_to_the_same_bytes_only() {
+        let mut d = Decoded::default();
+        let f = vec![Field::new("x", 0, 1, "v".into(), "")];
+        d.keep(&[1, 2, 3], None, f.clone());
+        assert!(d.take(&[1, 2]).is_none());
+        assert_eq!(d.take(&[1, 2, 3]), Some((None, f)));
+        assert!(d.take(&[1, 2, 3]).is_none(), "taken once");
+        for i in 0..=Decoded::KEEP as u8 {
+            d.keep(&[i], None, Vec::new());
+        }
+        assert!(d.take(&[0]).is_none(), "the oldest is dropped past KEEP");
+        assert!(d.take(&[Decoded::KEEP as u8]).is_some());
+    }
 }
