@@ -104,8 +104,9 @@ fn main() {
     // The browser half (tests/browser/bench.mjs) times the same groups and suites in WebAssembly
     // and sets them beside these.
     let json = format!(
-        "{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"handshake_median_ms\":{},\"by_group_median_ms\":{{{}}},\"by_suite_median_ms\":{{{}}}}}\n",
+        "{{\"profile\":\"{profile}\",\"runs\":{RUNS},\"full_median_ms\":{},\"full_min_ms\":{},\"handshake_median_ms\":{},\"by_group_median_ms\":{{{}}},\"by_suite_median_ms\":{{{}}}}}\n",
         f.median,
+        f.min,
         h.median,
         by_group.join(","),
         by_suite.join(",")

@@ -1,6 +1,6 @@
-// `make bench`, browser half: the gzipped size of every file the page loads, the median time of
-// a full connection in WebAssembly in headless Chromium beside the native median, and the time
-// from navigation start to the first handshake rendered, and the longest task at load; then each
+// `make bench`, browser half: the gzipped size of every file the page loads, the time of a full
+// connection in WebAssembly in headless Chromium (three page loads) beside the native figures, the
+// time from navigation start to the first handshake rendered, and the longest task at load; then each
 // group's and each suite's time in WebAssembly beside the native figures. Figures, not pass/fail.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -75,15 +75,28 @@ try {
     const file = path.resolve(dist, `../target/bench-native-${profile}.json`);
     if (fs.existsSync(file)) native[profile] = JSON.parse(fs.readFileSync(file, 'utf8'));
   }
-  const wasm = await timed('');
-  console.log(`WebAssembly in Chromium: median ${wasm.median_ms.toFixed(3)} ms per full connection (min ${wasm.min_ms.toFixed(3)}, max ${wasm.max_ms.toFixed(3)}, ${wasm.runs} runs, certificates generated)`);
+  // The same build's time moves from one page load to the next (V8 compiles WebAssembly in tiers,
+  // in the background, and which code a load ends up running varies), so three loads are timed
+  // and each is shown; the comparison uses the middle one's median and the best minimum.
+  const loads = [];
+  for (let i = 0; i < 3; i++) loads.push(await timed(''));
+  for (const [i, l] of loads.entries()) {
+    console.log(`WebAssembly in Chromium, load ${i + 1}: median ${l.median_ms.toFixed(3)} ms per full connection (min ${l.min_ms.toFixed(3)}, max ${l.max_ms.toFixed(3)}, ${l.runs} runs, certificates generated)`);
+  }
+  const wasmMedian = loads.map(l => l.median_ms).sort((a, b) => a - b)[1];
+  const wasmMin = Math.min(...loads.map(l => l.min_ms));
+  // Issue 12's aim: a full connection in WebAssembly at most 1.5× the native opt-level-3 build.
+  const AIM = 1.5;
   for (const [profile, what] of [['bench-native', 'native, opt-level 3'], ['release', 'native, the page\'s own profile (release)']]) {
-    if (!native[profile]) {
+    const n = native[profile];
+    if (!n) {
       console.log(`${what}: missing (run make bench)`);
       continue;
     }
-    const ratio = wasm.median_ms / native[profile].full_median_ms;
-    console.log(`${what}: median ${native[profile].full_median_ms.toFixed(3)} ms; WebAssembly / native = ${ratio.toFixed(2)}× (budget 3×: ${ratio <= 3 ? 'within' : 'OVER'})`);
+    const byMedian = wasmMedian / n.full_median_ms;
+    const byMin = n.full_min_ms ? wasmMin / n.full_min_ms : undefined;
+    const verdict = r => (r === undefined ? '–' : `${r.toFixed(2)}×${profile === 'bench-native' ? ` (aim ${AIM}×: ${r <= AIM ? 'within' : 'OVER'})` : ''}`);
+    console.log(`${what}: median ${n.full_median_ms.toFixed(3)} ms, min ${n.full_min_ms?.toFixed(3) ?? '–'} ms; WebAssembly / native: medians ${verdict(byMedian)}, minimums ${verdict(byMin)}`);
   }
 
   // 4. Each group (with TLS_AES_128_GCM_SHA256) and each suite (with secp256r1), as the native
