@@ -15,7 +15,10 @@ if [ "${TLSVIZ_PAGE_TOOLCHAIN:-}" != stable ] &&
   export RUSTUP_TOOLCHAIN=nightly
   export CARGO_UNSTABLE_BUILD_STD=std,panic_abort
   export CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size
-  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort"
+  # -Zshare-generics: the project's package uses the curve crates' own copies of their generic
+  # code (compiled at opt-level 2, see Cargo.toml) instead of making copies of its own at "z":
+  # 0.8 KB gzipped smaller, and a connection about 5% faster at best (measured with `make bench`).
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zshare-generics=y"
   # Its own target directory: the host's build scripts and macros, built by nightly here, would
   # otherwise be rebuilt each time stable's cargo test and this build take turns.
   export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}/page-nightly"
